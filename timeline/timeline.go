@@ -1,0 +1,303 @@
+// Package timeline is the plain data model of one recorded racetape run:
+// the steps every actor took (events), the reads they served and the oracle's
+// verdict on each, the intervals where the cache diverged from the database,
+// and the cache/DB state after every step. It also holds the stable JSON form
+// and the plain-text lane layout.
+//
+// A Timeline is immutable once built and cheap to query at any step: the
+// state after step i is stored, not recomputed. The package imports nothing of
+// racetape's and only the standard library, so tests and other tools can
+// consume recorded runs without the engine.
+package timeline
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// A Source says where a read's served value came from.
+type Source string
+
+// The sources of a served value.
+const (
+	SourceCache   Source = "cache"
+	SourceDB      Source = "db"
+	SourceReplica Source = "replica"
+)
+
+// An Anomaly names why a stale read was served.
+type Anomaly string
+
+// The anomaly names used in the UI, the text form and JSON.
+const (
+	// StaleHit: served from the cache after a newer commit, before the
+	// writer's invalidation landed.
+	StaleHit Anomaly = "stale-hit"
+	// StaleSet: a cache.set wrote a value older than the committed one and a
+	// later read was served that value.
+	StaleSet Anomaly = "stale-set"
+	// LostInvalidation: a DEL landed before the stale set it should have
+	// prevented, so the invalidation was lost.
+	LostInvalidation Anomaly = "lost-invalidation"
+	// TTLStaleness: nothing invalidated the key after the commit; it stays
+	// stale until its TTL expires.
+	TTLStaleness Anomaly = "ttl-staleness"
+	// ReplicaLag: the value was read from a replica behind the primary.
+	ReplicaLag Anomaly = "replica-lag"
+)
+
+// Explain returns one sentence saying what the anomaly means.
+func (a Anomaly) Explain() string {
+	switch a {
+	case StaleHit:
+		return "the cache still held the old value after the database committed a newer one, and the invalidation had not landed yet"
+	case StaleSet:
+		return "a cache.set wrote a value older than the committed row, and this read was served that old value"
+	case LostInvalidation:
+		return "the writer's DEL landed before a slow reader's set of the old value, so the invalidation was lost"
+	case TTLStaleness:
+		return "nothing invalidated the key after the commit, so the old value is served until its TTL expires"
+	case ReplicaLag:
+		return "the value was read from a replica that had not yet applied the newer commit"
+	}
+	return string(a)
+}
+
+// ClockActor is the reserved actor name for TTL expiry in schedules: a
+// "clock" entry advances the virtual clock to the next pending expiry.
+const ClockActor = "clock"
+
+// An Event is one step an actor took. Start and End are offsets from the
+// scenario epoch; the step's effect happens, and what it observes is read, at
+// End.
+type Event struct {
+	Seq   int    // position in the run, 0-based
+	Actor string // actor name ("clock" for an expiry tick)
+	Lane  int    // index of the actor in Timeline.Actors
+	Step  int    // 1-based count of steps this actor has taken so far
+	Op    string // e.g. "cache.get", "cache.set", "db.write", "sleep", "lease.get"
+	Key   string // the key the step touches, "" for sleep
+	// Command is the Redis command sent ("SET order:42 CANCELLED PX 300000"),
+	// or a DB operation in the same spirit ("COMMIT order:42 = PAID"); "" for
+	// sleep.
+	Command string
+	// Result is the outcome the step observed: "hit", "miss", "ok", "fail"
+	// ("" for sleep).
+	Result string
+	// Value is the value read or written, after decoding; Version the DB row
+	// version involved, when there is one (0 otherwise).
+	Value   string
+	Version int
+	Start   time.Duration
+	End     time.Duration
+	// Note is a short, plain-words remark added by the engine, e.g.
+	// "refused: lease held by reader-2".
+	Note string
+}
+
+// IsCache reports whether the event reached the cache.
+func (e Event) IsCache() bool {
+	return strings.HasPrefix(e.Op, "cache.") || strings.HasPrefix(e.Op, "lease.") || strings.HasPrefix(e.Op, "cas.")
+}
+
+// IsDB reports whether the event reached the database.
+func (e Event) IsDB() bool { return strings.HasPrefix(e.Op, "db.") }
+
+// A Read is one value served to a caller: the steps from its cache.get (or a
+// db.read not under one) to the moment the actor has the value it returns.
+// Start and End are closed: a commit at exactly Start or End counts as current
+// for this read.
+type Read struct {
+	Actor  string
+	Key    string
+	Source Source
+	Served string
+	Start  time.Duration
+	End    time.Duration
+	// Events are the Seq numbers of the steps that make up the read.
+	Events []int
+	// Stale is the oracle's verdict: Served was not the committed value at
+	// any instant of [Start, End].
+	Stale bool
+	// Current lists the values that were committed during [Start, End], in
+	// commit order (set only when Stale).
+	Current []string
+	Anomaly Anomaly // set only when Stale
+	// Cause is the Seq of the event that put the served value where it was
+	// read from (the cache.set, or -1 for the scenario's initial cache), set
+	// only for stale cache hits.
+	Cause int
+	// Why is one sentence explaining the verdict.
+	Why string
+}
+
+// A Divergence is an interval during which the cache held a value for Key
+// different from the committed database value.
+type Divergence struct {
+	Key        string
+	CacheValue string // what the cache held
+	DBValue    string // what the database had committed (at From)
+	From       time.Duration
+	// Until is nil when the cache still diverged at the end of the run.
+	Until *time.Duration
+	// Cause says which step put or left the value there, in plain words.
+	Cause string
+	// CauseEvent is the Seq of that step (-1: the scenario's initial state).
+	CauseEvent int
+	// End says how it ended: "del", "overwrite", "expiry", "commit" (the DB
+	// caught up) or "end-of-run".
+	End string
+	// EndEvent is the Seq of the event that ended it, -1 for expiry or
+	// end-of-run.
+	EndEvent int
+	// TTLLeft is the TTL the entry still had at the end of the run, when End
+	// is "end-of-run" (-1: no TTL).
+	TTLLeft time.Duration
+}
+
+// A CacheEntry is one key in the cache at some instant.
+type CacheEntry struct {
+	Key     string
+	Value   string
+	Version int           // > 0 for versioned (cas) entries
+	TTL     time.Duration // time left; -1 when the key has no TTL
+}
+
+// A Row is one database row at some instant.
+type Row struct {
+	Key         string
+	Value       string
+	Version     int
+	CommittedAt time.Duration
+	Actor       string // who committed it ("seed" for the initial state)
+}
+
+// A State is the cache and database after a step (or, for Timeline.Initial,
+// before the first). Slices are sorted by key.
+type State struct {
+	At      time.Duration
+	Cache   []CacheEntry
+	DB      []Row
+	Replica []Row // nil when the scenario has no replica
+}
+
+// A Commit is one committed version of a DB row.
+type Commit struct {
+	Key     string
+	Value   string
+	Version int
+	At      time.Duration
+	Actor   string
+	Event   int // Seq of the db.write, -1 for the seed
+}
+
+// An Expiry is a key dropped from the cache because its TTL ran out.
+type Expiry struct {
+	Key   string
+	Value string
+	At    time.Duration
+}
+
+// A Timeline is one recorded run.
+type Timeline struct {
+	Scenario    string // preset or file name
+	Title       string
+	Description string
+	Epoch       time.Time
+	// Mode is "timed" (ordered by the virtual clock) or "schedule".
+	Mode string
+	// Schedule is the actor name of every event, in order: replayable with
+	// --schedule.
+	Schedule []string
+	Actors   []string // lane order: the scenario's actors (plus "clock" if it ticked)
+	Events   []Event
+	Reads    []Read
+	// Commits is the full version history, seeds first.
+	Commits     []Commit
+	Expiries    []Expiry
+	Divergences []Divergence
+	Initial     State
+	// States[i] is the state right after Events[i].
+	States []State
+	// ExpiryRule states which expiry rule the cache followed.
+	ExpiryRule string
+	// Backend names the cache backend ("miniredis" or "redis ADDR").
+	Backend string
+	// Clock reports whether the cache followed the virtual clock (false
+	// against a real Redis server).
+	Clock bool
+}
+
+// StaleReads returns the reads the oracle found stale, in order.
+func (t *Timeline) StaleReads() []Read {
+	var out []Read
+	for _, r := range t.Reads {
+		if r.Stale {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// End returns the instant the last step ended.
+func (t *Timeline) End() time.Duration {
+	var end time.Duration
+	for _, e := range t.Events {
+		if e.End > end {
+			end = e.End
+		}
+	}
+	return end
+}
+
+// StateAt returns the state after step i; i < 0 gives the initial state.
+func (t *Timeline) StateAt(i int) State {
+	if i < 0 || len(t.States) == 0 {
+		return t.Initial
+	}
+	if i >= len(t.States) {
+		i = len(t.States) - 1
+	}
+	return t.States[i]
+}
+
+// ReadAt returns the index in Reads of the read that event seq belongs to,
+// or -1.
+func (t *Timeline) ReadAt(seq int) int {
+	for i, r := range t.Reads {
+		for _, s := range r.Events {
+			if s == seq {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Marks returns, in order, the Seq of every event worth jumping to: the last
+// event of each stale read and the event that starts each divergence (for a
+// divergence present from the start, event 0).
+func (t *Timeline) Marks() []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(s int) {
+		if s < 0 {
+			s = 0
+		}
+		if s < len(t.Events) && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, r := range t.Reads {
+		if r.Stale && len(r.Events) > 0 {
+			add(r.Events[len(r.Events)-1])
+		}
+	}
+	for _, d := range t.Divergences {
+		add(d.CauseEvent)
+	}
+	sort.Ints(out)
+	return out
+}
