@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"time"
+)
+
+// A frame is one block of an actor's program being run: the steps and the
+// index of the next one.
+type frame struct {
+	steps []Step
+	pc    int
+}
+
+// An actorState is an actor's progress through its program. The next atomic
+// step is always at the top frame once normalize has run.
+type actorState struct {
+	name   string
+	idx    int
+	frames []frame
+	ready  time.Duration // timed mode: when the next step may start
+	taken  int           // steps taken so far
+
+	last        string // result of the previous step, for `if`
+	lastValue   string // value last read (or written)
+	lastVersion int
+	hasLast     bool
+	token       string // lease token currently held
+	tokens      int    // lease tokens handed out so far
+
+	open *openRead
+}
+
+// An openRead is a read block in progress.
+type openRead struct {
+	key     string
+	start   time.Duration
+	end     time.Duration
+	served  string
+	source  string
+	have    bool
+	events  []int
+	version int
+}
+
+func newActorState(a Actor, idx int) actorState {
+	return actorState{name: a.Name, idx: idx, frames: []frame{{steps: a.Steps}}, ready: a.At}
+}
+
+// normalize resolves `if` blocks and finished blocks until the top frame
+// points at an atomic step, and reports whether there is one.
+func (a *actorState) normalize() bool {
+	for len(a.frames) > 0 {
+		top := &a.frames[len(a.frames)-1]
+		if top.pc >= len(top.steps) {
+			a.frames = a.frames[:len(a.frames)-1]
+			continue
+		}
+		st := &top.steps[top.pc]
+		if st.Op != OpIf {
+			return true
+		}
+		top.pc++
+		if a.last == st.Cond {
+			a.frames = append(a.frames, frame{steps: st.Then})
+		} else if len(st.Else) > 0 {
+			a.frames = append(a.frames, frame{steps: st.Else})
+		}
+	}
+	return false
+}
+
+// next returns the actor's next atomic step, if any.
+func (a *actorState) next() (*Step, bool) {
+	if !a.normalize() {
+		return nil, false
+	}
+	top := &a.frames[len(a.frames)-1]
+	return &top.steps[top.pc], true
+}
+
+// advance moves past the step next returned.
+func (a *actorState) advance() {
+	a.frames[len(a.frames)-1].pc++
+	a.taken++
+}
+
+// maxRemaining bounds the virtual time the actor's remaining steps can take
+// (the longer branch of each `if`).
+func (a *actorState) maxRemaining() time.Duration {
+	var d time.Duration
+	for i := range a.frames {
+		f := a.frames[i]
+		d += maxTook(f.steps[min(f.pc, len(f.steps)):])
+	}
+	return d
+}
+
+func maxTook(steps []Step) time.Duration {
+	var d time.Duration
+	for _, s := range steps {
+		if s.Op == OpIf {
+			d += max(maxTook(s.Then), maxTook(s.Else))
+			continue
+		}
+		d += s.Took
+	}
+	return d
+}

@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"sort"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// A MemDB is the in-memory database: every key keeps its full version
+// history. Writes are atomic and commit at the instant they are applied. An
+// optional replica sees the history Lag late.
+type MemDB struct {
+	rows       map[string][]timeline.Commit // per key, in commit order
+	all        []timeline.Commit            // every commit, in order
+	lag        time.Duration
+	hasReplica bool
+}
+
+// NewMemDB returns an empty database; lag < 0 means no replica.
+func NewMemDB(lag time.Duration) *MemDB {
+	db := &MemDB{rows: map[string][]timeline.Commit{}}
+	db.reset(lag)
+	return db
+}
+
+func (db *MemDB) reset(lag time.Duration) {
+	clear(db.rows)
+	db.all = db.all[:0]
+	db.lag = lag
+	db.hasReplica = lag >= 0
+}
+
+// Commit writes a new version of key at instant at and returns it.
+func (db *MemDB) Commit(key, value string, at time.Duration, actor string, event int) timeline.Commit {
+	hist := db.rows[key]
+	c := timeline.Commit{Key: key, Value: value, Version: len(hist) + 1, At: at, Actor: actor, Event: event}
+	db.rows[key] = append(hist, c)
+	db.all = append(db.all, c)
+	return c
+}
+
+// Read returns the row of key committed at or before instant at.
+func (db *MemDB) Read(key string, at time.Duration) (timeline.Commit, bool) {
+	hist := db.rows[key]
+	for i := len(hist) - 1; i >= 0; i-- {
+		if hist[i].At <= at {
+			return hist[i], true
+		}
+	}
+	return timeline.Commit{}, false
+}
+
+// ReadReplica returns the row of key as the replica sees it at instant at:
+// commits up to at-Lag (the initial rows are always there).
+func (db *MemDB) ReadReplica(key string, at time.Duration) (timeline.Commit, bool) {
+	return db.Read(key, max(at-db.lag, 0))
+}
+
+// History returns the commits of key in order.
+func (db *MemDB) History(key string) []timeline.Commit { return db.rows[key] }
+
+// Commits returns every commit in order.
+func (db *MemDB) Commits() []timeline.Commit { return db.all }
+
+// Rows returns the committed rows at instant at, sorted by key.
+func (db *MemDB) Rows(at time.Duration) []timeline.Row {
+	return db.rowsAt(at)
+}
+
+// ReplicaRows returns the rows the replica shows at instant at, or nil
+// without a replica.
+func (db *MemDB) ReplicaRows(at time.Duration) []timeline.Row {
+	if !db.hasReplica {
+		return nil
+	}
+	rows := db.rowsAt(max(at-db.lag, 0))
+	if rows == nil {
+		rows = []timeline.Row{}
+	}
+	return rows
+}
+
+func (db *MemDB) rowsAt(at time.Duration) []timeline.Row {
+	var out []timeline.Row
+	for key := range db.rows {
+		if c, ok := db.Read(key, at); ok {
+			out = append(out, timeline.Row{Key: key, Value: c.Value, Version: c.Version, CommittedAt: c.At, Actor: c.Actor})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}

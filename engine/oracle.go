@@ -1,0 +1,398 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// fmtOffset renders a virtual instant as "+4.500ms".
+func fmtOffset(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "+0s"
+	case d%time.Second == 0 && d >= time.Second:
+		return fmt.Sprintf("+%ds", d/time.Second)
+	case d >= time.Second:
+		return fmt.Sprintf("+%.3fs", d.Seconds())
+	default:
+		return fmt.Sprintf("+%.3fms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+// trackRead extends or closes the actor's open read with the step just
+// taken. A read starts at a cache get (or a db.read not under one) and ends
+// once the actor has its value and any cache set of that value is done.
+func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
+	o := a.open
+	switch st.Op {
+	case OpSleep:
+		return // latency inside the request
+	case OpCacheGet, OpLeaseGet, OpCASGet:
+		r.closeRead(a)
+		o = &openRead{key: st.Key, start: ev.Start, end: ev.End, events: []int{ev.Seq}}
+		if ev.Result == "hit" {
+			o.served, o.source, o.have, o.version = ev.Value, string(timeline.SourceCache), true, ev.Version
+		}
+		a.open = o
+		return
+	case OpDBRead:
+		src := string(timeline.SourceDB)
+		if st.Replica {
+			src = string(timeline.SourceReplica)
+		}
+		if o != nil && o.key == st.Key && !o.have {
+			o.served, o.source, o.have = ev.Value, src, true
+			o.end = ev.End
+			o.events = append(o.events, ev.Seq)
+			return
+		}
+		r.closeRead(a)
+		a.open = &openRead{key: st.Key, start: ev.Start, end: ev.End, events: []int{ev.Seq}, served: ev.Value, source: src, have: true}
+		return
+	case OpCacheSet, OpLeaseSet, OpCASSet:
+		if o != nil && o.key == st.Key && o.have {
+			o.end = ev.End
+			o.events = append(o.events, ev.Seq)
+			r.closeRead(a)
+			return
+		}
+	}
+	r.closeRead(a)
+}
+
+// closeRead records the actor's open read, if it served a value.
+func (r *Runner) closeRead(a *actorState) {
+	o := a.open
+	a.open = nil
+	if o == nil || !o.have {
+		return
+	}
+	r.reads = append(r.reads, timeline.Read{
+		Actor: a.name, Key: o.key, Source: timeline.Source(o.source), Served: o.served,
+		Start: o.start, End: o.end, Events: o.events, Cause: -1,
+	})
+}
+
+// Current returns the values of key that were committed at some instant of
+// [start, end], in commit order: the value current at start, then every
+// value committed in (start, end]. A missing row counts as "".
+func Current(hist []timeline.Commit, start, end time.Duration) []string {
+	cur := ""
+	var out []string
+	for _, c := range hist {
+		if c.At <= start {
+			cur = c.Value
+			continue
+		}
+		if c.At <= end {
+			out = append(out, c.Value)
+		}
+	}
+	return append([]string{cur}, out...)
+}
+
+// IsStale is the oracle: a read served value over [start, end] is stale when
+// served was not the committed value of the key at any instant of the closed
+// interval.
+func IsStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
+	return !slices.Contains(Current(hist, start, end), served)
+}
+
+// judge applies the oracle to every read and names the anomaly of each
+// stale one.
+func (r *Runner) judge() {
+	for i := range r.reads {
+		rd := &r.reads[i]
+		hist := r.db.History(rd.Key)
+		cur := Current(hist, rd.Start, rd.End)
+		if slices.Contains(cur, rd.Served) {
+			continue
+		}
+		rd.Stale = true
+		rd.Current = dedupe(cur)
+		rd.Anomaly, rd.Cause, rd.Why = r.classify(rd, hist)
+	}
+}
+
+func dedupe(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// valueAt returns the committed value of the key at instant at.
+func valueAt(hist []timeline.Commit, at time.Duration) (timeline.Commit, bool) {
+	var c timeline.Commit
+	found := false
+	for _, h := range hist {
+		if h.At <= at {
+			c, found = h, true
+		}
+	}
+	return c, found
+}
+
+// isCacheWrite reports whether ev put a value into the cache for its key.
+func isCacheWrite(ev timeline.Event) bool {
+	switch Op(ev.Op) {
+	case OpCacheSet, OpLeaseSet, OpCASSet:
+		return ev.Result == "ok"
+	}
+	return false
+}
+
+// isInvalidation reports whether ev removed or replaced the key's value.
+func isInvalidation(ev timeline.Event, key string) bool {
+	if ev.Key != key {
+		return false
+	}
+	switch Op(ev.Op) {
+	case OpCacheDel, OpLeaseDel:
+		return true
+	}
+	return isCacheWrite(ev)
+}
+
+// classify names why a stale read was served.
+func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.Anomaly, int, string) {
+	newest, _ := valueAt(hist, rd.End)
+	if rd.Source == timeline.SourceReplica {
+		return timeline.ReplicaLag, -1, fmt.Sprintf("%s read %s from the replica and got %s, but the primary had committed %s at %s; the replica lags %s",
+			rd.Actor, rd.Key, rd.Served, newest.Value, fmtOffset(newest.At), r.sc.Replica.Lag)
+	}
+	if rd.Source != timeline.SourceCache {
+		return timeline.StaleHit, -1, fmt.Sprintf("%s was served %s for %s while %s was committed", rd.Actor, rd.Served, rd.Key, newest.Value)
+	}
+	// Find the step that put the served value into the cache: the last
+	// successful cache write of the key before the hit.
+	hitSeq := rd.Events[0]
+	cause := -1
+	for s := hitSeq - 1; s >= 0; s-- {
+		ev := r.events[s]
+		if ev.Key == rd.Key && isCacheWrite(ev) {
+			cause = s
+			break
+		}
+	}
+	// The commit that made the served value stale: the first commit, after
+	// the value was current, of something else.
+	var putAt time.Duration
+	if cause >= 0 {
+		putAt = r.events[cause].End
+	}
+	if cause >= 0 {
+		set := r.events[cause]
+		c, _ := valueAt(hist, set.End)
+		if c.Value != set.Value {
+			// The set itself wrote an old value.
+			by := fmt.Sprintf("%s set %s=%s at %s, but %s had committed %s at %s", set.Actor, rd.Key, set.Value, fmtOffset(set.End), c.Actor, c.Value, fmtOffset(c.At))
+			for s := cause - 1; s >= 0; s-- {
+				ev := r.events[s]
+				if ev.End < c.At {
+					break
+				}
+				if ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
+					return timeline.LostInvalidation, cause, fmt.Sprintf("%s's DEL at %s landed before the stale set it should have prevented: %s; %s was served %s from the cache at %s",
+						ev.Actor, fmtOffset(ev.End), by, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+				}
+			}
+			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(r.events[hitSeq].End))
+		}
+	}
+	// The value was current when it was put there; a later commit made it
+	// stale. Did anyone invalidate the key after that commit?
+	var stale timeline.Commit
+	for _, c := range hist {
+		if c.At > putAt && c.Value != rd.Served {
+			stale = c
+			break
+		}
+	}
+	for _, ev := range r.events {
+		if ev.End >= stale.At && isInvalidation(ev, rd.Key) && ev.Seq != cause {
+			return timeline.StaleHit, cause, fmt.Sprintf("%s committed %s at %s and %s invalidated %s only at %s; %s was served %s from the cache at %s, in between",
+				stale.Actor, stale.Value, fmtOffset(stale.At), ev.Actor, rd.Key, fmtOffset(ev.End), rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+		}
+	}
+	return timeline.TTLStaleness, cause, fmt.Sprintf("%s committed %s at %s and nothing invalidated %s; %s was served %s from the cache at %s, stale until the TTL runs out",
+		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+}
+
+// StaleCount returns how many reads so far the oracle finds stale, without
+// building a timeline. Exploration uses it after each schedule.
+func (r *Runner) StaleCount() int {
+	n := 0
+	for _, rd := range r.pendingReads() {
+		if IsStale(r.db.History(rd.Key), rd.Served, rd.Start, rd.End) {
+			n++
+		}
+	}
+	return n
+}
+
+// pendingReads returns the recorded reads plus any still open.
+func (r *Runner) pendingReads() []timeline.Read {
+	reads := r.reads
+	for i := range r.actors {
+		if o := r.actors[i].open; o != nil && o.have {
+			reads = append(reads[:len(reads):len(reads)], timeline.Read{Actor: r.actors[i].name, Key: o.key, Served: o.served, Start: o.start, End: o.end})
+		}
+	}
+	return reads
+}
+
+// divergences walks the recorded states and reports every interval where
+// the cache held a value for a DB key different from the committed one.
+func (r *Runner) divergences() []timeline.Divergence {
+	type open struct {
+		d   timeline.Divergence
+		val string
+	}
+	opened := map[string]*open{}
+	var out []timeline.Divergence
+	dbKeys := map[string]bool{}
+	for _, c := range r.db.Commits() {
+		dbKeys[c.Key] = true
+	}
+	// check compares the cache with the DB at instant at; ev is the event
+	// that brought the change (-1 initial), how says what kind of instant
+	// it is.
+	check := func(st timeline.State, at time.Duration, ev int, how string) {
+		cache := map[string]timeline.CacheEntry{}
+		for _, e := range st.Cache {
+			cache[e.Key] = e
+		}
+		keys := make([]string, 0, len(dbKeys))
+		for k := range dbKeys {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			c, _ := valueAt(r.db.History(k), at)
+			e, inCache := cache[k]
+			div := inCache && e.Value != c.Value
+			o := opened[k]
+			switch {
+			case div && o == nil:
+				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: c.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
+				d.Cause = r.causeText(ev, k, e.Value, c)
+				opened[k] = &open{d: d, val: e.Value}
+			case div && o.val != e.Value:
+				// replaced by another diverging value: close and reopen
+				u := at
+				o.d.Until, o.d.End, o.d.EndEvent = &u, "overwrite", ev
+				out = append(out, o.d)
+				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: c.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
+				d.Cause = r.causeText(ev, k, e.Value, c)
+				opened[k] = &open{d: d, val: e.Value}
+			case !div && o != nil:
+				u := at
+				o.d.Until, o.d.EndEvent = &u, ev
+				switch {
+				case how == "expiry":
+					o.d.End, o.d.EndEvent = "expiry", -1
+				case !inCache:
+					o.d.End = "del"
+				case r.events[ev].IsDB():
+					o.d.End = "commit"
+				default:
+					o.d.End = "overwrite"
+				}
+				out = append(out, o.d)
+				delete(opened, k)
+			}
+		}
+	}
+	check(r.initial, 0, -1, "initial")
+	ex := 0
+	for i, st := range r.states {
+		ev := r.events[i]
+		// expiries that happened before this event
+		for ex < len(r.expiries) && r.expiries[ex].At <= ev.End {
+			x := r.expiries[ex]
+			ex++
+			if o := opened[x.Key]; o != nil {
+				u := x.At
+				o.d.Until, o.d.End, o.d.EndEvent = &u, "expiry", -1
+				out = append(out, o.d)
+				delete(opened, x.Key)
+			}
+		}
+		check(st, ev.End, i, "event")
+	}
+	final := r.initial
+	if len(r.states) > 0 {
+		final = r.states[len(r.states)-1]
+	}
+	keys := make([]string, 0, len(opened))
+	for k := range opened {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o := opened[k]
+		o.d.End = "end-of-run"
+		for _, e := range final.Cache {
+			if e.Key == k {
+				o.d.TTLLeft = e.TTL
+			}
+		}
+		out = append(out, o.d)
+	}
+	slices.SortStableFunc(out, func(a, b timeline.Divergence) int {
+		if a.From != b.From {
+			return int(a.From - b.From)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+func (r *Runner) causeText(ev int, key, cacheVal string, c timeline.Commit) string {
+	if ev < 0 {
+		return fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", key, cacheVal, c.Value)
+	}
+	e := r.events[ev]
+	if e.IsDB() {
+		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s", e.Actor, key, c.Value, fmtOffset(e.End), cacheVal)
+	}
+	return fmt.Sprintf("%s set %s=%s at %s while the database had %s (v%d)", e.Actor, key, cacheVal, fmtOffset(e.End), c.Value, c.Version)
+}
+
+// Timeline finishes the run's record: the oracle's verdict on every read,
+// the divergences and the final state. Call it once every step is taken (or
+// after any prefix, for a partial record).
+func (r *Runner) Timeline() *timeline.Timeline {
+	for i := range r.actors {
+		r.closeRead(&r.actors[i])
+	}
+	r.judge()
+	tl := &timeline.Timeline{
+		Scenario: r.sc.Name, Title: r.sc.Title, Description: r.sc.Description, Epoch: r.epoch,
+		Mode: "timed", Actors: slices.Clone(r.lanes),
+		Events: slices.Clone(r.events), Reads: slices.Clone(r.reads),
+		Commits: slices.Clone(r.db.Commits()), Expiries: slices.Clone(r.expiries),
+		ExpiryRule: ExpiryRule, Backend: r.cache.name(), Clock: r.cache.clockControlled(),
+	}
+	if r.opts.Schedule != nil {
+		tl.Mode = "schedule"
+	}
+	tl.Schedule = make([]string, len(r.events))
+	for i, e := range r.events {
+		tl.Schedule[i] = e.Actor
+	}
+	if !r.opts.NoStates {
+		tl.Initial = r.initial
+		tl.States = slices.Clone(r.states)
+		tl.Divergences = r.divergences()
+	}
+	return tl
+}

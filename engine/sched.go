@@ -1,0 +1,515 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// Options control one run.
+type Options struct {
+	// Schedule, when set, overrides the virtual clock's order: one actor name
+	// per step (see ParseSchedule). Each step then starts when the previous
+	// one ends.
+	Schedule []string
+	// Redis is the address of a real Redis server to use instead of the
+	// in-process miniredis. The virtual clock cannot move a real server's
+	// clock, so TTL expiry then follows wall time.
+	Redis string
+	// NoStates skips the per-step cache/DB snapshots and divergence
+	// analysis; stale reads are still judged. Exploration uses it.
+	NoStates bool
+}
+
+// ExpiryRule is the expiry rule racetape shows: miniredis's.
+const ExpiryRule = "a key is gone at its expiry instant (now >= expiry, as miniredis); real Redis still serves it during that millisecond (now > expiry)"
+
+// ErrScheduleActor is returned for a schedule entry naming an actor that
+// does not exist or has no step left.
+var ErrScheduleActor = errors.New("bad schedule")
+
+// A Runner executes one scenario step by step. It is the engine's core: Run
+// drives it in timed mode or along a schedule, and exploration drives it one
+// chosen actor at a time. A Runner is not safe for concurrent use.
+type Runner struct {
+	sc        *Scenario
+	epoch     time.Time
+	opts      Options
+	cache     cacheBackend
+	mini      *miniredis.Miniredis
+	db        *MemDB
+	actors    []actorState
+	lanes     []string
+	now       time.Duration // end of the last step
+	events    []timeline.Event
+	states    []timeline.State
+	initial   timeline.State
+	expiries  []timeline.Expiry
+	reads     []timeline.Read
+	clockLane bool
+	// ttls mirrors the cache's pending expiries (instant and value per key),
+	// refreshed from snapshots.
+	ttls map[string]pendingExpiry
+	err  error
+}
+
+type pendingExpiry struct {
+	at    time.Duration
+	value string
+}
+
+// NewRunner prepares a run of sc: it connects one Redis client per actor
+// and seeds the cache and the database. Close it when done.
+func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
+	if len(sc.Actors) == 0 {
+		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
+	}
+	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch, ttls: map[string]pendingExpiry{}}
+	if r.epoch.IsZero() {
+		r.epoch = DefaultEpoch
+	}
+	lag := time.Duration(-1)
+	if sc.Replica != nil {
+		lag = sc.Replica.Lag
+	}
+	r.db = NewMemDB(lag)
+	names := make([]string, len(sc.Actors))
+	for i, a := range sc.Actors {
+		names[i] = a.Name
+	}
+	if opts.Redis != "" {
+		r.cache = newServerBackend(opts.Redis, "racetape:"+sc.Name+":")
+	} else {
+		r.mini = miniredis.NewMiniRedis()
+		r.mini.ClockTTL(true)
+		r.mini.SetTime(r.epoch)
+		r.cache = newMiniredisBackend(r.mini)
+	}
+	if err := r.cache.connect(names); err != nil {
+		r.Close()
+		return nil, err
+	}
+	if err := r.Reset(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Close releases the Redis connections and the embedded server.
+func (r *Runner) Close() {
+	if r.cache != nil {
+		r.cache.close()
+	}
+	if r.mini != nil {
+		r.mini.Close()
+	}
+}
+
+// Reset brings the runner back to the scenario's initial state, reusing its
+// connections: the cache is flushed and re-seeded, the clock is at 0.
+func (r *Runner) Reset() error {
+	r.now = 0
+	r.err = nil
+	r.events = r.events[:0]
+	r.states = r.states[:0]
+	r.expiries = r.expiries[:0]
+	r.reads = r.reads[:0]
+	r.clockLane = false
+	clear(r.ttls)
+	lag := time.Duration(-1)
+	if r.sc.Replica != nil {
+		lag = r.sc.Replica.Lag
+	}
+	r.db.reset(lag)
+	r.actors = r.actors[:0]
+	r.lanes = r.lanes[:0]
+	for i, a := range r.sc.Actors {
+		r.actors = append(r.actors, newActorState(a, i))
+		r.lanes = append(r.lanes, a.Name)
+	}
+	r.cache.setNow(r.epoch)
+	if err := r.cache.flush(); err != nil {
+		return fmt.Errorf("flush cache: %w", err)
+	}
+	for _, s := range r.sc.DB {
+		r.db.Commit(s.Key, s.Value, 0, "seed", -1)
+	}
+	for _, s := range r.sc.Cache {
+		if err := r.cache.seed(s.Key, s.Value, s.TTL); err != nil {
+			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
+		}
+	}
+	if !r.opts.NoStates {
+		st, err := r.state(0)
+		if err != nil {
+			return err
+		}
+		r.initial = st
+	} else {
+		for _, s := range r.sc.Cache {
+			if s.TTL > 0 {
+				r.ttls[s.Key] = pendingExpiry{at: s.TTL, value: s.Value}
+			}
+		}
+	}
+	return nil
+}
+
+// Actors returns the actor names in scenario order.
+func (r *Runner) Actors() []string { return r.lanes[:len(r.sc.Actors)] }
+
+// Now returns the virtual instant the last step ended.
+func (r *Runner) Now() time.Duration { return r.now }
+
+// Events returns the events so far.
+func (r *Runner) Events() []timeline.Event { return r.events }
+
+// Next returns actor i's next atomic step, if it has one.
+func (r *Runner) Next(i int) (*Step, bool) {
+	if i < 0 || i >= len(r.actors) {
+		return nil, false
+	}
+	return r.actors[i].next()
+}
+
+// Done reports whether every actor has finished its program.
+func (r *Runner) Done() bool {
+	for i := range r.actors {
+		if _, ok := r.actors[i].next(); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Enabled returns the indexes of the actors that can take a step now, in
+// scenario order; in schedule mode the clock (index ClockIndex) is enabled
+// when a cache key's TTL could run out before the run ends.
+func (r *Runner) Enabled() []int {
+	var out []int
+	for i := range r.actors {
+		if _, ok := r.actors[i].next(); ok {
+			out = append(out, i)
+		}
+	}
+	if r.clockEnabled() {
+		out = append(out, ClockIndex)
+	}
+	return out
+}
+
+// ClockIndex stands for the clock in Enabled and Step.
+const ClockIndex = -1
+
+// clockEnabled reports whether a pending expiry could land before the run
+// ends: within the time the remaining steps can still take.
+func (r *Runner) clockEnabled() bool {
+	at, ok := r.nextExpiry()
+	if !ok {
+		return false
+	}
+	var rem time.Duration
+	for i := range r.actors {
+		if _, ok := r.actors[i].next(); ok {
+			rem += r.actors[i].maxRemaining()
+		}
+	}
+	return rem > 0 && at <= r.now+rem
+}
+
+func (r *Runner) nextExpiry() (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	for _, p := range r.ttls {
+		if p.at > r.now && (!found || p.at < best) {
+			best, found = p.at, true
+		}
+	}
+	return best, found
+}
+
+// NextStepEnd returns when actor i's next step would end in timed mode.
+func (r *Runner) nextEnd(i int) (time.Duration, bool) {
+	st, ok := r.actors[i].next()
+	if !ok {
+		return 0, false
+	}
+	return r.actors[i].ready + st.Took, true
+}
+
+// RunTimed runs every remaining step in virtual-clock order: the step that
+// ends first goes first; ties go to the actor listed first.
+func (r *Runner) RunTimed() error {
+	for {
+		best, bestEnd := -1, time.Duration(0)
+		for i := range r.actors {
+			end, ok := r.nextEnd(i)
+			if ok && (best < 0 || end < bestEnd) {
+				best, bestEnd = i, end
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		a := &r.actors[best]
+		if _, err := r.exec(best, a.ready, bestEnd); err != nil {
+			return err
+		}
+	}
+}
+
+// Step runs actor i's next step in schedule mode: it starts when the
+// previous step ended. ClockIndex advances the clock to the next expiry.
+func (r *Runner) Step(i int) (timeline.Event, error) {
+	if i == ClockIndex {
+		return r.tick()
+	}
+	st, ok := r.Next(i)
+	if !ok {
+		if i < 0 || i >= len(r.actors) {
+			return timeline.Event{}, fmt.Errorf("%w: no actor #%d", ErrScheduleActor, i)
+		}
+		return timeline.Event{}, fmt.Errorf("%w: actor %q has no step left", ErrScheduleActor, r.actors[i].name)
+	}
+	return r.exec(i, r.now, r.now+st.Took)
+}
+
+// tick advances the clock to the next pending TTL expiry.
+func (r *Runner) tick() (timeline.Event, error) {
+	at, ok := r.nextExpiry()
+	if !ok {
+		return timeline.Event{}, fmt.Errorf("%w: the clock has no pending expiry", ErrScheduleActor)
+	}
+	if !r.clockLane {
+		r.clockLane = true
+		r.lanes = append(r.lanes, timeline.ClockActor)
+	}
+	var keys []string
+	for k, p := range r.ttls {
+		if p.at == at {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	ev := timeline.Event{
+		Seq: len(r.events), Actor: timeline.ClockActor, Lane: len(r.lanes) - 1,
+		Op: "clock.tick", Key: strings.Join(keys, " "), Start: r.now, End: at,
+		Command: "advance clock to " + fmtOffset(at),
+		Result:  "ok", Note: "TTL of " + strings.Join(keys, ", ") + " runs out",
+	}
+	r.now = at
+	r.moveClock(at)
+	for i := range r.actors {
+		if r.actors[i].ready < at {
+			r.actors[i].ready = at
+		}
+	}
+	r.events = append(r.events, ev)
+	if err := r.record(); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// moveClock sets the cache's clock to instant at and notes the keys whose
+// TTL ran out on the way.
+func (r *Runner) moveClock(at time.Duration) {
+	r.cache.setNow(r.epoch.Add(at))
+	var gone []string
+	for k, p := range r.ttls {
+		if p.at <= at {
+			gone = append(gone, k)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	sort.Slice(gone, func(i, j int) bool {
+		pi, pj := r.ttls[gone[i]], r.ttls[gone[j]]
+		if pi.at != pj.at {
+			return pi.at < pj.at
+		}
+		return gone[i] < gone[j]
+	})
+	for _, k := range gone {
+		p := r.ttls[k]
+		r.expiries = append(r.expiries, timeline.Expiry{Key: k, Value: p.value, At: p.at})
+		delete(r.ttls, k)
+	}
+}
+
+// exec runs actor i's next step over [start, end].
+func (r *Runner) exec(i int, start, end time.Duration) (timeline.Event, error) {
+	if r.err != nil {
+		return timeline.Event{}, r.err
+	}
+	a := &r.actors[i]
+	st, _ := a.next()
+	r.moveClock(end)
+	ev := timeline.Event{Seq: len(r.events), Actor: a.name, Lane: i, Step: a.taken + 1, Op: string(st.Op), Key: st.Key, Start: start, End: end}
+	if err := r.apply(a, st, &ev); err != nil {
+		r.err = fmt.Errorf("actor %q step %d (%s): %w", a.name, ev.Step, st, err)
+		return ev, r.err
+	}
+	a.advance()
+	a.ready = end
+	if end > r.now {
+		r.now = end
+	}
+	r.events = append(r.events, ev)
+	r.trackRead(a, st, ev)
+	if _, more := a.next(); !more {
+		r.closeRead(a)
+	}
+	if err := r.record(); err != nil {
+		r.err = err
+		return ev, err
+	}
+	return ev, nil
+}
+
+// apply performs the step's effect at ev.End and fills in what it observed.
+func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
+	switch st.Op {
+	case OpSleep:
+		ev.Result = "ok"
+		ev.Command = ""
+		return nil
+	case OpDBRead:
+		var c timeline.Commit
+		var ok bool
+		if st.Replica {
+			c, ok = r.db.ReadReplica(st.Key, ev.End)
+			ev.Command = "SELECT " + st.Key + " FROM replica"
+		} else {
+			c, ok = r.db.Read(st.Key, ev.End)
+			ev.Command = "SELECT " + st.Key
+		}
+		if !ok {
+			ev.Result = "miss"
+			ev.Note = "no such row"
+			a.last, a.lastValue, a.lastVersion, a.hasLast = "miss", "", 0, true
+			return nil
+		}
+		ev.Result, ev.Value, ev.Version = "hit", c.Value, c.Version
+		a.last, a.lastValue, a.lastVersion, a.hasLast = "hit", c.Value, c.Version, true
+		return nil
+	case OpDBWrite:
+		c := r.db.Commit(st.Key, st.Value, ev.End, a.name, ev.Seq)
+		ev.Command = fmt.Sprintf("COMMIT %s = %s", st.Key, quoteArg(st.Value))
+		ev.Result, ev.Value, ev.Version = "ok", c.Value, c.Version
+		a.last, a.lastValue, a.lastVersion, a.hasLast = "ok", c.Value, c.Version, true
+		return nil
+	}
+	op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
+	switch st.Op {
+	case OpCacheSet, OpLeaseSet, OpCASSet:
+		op.Value, op.Version = a.lastValue, a.lastVersion
+		if st.HasValue {
+			op.Value = st.Value
+		}
+		if !st.HasValue && !a.hasLast {
+			ev.Note = "nothing read yet: setting an empty value"
+		}
+	case OpCacheExpire:
+		if st.HasExpireAt {
+			op.ExpireAt = r.epoch.Add(st.ExpireAt)
+		}
+	case OpLeaseGet:
+		a.tokens++
+		a.token = fmt.Sprintf("%s#%d", a.name, a.tokens)
+		op.Lease = st.Lease
+		if op.Lease <= 0 {
+			op.Lease = 10 * time.Second
+		}
+	}
+	op.Token = a.token
+	ev.Command = op.command()
+	rep, err := r.cache.do(a.idx, op)
+	if err != nil {
+		return err
+	}
+	ev.Result, ev.Value, ev.Version = rep.Result, rep.Value, rep.Version
+	if rep.Note != "" {
+		ev.Note = rep.Note
+	}
+	a.last = rep.Result
+	if (st.Op == OpCacheGet || st.Op == OpLeaseGet || st.Op == OpCASGet) && rep.Result == "hit" {
+		a.lastValue, a.lastVersion, a.hasLast = rep.Value, rep.Version, true
+	}
+	if r.opts.NoStates {
+		r.trackTTL(st, op, rep, ev.End)
+	}
+	return nil
+}
+
+// trackTTL keeps the pending-expiry mirror up to date without snapshots.
+func (r *Runner) trackTTL(st *Step, op cacheOp, rep cacheReply, at time.Duration) {
+	switch st.Op {
+	case OpCacheSet, OpLeaseSet:
+		if rep.Result != "ok" {
+			return
+		}
+		if op.TTL > 0 {
+			r.ttls[st.Key] = pendingExpiry{at: at + op.TTL, value: op.Value}
+		} else {
+			delete(r.ttls, st.Key)
+		}
+	case OpCASSet:
+		if rep.Result == "ok" && op.TTL > 0 {
+			r.ttls[st.Key] = pendingExpiry{at: at + op.TTL, value: op.Value}
+		}
+	case OpCacheDel, OpLeaseDel:
+		delete(r.ttls, st.Key)
+	case OpCacheExpire:
+		if rep.Result != "ok" {
+			return
+		}
+		p := r.ttls[st.Key]
+		if op.ExpireAt.IsZero() {
+			p.at = at + op.TTL
+		} else {
+			p.at = op.ExpireAt.Sub(r.epoch)
+		}
+		r.ttls[st.Key] = p
+	}
+}
+
+// record stores the state after the last event and refreshes the expiry
+// mirror from it.
+func (r *Runner) record() error {
+	if r.opts.NoStates {
+		return nil
+	}
+	st, err := r.state(r.now)
+	if err != nil {
+		return err
+	}
+	r.states = append(r.states, st)
+	return nil
+}
+
+// state reads the cache and database at instant at.
+func (r *Runner) state(at time.Duration) (timeline.State, error) {
+	entries, err := r.cache.snapshot()
+	if err != nil {
+		return timeline.State{}, fmt.Errorf("snapshot cache: %w", err)
+	}
+	clear(r.ttls)
+	for _, e := range entries {
+		if e.TTL >= 0 {
+			r.ttls[e.Key] = pendingExpiry{at: at + e.TTL, value: e.Value}
+		}
+	}
+	st := timeline.State{At: at, Cache: entries, DB: r.db.Rows(at), Replica: r.db.ReplicaRows(at)}
+	if st.DB == nil {
+		st.DB = []timeline.Row{}
+	}
+	return st, nil
+}
