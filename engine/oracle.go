@@ -194,15 +194,20 @@ func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.A
 		if c.Value != set.Value {
 			// The set itself wrote an old value.
 			by := fmt.Sprintf("%s set %s=%s at %s, but %s had committed %s at %s", set.Actor, rd.Key, set.Value, fmtOffset(set.End), c.Actor, c.Value, fmtOffset(c.At))
-			for s := cause - 1; s >= 0; s-- {
-				ev := r.events[s]
-				if ev.End < c.At {
-					break
+			// Invalidations that landed between the commit and the stale set
+			// came too early to remove it. One is the plain stale set; a
+			// second, delayed one that also came too early is a lost
+			// invalidation.
+			var dels []timeline.Event
+			for s := cause - 1; s >= 0 && r.events[s].End >= c.At; s-- {
+				if ev := r.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
+					dels = append(dels, ev)
 				}
-				if ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
-					return timeline.LostInvalidation, cause, fmt.Sprintf("%s's DEL at %s landed before the stale set it should have prevented: %s; %s was served %s from the cache at %s",
-						ev.Actor, fmtOffset(ev.End), by, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
-				}
+			}
+			if len(dels) >= 2 {
+				last := dels[0]
+				return timeline.LostInvalidation, cause, fmt.Sprintf("%s's delayed DEL at %s landed before the stale set it should have removed: %s; %s was served %s from the cache at %s",
+					last.Actor, fmtOffset(last.End), by, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
 			}
 			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(r.events[hitSeq].End))
 		}
@@ -216,14 +221,28 @@ func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.A
 			break
 		}
 	}
-	for _, ev := range r.events {
-		if ev.End >= stale.At && isInvalidation(ev, rd.Key) && ev.Seq != cause {
+	// What removed the served entry afterwards: an invalidation (DEL or a
+	// newer set) means the read fell in the window before it; an expiry, or
+	// nothing at all, means only the TTL would ever fix it.
+	hitEnd := r.events[hitSeq].End
+	expiry := time.Duration(-1)
+	for _, x := range r.expiries {
+		if x.Key == rd.Key && x.At > hitEnd {
+			expiry = x.At
+			break
+		}
+	}
+	for _, ev := range r.events[hitSeq+1:] {
+		if expiry >= 0 && ev.End >= expiry {
+			break
+		}
+		if isInvalidation(ev, rd.Key) {
 			return timeline.StaleHit, cause, fmt.Sprintf("%s committed %s at %s and %s invalidated %s only at %s; %s was served %s from the cache at %s, in between",
-				stale.Actor, stale.Value, fmtOffset(stale.At), ev.Actor, rd.Key, fmtOffset(ev.End), rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+				stale.Actor, stale.Value, fmtOffset(stale.At), ev.Actor, rd.Key, fmtOffset(ev.End), rd.Actor, rd.Served, fmtOffset(hitEnd))
 		}
 	}
 	return timeline.TTLStaleness, cause, fmt.Sprintf("%s committed %s at %s and nothing invalidated %s; %s was served %s from the cache at %s, stale until the TTL runs out",
-		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(hitEnd))
 }
 
 // StaleCount returns how many reads so far the oracle finds stale, without

@@ -55,7 +55,7 @@ func (a Anomaly) Explain() string {
 	case StaleSet:
 		return "a cache.set wrote a value older than the committed row, and this read was served that old value"
 	case LostInvalidation:
-		return "the writer's DEL landed before a slow reader's set of the old value, so the invalidation was lost"
+		return "the writer's delayed second DEL, meant to clean up after slow readers, landed before a slow reader's set of the old value, so that invalidation was lost"
 	case TTLStaleness:
 		return "nothing invalidated the key after the commit, so the old value is served until its TTL expires"
 	case ReplicaLag:
