@@ -47,7 +47,7 @@ func TestMemDBReplica(t *testing.T) {
 	require.Equal(t, "OLD", c.Value)
 	c, _ = db.ReadReplica("k", 60*ms)
 	require.Equal(t, "NEW", c.Value, "commit at 10ms visible on the replica at exactly 60ms")
-	require.Equal(t, "OLD", db.ReplicaRows(30*ms)[0].Value)
+	require.Equal(t, "OLD", db.ReplicaRows(30 * ms)[0].Value)
 	c, ok := db.ReadReplica("k", 0)
 	require.True(t, ok, "the initial rows are on the replica from the start")
 	require.Equal(t, "OLD", c.Value)
