@@ -1,6 +1,10 @@
 package main
 
 import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -279,4 +283,32 @@ func TestSeedMatrix(t *testing.T) {
 	require.NotEqual(t, a.Actors[0].At, b.Actors[0].At, "the seed drives the jitter")
 	_, err = presets.GetWith("seed-matrix", presets.Params{"cell": "2h"})
 	require.ErrorContains(t, err, "unknown cell")
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestPresetText compares the text rendering of every preset with its
+// golden file in testdata/presets (rewrite with -update and review the
+// diff).
+func TestPresetText(t *testing.T) {
+	for _, p := range presets.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			tl := runPreset(t, p.Scenario)
+			got := tl.Text()
+			path := filepath.Join("testdata", "presets", p.Name+".txt")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "missing golden file: run go test -run TestPresetText -update")
+			require.Equal(t, string(want), got)
+			if n := len(tl.StaleReads()); n > 0 {
+				require.Contains(t, got, "STALE")
+				require.Contains(t, got, fmt.Sprintf("verdict: %d stale read", n))
+			} else {
+				require.Contains(t, got, "verdict: no stale reads")
+			}
+		})
+	}
 }

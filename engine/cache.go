@@ -169,6 +169,7 @@ func (b *redisBackend) newClient(name string) *redis.Client {
 		Protocol:        2,
 		DisableIdentity: true,
 		MaxRetries:      -1,
+		DialerRetries:   1,
 		PoolSize:        1,
 		ReadTimeout:     5 * time.Second,
 		WriteTimeout:    5 * time.Second,
@@ -183,6 +184,14 @@ func (b *redisBackend) newClient(name string) *redis.Client {
 }
 
 func (b *redisBackend) connect(actors []string) error {
+	if b.mini == nil {
+		// Probe first: a clear error instead of go-redis's retry log.
+		c, err := net.DialTimeout("tcp", b.addr, 2*time.Second)
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", b.name(), err)
+		}
+		_ = c.Close()
+	}
 	b.ctl = b.newClient("racetape")
 	if err := b.ctl.Ping(b.ctx).Err(); err != nil {
 		return fmt.Errorf("connect to %s: %w", b.name(), err)
