@@ -47,6 +47,8 @@ expect 2 "$bin" validate "$tmp/bad.yaml"
 grep -q "bad.yaml:5:9" "$tmp/err" || { cat "$tmp/err" >&2; fail "validate: no FILE:LINE:COL"; }
 expect 1 "$bin" run cache-aside --schedule "writer reader writer"
 
+bash .ci/e2e-redis.sh "$bin"
+
 if [ -x .ci/e2e-tui.sh ]; then
 	bash .ci/e2e-tui.sh "$bin"
 fi
