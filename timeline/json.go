@@ -1,0 +1,274 @@
+package timeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A JSONRun is the stable JSON form of a Timeline, as `racetape run --json`
+// prints it. Field order is fixed by the struct, names are snake_case, and
+// every instant or duration is an integer count of microseconds (_us) from
+// the scenario epoch. Slices are never null: an empty list renders as [].
+// The per-step states are left out (only the final one is kept); the
+// Timeline has them.
+type JSONRun struct {
+	Scenario   string `json:"scenario"`
+	Title      string `json:"title"`
+	Mode       string `json:"mode"`
+	Epoch      string `json:"epoch"` // RFC 3339 with nanoseconds
+	Backend    string `json:"backend"`
+	ExpiryRule string `json:"expiry_rule"`
+	// Schedule is the actor of every step, space-separated: the form
+	// --schedule replays.
+	Schedule    string           `json:"schedule"`
+	Actors      []string         `json:"actors"`
+	Verdict     JSONVerdict      `json:"verdict"`
+	StaleReads  []JSONStaleRead  `json:"stale_reads"`
+	Reads       []JSONRead       `json:"reads"`
+	Divergences []JSONDivergence `json:"divergences"`
+	Commits     []JSONCommit     `json:"commits"`
+	Expiries    []JSONExpiry     `json:"expiries"`
+	Events      []JSONEvent      `json:"events"`
+	FinalState  JSONState        `json:"final_state"`
+}
+
+// A JSONVerdict counts what the oracle found. Anomalies maps each anomaly
+// name to its number of stale reads (keys sorted, as encoding/json does).
+type JSONVerdict struct {
+	StaleReads  int            `json:"stale_reads"`
+	Divergences int            `json:"divergences"`
+	Anomalies   map[string]int `json:"anomalies"`
+}
+
+// A JSONStaleRead is a Read as listed in stale_reads. Current, Anomaly and
+// Why are the oracle's: the values committed during [start_us, end_us], the
+// anomaly name and one sentence. Events are the Seq numbers of its steps.
+type JSONStaleRead struct {
+	Actor   string   `json:"actor"`
+	Key     string   `json:"key"`
+	Source  string   `json:"source"`
+	Served  string   `json:"served"`
+	Current []string `json:"current"`
+	StartUS int64    `json:"start_us"`
+	EndUS   int64    `json:"end_us"`
+	Anomaly string   `json:"anomaly"`
+	Why     string   `json:"why"`
+	Events  []int    `json:"events"`
+}
+
+// A JSONRead is any Read as listed in reads: the fields of a stale read plus
+// the verdict.
+type JSONRead struct {
+	JSONStaleRead
+	Stale bool `json:"stale"`
+}
+
+// A JSONDivergence is a Divergence. UntilUS is null while the cache still
+// diverged at the end of the run; TTLLeftUS is set only then, and only when
+// the entry had a TTL. CauseEvent and EndEvent are Seq numbers (-1: the
+// initial state, or an expiry / the end of the run).
+type JSONDivergence struct {
+	Key        string `json:"key"`
+	CacheValue string `json:"cache_value"`
+	DBValue    string `json:"db_value"`
+	FromUS     int64  `json:"from_us"`
+	UntilUS    *int64 `json:"until_us"`
+	Cause      string `json:"cause"`
+	CauseEvent int    `json:"cause_event"`
+	End        string `json:"end"`
+	EndEvent   int    `json:"end_event"`
+	TTLLeftUS  *int64 `json:"ttl_left_us"`
+}
+
+// A JSONCommit is a Commit; Event is the Seq of the db.write, -1 for a seed.
+type JSONCommit struct {
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Version int    `json:"version"`
+	AtUS    int64  `json:"at_us"`
+	Actor   string `json:"actor"`
+	Event   int    `json:"event"`
+}
+
+// A JSONExpiry is an Expiry.
+type JSONExpiry struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	AtUS  int64  `json:"at_us"`
+}
+
+// A JSONEvent is an Event.
+type JSONEvent struct {
+	Seq     int    `json:"seq"`
+	Actor   string `json:"actor"`
+	Step    int    `json:"step"`
+	Op      string `json:"op"`
+	Key     string `json:"key"`
+	Command string `json:"command"`
+	Result  string `json:"result"`
+	Value   string `json:"value"`
+	Version int    `json:"version,omitempty"`
+	StartUS int64  `json:"start_us"`
+	EndUS   int64  `json:"end_us"`
+	Note    string `json:"note,omitempty"`
+}
+
+// A JSONState is the cache and database after the last step. Replica is
+// left out when the scenario has none.
+type JSONState struct {
+	Cache   []JSONCacheEntry `json:"cache"`
+	DB      []JSONRow        `json:"db"`
+	Replica []JSONRow        `json:"replica,omitempty"`
+}
+
+// A JSONCacheEntry is a CacheEntry; TTLUS is -1 when the key has no TTL.
+type JSONCacheEntry struct {
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Version int    `json:"version,omitempty"`
+	TTLUS   int64  `json:"ttl_us"`
+}
+
+// A JSONRow is a database Row.
+type JSONRow struct {
+	Key           string `json:"key"`
+	Value         string `json:"value"`
+	Version       int    `json:"version"`
+	CommittedAtUS int64  `json:"committed_at_us"`
+	Actor         string `json:"actor"`
+}
+
+// JSON returns the stable JSON form of t (see JSONRun), indented with two
+// spaces, without a final newline (as json.MarshalIndent). Identical
+// timelines give identical bytes.
+func (t *Timeline) JSON() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(t.JSONRun()); err != nil {
+		// Only strings, integers and string-keyed maps: encoding cannot fail.
+		panic("timeline: encode json: " + err.Error())
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// ParseJSON decodes the JSON form of a run, as JSON produces it.
+func ParseJSON(data []byte) (*JSONRun, error) {
+	var run JSONRun
+	if err := json.Unmarshal(data, &run); err != nil {
+		return nil, fmt.Errorf("timeline: parse json: %w", err)
+	}
+	return &run, nil
+}
+
+// JSONRun returns the JSON form of t as Go values; JSON encodes it.
+func (t *Timeline) JSONRun() *JSONRun {
+	run := &JSONRun{
+		Scenario:    t.Scenario,
+		Title:       t.Title,
+		Mode:        t.Mode,
+		Epoch:       t.Epoch.Format(time.RFC3339Nano),
+		Backend:     t.Backend,
+		ExpiryRule:  t.ExpiryRule,
+		Schedule:    strings.Join(t.Schedule, " "),
+		Actors:      append([]string{}, t.Actors...),
+		StaleReads:  []JSONStaleRead{},
+		Reads:       make([]JSONRead, 0, len(t.Reads)),
+		Divergences: make([]JSONDivergence, 0, len(t.Divergences)),
+		Commits:     make([]JSONCommit, 0, len(t.Commits)),
+		Expiries:    make([]JSONExpiry, 0, len(t.Expiries)),
+		Events:      make([]JSONEvent, 0, len(t.Events)),
+		FinalState:  jsonState(t.StateAt(len(t.States) - 1)),
+	}
+	run.Verdict = JSONVerdict{Divergences: len(t.Divergences), Anomalies: map[string]int{}}
+	for _, r := range t.Reads {
+		jr := JSONStaleRead{
+			Actor:   r.Actor,
+			Key:     r.Key,
+			Source:  string(r.Source),
+			Served:  r.Served,
+			Current: append([]string{}, r.Current...),
+			StartUS: r.Start.Microseconds(),
+			EndUS:   r.End.Microseconds(),
+			Anomaly: string(r.Anomaly),
+			Why:     r.Why,
+			Events:  append([]int{}, r.Events...),
+		}
+		run.Reads = append(run.Reads, JSONRead{JSONStaleRead: jr, Stale: r.Stale})
+		if r.Stale {
+			run.StaleReads = append(run.StaleReads, jr)
+			run.Verdict.StaleReads++
+			run.Verdict.Anomalies[string(r.Anomaly)]++
+		}
+	}
+	for _, d := range t.Divergences {
+		jd := JSONDivergence{
+			Key:        d.Key,
+			CacheValue: d.CacheValue,
+			DBValue:    d.DBValue,
+			FromUS:     d.From.Microseconds(),
+			Cause:      d.Cause,
+			CauseEvent: d.CauseEvent,
+			End:        d.End,
+			EndEvent:   d.EndEvent,
+		}
+		if d.Until != nil {
+			u := d.Until.Microseconds()
+			jd.UntilUS = &u
+		} else if d.TTLLeft >= 0 {
+			l := d.TTLLeft.Microseconds()
+			jd.TTLLeftUS = &l
+		}
+		run.Divergences = append(run.Divergences, jd)
+	}
+	for _, c := range t.Commits {
+		run.Commits = append(run.Commits, JSONCommit{
+			Key: c.Key, Value: c.Value, Version: c.Version,
+			AtUS: c.At.Microseconds(), Actor: c.Actor, Event: c.Event,
+		})
+	}
+	for _, x := range t.Expiries {
+		run.Expiries = append(run.Expiries, JSONExpiry{Key: x.Key, Value: x.Value, AtUS: x.At.Microseconds()})
+	}
+	for _, e := range t.Events {
+		run.Events = append(run.Events, JSONEvent{
+			Seq: e.Seq, Actor: e.Actor, Step: e.Step, Op: e.Op, Key: e.Key,
+			Command: e.Command, Result: e.Result, Value: e.Value, Version: e.Version,
+			StartUS: e.Start.Microseconds(), EndUS: e.End.Microseconds(), Note: e.Note,
+		})
+	}
+	return run
+}
+
+func jsonState(s State) JSONState {
+	out := JSONState{
+		Cache: make([]JSONCacheEntry, 0, len(s.Cache)),
+		DB:    jsonRows(s.DB),
+	}
+	for _, e := range s.Cache {
+		ttl := int64(-1)
+		if e.TTL >= 0 {
+			ttl = e.TTL.Microseconds()
+		}
+		out.Cache = append(out.Cache, JSONCacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTLUS: ttl})
+	}
+	if s.Replica != nil {
+		out.Replica = jsonRows(s.Replica)
+	}
+	return out
+}
+
+func jsonRows(rows []Row) []JSONRow {
+	out := make([]JSONRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, JSONRow{
+			Key: r.Key, Value: r.Value, Version: r.Version,
+			CommittedAtUS: r.CommittedAt.Microseconds(), Actor: r.Actor,
+		})
+	}
+	return out
+}
