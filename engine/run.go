@@ -16,6 +16,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/racetape/racetape/timeline"
@@ -81,6 +82,9 @@ func (r *Runner) resolveSchedule(names []string) ([]int, error) {
 // ErrSchedule is returned by ParseSchedule for malformed schedules.
 var ErrSchedule = errors.New("bad schedule")
 
+// maxRepeat bounds "name*N" in schedules.
+const maxRepeat = 100000
+
 // ParseSchedule splits a schedule string into actor names. Names are
 // separated by spaces or commas; "name*3" repeats a name.
 func ParseSchedule(s string) ([]string, error) {
@@ -93,9 +97,11 @@ func ParseSchedule(s string) ([]string, error) {
 		name, count := f, 1
 		if i := strings.LastIndexByte(f, '*'); i >= 0 {
 			name = f[:i]
-			if _, err := fmt.Sscanf(f[i+1:], "%d", &count); err != nil || count < 1 || fmt.Sprint(count) != f[i+1:] {
-				return nil, fmt.Errorf("%w: %q: repeat count must be a positive integer", ErrSchedule, f)
+			n, err := strconv.Atoi(f[i+1:])
+			if err != nil || n < 1 || n > maxRepeat || strconv.Itoa(n) != f[i+1:] {
+				return nil, fmt.Errorf("%w: %q: repeat count must be a whole number from 1 to %d", ErrSchedule, f, maxRepeat)
 			}
+			count = n
 		}
 		if name == "" {
 			return nil, fmt.Errorf("%w: %q: missing actor name", ErrSchedule, f)

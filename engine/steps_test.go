@@ -151,7 +151,7 @@ func TestParseSchedule(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"", "   ", "w*0", "w*-1", "w*x", "*3", "w*03"} {
+	for _, bad := range []string{"", "   ", "w*0", "w*-1", "w*x", "*3", "w*03", "w*100001", "w*99999999999999999999"} {
 		_, err := ParseSchedule(bad)
 		require.True(t, errors.Is(err, ErrSchedule), "%q: %v", bad, err)
 	}
@@ -177,4 +177,22 @@ func TestClockActorInSchedule(t *testing.T) {
 	require.NoError(t, err)
 	defer r.Close()
 	require.Equal(t, []int{0, 1, ClockIndex}, r.Enabled(), "expiry at 10ms can land within the 21ms the steps take")
+}
+
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"w r w", "w*3 r", "a,b", "", "*", "w*0", "clock w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		names, err := ParseSchedule(s)
+		if err != nil {
+			require.ErrorIs(t, err, ErrSchedule)
+			return
+		}
+		require.NotEmpty(t, names)
+		for _, n := range names {
+			require.NotEmpty(t, n)
+			require.NotContains(t, n, " ")
+		}
+	})
 }
