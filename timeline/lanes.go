@@ -1,0 +1,590 @@
+package timeline
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The lane layout is computed as plain data first (laneTable), then drawn.
+// Every step gives two rows, where it starts (┌) and where it ends (└, its
+// effect), so overlapping steps show as overlapping spans; a step that took
+// no time gives one row (•). Rows are in time order; at one instant, TTL
+// expiries come first (a key is gone at its expiry instant), then step ends
+// in run order, then step starts.
+
+// A rowKind says what a lane row stands for. The order is the order of rows
+// at one instant.
+type rowKind int
+
+const (
+	rowInitial rowKind = iota // the state before the first step
+	rowExpiry                 // a key's TTL ran out
+	rowEnd                    // a step ends: its effect happens here
+	rowStart                  // a step begins
+)
+
+// A span is how an actor's cell draws the step it is in.
+type span int
+
+const (
+	spanNone    span = iota
+	spanStart        // ┌ the step begins
+	spanOngoing      // │ the step is under way
+	spanEnd          // └ the step ends: its effect happens here
+	spanInstant      // • a step that took no time
+)
+
+// A laneCell is one lane's cell in one row.
+type laneCell struct {
+	text  string
+	span  span
+	shade bool // cache lane only: the cache differs from the db on some key
+}
+
+// A laneRow is one row of the lane table.
+type laneRow struct {
+	kind  rowKind
+	at    time.Duration
+	index int // in Events for step rows, in Expiries for expiry rows; -1
+	lane  int // the lane the row is about
+	cells []laneCell
+	stale bool     // a stale read ends on this row
+	notes []string // remarks printed under the row
+}
+
+// A laneTable is the lanes of a timeline: one per actor, then the cache
+// and the database.
+type laneTable struct {
+	names     []string
+	cacheLane int
+	dbLane    int
+	rows      []laneRow
+}
+
+// cacheView is the cache and database as the rows go by: the state after
+// the latest step, minus the keys that expired since.
+type cacheView struct {
+	cache map[string]CacheEntry
+	db    map[string]Row
+}
+
+func (v *cacheView) load(s State) {
+	v.cache = make(map[string]CacheEntry, len(s.Cache))
+	for _, e := range s.Cache {
+		v.cache[e.Key] = e
+	}
+	v.db = make(map[string]Row, len(s.DB))
+	for _, r := range s.DB {
+		v.db[r.Key] = r
+	}
+}
+
+// diverged reports whether the cache holds a value for key different from
+// the committed one, the engine's definition of divergence.
+func (v *cacheView) diverged(key string) bool {
+	e, inCache := v.cache[key]
+	r, inDB := v.db[key]
+	return inCache && inDB && e.Value != r.Value
+}
+
+func (v *cacheView) anyDiverged() bool {
+	for k := range v.cache {
+		if v.diverged(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// divergedAt reports whether a recorded divergence covers instant at. It is
+// the fallback when the timeline has no per-step states.
+func (t *Timeline) divergedAt(at time.Duration) bool {
+	for _, d := range t.Divergences {
+		if d.From <= at && (d.Until == nil || at < *d.Until) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyed joins a key and what follows it, or leaves the key out.
+func keyed(omitKey bool, key, sep, rest string) string {
+	switch {
+	case omitKey || key == "":
+		return rest
+	case rest == "":
+		return key
+	}
+	return key + sep + rest
+}
+
+// entry renders what the cache holds for key; withTTL adds its TTL.
+func (v *cacheView) entry(key string, omitKey, withTTL bool) string {
+	e, ok := v.cache[key]
+	if !ok {
+		return keyed(omitKey, key, " ", "(none)")
+	}
+	s := keyed(omitKey, key, "=", e.Value)
+	if e.Version > 0 {
+		s += " (v" + strconv.Itoa(e.Version) + ")"
+	}
+	if withTTL && e.TTL >= 0 {
+		s += " ttl " + FormatTTL(e.TTL)
+	}
+	if v.diverged(key) {
+		s += " ≠ db"
+	}
+	return s
+}
+
+// singleKey returns the key every step, entry, row and expiry of t is
+// about, when there is exactly one.
+func (t *Timeline) singleKey() (string, bool) {
+	key := ""
+	one := func(k string) bool {
+		if k == "" {
+			return true
+		}
+		if key == "" {
+			key = k
+		}
+		return k == key
+	}
+	for _, e := range t.Events {
+		if strings.Contains(e.Key, " ") || !one(e.Key) {
+			return "", false
+		}
+	}
+	for _, e := range t.Initial.Cache {
+		if !one(e.Key) {
+			return "", false
+		}
+	}
+	for _, r := range t.Initial.DB {
+		if !one(r.Key) {
+			return "", false
+		}
+	}
+	for _, x := range t.Expiries {
+		if !one(x.Key) {
+			return "", false
+		}
+	}
+	return key, key != ""
+}
+
+// staleNote is the remark under the row where a stale read ends.
+func staleNote(r Read) string {
+	s := "✗ STALE served " + r.Served
+	if len(r.Current) > 0 {
+		s += ", current " + strings.Join(r.Current, " → ")
+	}
+	if r.Anomaly != "" {
+		s += " (" + string(r.Anomaly) + ")"
+	}
+	return s
+}
+
+// A lanesForm says how much the lane cells say: noKey leaves keys out,
+// brief leaves versions and SET options out of step labels.
+type lanesForm struct{ noKey, brief bool }
+
+// lanes lays t out in lanes.
+func (t *Timeline) lanes(form lanesForm) laneTable {
+	omitKey := form.noKey
+	lt := laneTable{names: append([]string{}, t.Actors...)}
+	laneOf := map[string]int{}
+	for i, n := range lt.names {
+		if _, dup := laneOf[n]; !dup {
+			laneOf[n] = i
+		}
+	}
+	for _, e := range t.Events {
+		if _, ok := laneOf[e.Actor]; !ok {
+			laneOf[e.Actor] = len(lt.names)
+			lt.names = append(lt.names, e.Actor)
+		}
+	}
+	lt.cacheLane, lt.dbLane = len(lt.names), len(lt.names)+1
+	lt.names = append(lt.names, "cache", "db")
+
+	type item struct {
+		kind  rowKind
+		at    time.Duration
+		index int
+	}
+	var items []item
+	for i, x := range t.Expiries {
+		items = append(items, item{rowExpiry, x.At, i})
+	}
+	for i, e := range t.Events {
+		items = append(items, item{rowEnd, e.End, i})
+		if e.Start < e.End {
+			items = append(items, item{rowStart, e.Start, i})
+		}
+	}
+	sort.SliceStable(items, func(a, b int) bool {
+		x, y := items[a], items[b]
+		if x.at != y.at {
+			return x.at < y.at
+		}
+		if x.kind != y.kind {
+			return x.kind < y.kind
+		}
+		return x.index < y.index
+	})
+
+	staleEnds := map[int][]Read{}
+	for _, r := range t.Reads {
+		if r.Stale && len(r.Events) > 0 {
+			last := r.Events[len(r.Events)-1]
+			staleEnds[last] = append(staleEnds[last], r)
+		}
+	}
+	hasStates := len(t.States) == len(t.Events)
+	var view cacheView
+	view.load(t.Initial)
+	shade := func(at time.Duration) bool {
+		if hasStates {
+			return view.anyDiverged()
+		}
+		return t.divergedAt(at)
+	}
+	newRow := func(kind rowKind, at time.Duration, index, lane int) laneRow {
+		return laneRow{kind: kind, at: at, index: index, lane: lane, cells: make([]laneCell, len(lt.names))}
+	}
+
+	if len(t.Initial.Cache)+len(t.Initial.DB) > 0 {
+		row := newRow(rowInitial, t.Initial.At, -1, lt.cacheLane)
+		var cache, db []string
+		for _, e := range t.Initial.Cache {
+			cache = append(cache, view.entry(e.Key, omitKey, true))
+		}
+		for _, r := range t.Initial.DB {
+			db = append(db, keyed(omitKey, r.Key, "=", r.Value)+rowVersion(r.Version))
+		}
+		row.cells[lt.cacheLane] = laneCell{text: orEmpty(strings.Join(cache, ", ")), shade: shade(t.Initial.At)}
+		row.cells[lt.dbLane].text = orEmpty(strings.Join(db, ", "))
+		lt.rows = append(lt.rows, row)
+	}
+
+	open := make([]int, len(lt.names))
+	for i := range open {
+		open[i] = -1
+	}
+	for _, it := range items {
+		var row laneRow
+		switch it.kind {
+		case rowExpiry:
+			x := t.Expiries[it.index]
+			row = newRow(it.kind, it.at, it.index, lt.cacheLane)
+			delete(view.cache, x.Key)
+			row.cells[lt.cacheLane].text = "expired"
+			if !omitKey {
+				row.cells[lt.cacheLane].text += " " + x.Key
+			}
+		case rowStart:
+			e := t.Events[it.index]
+			l := laneOf[e.Actor]
+			row = newRow(it.kind, it.at, it.index, l)
+			open[l] = it.index
+			row.cells[l] = laneCell{text: t.label(e, labelForm{noKey: omitKey, start: true, brief: form.brief}), span: spanStart}
+		case rowEnd:
+			e := t.Events[it.index]
+			l := laneOf[e.Actor]
+			row = newRow(it.kind, it.at, it.index, l)
+			if open[l] == it.index {
+				open[l] = -1
+			}
+			sp := spanEnd
+			if e.Start >= e.End {
+				sp = spanInstant
+			}
+			row.cells[l] = laneCell{text: t.label(e, labelForm{noKey: omitKey, brief: form.brief}), span: sp}
+			if hasStates {
+				view.load(t.States[it.index])
+				if e.Key != "" && (e.IsCache() || e.Op == "db.write") {
+					row.cells[lt.cacheLane].text = view.entry(e.Key, omitKey, false)
+				}
+			}
+			if e.Op == "db.write" {
+				row.cells[lt.dbLane].text = "COMMIT " + keyed(omitKey, e.Key, "=", e.Value) + rowVersion(e.Version)
+			}
+			for _, r := range staleEnds[e.Seq] {
+				row.stale = true
+				row.notes = append(row.notes, staleNote(r))
+			}
+			if e.Note != "" {
+				row.notes = append(row.notes, "↳ "+e.Note)
+			}
+		}
+		for l, s := range open {
+			if s >= 0 && row.cells[l].span == spanNone {
+				row.cells[l].span = spanOngoing
+			}
+		}
+		row.cells[lt.cacheLane].shade = shade(it.at)
+		lt.rows = append(lt.rows, row)
+	}
+	return lt
+}
+
+// rowVersion is how the db lane writes a row version: " v2".
+func rowVersion(v int) string {
+	if v > 0 {
+		return " v" + strconv.Itoa(v)
+	}
+	return ""
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}
+
+// cellText is a cell as drawn, without shading.
+func cellText(c laneCell) string {
+	switch c.span {
+	case spanStart:
+		return "┌ " + c.text
+	case spanOngoing:
+		return "│"
+	case spanEnd:
+		return "└ " + c.text
+	case spanInstant:
+		return "• " + c.text
+	}
+	return c.text
+}
+
+// drawCell draws c into exactly w columns; a shaded cell is filled with ░
+// after its text.
+func drawCell(c laneCell, w int) string {
+	s := fit(cellText(c), w)
+	if !c.shade {
+		return pad(s, w)
+	}
+	if s == "" {
+		return strings.Repeat("░", w)
+	}
+	if n := w - runeLen(s) - 1; n > 0 {
+		return s + " " + strings.Repeat("░", n)
+	}
+	return pad(s, w)
+}
+
+// fitWidths shares budget columns among columns that would like natural
+// widths: if they do not all fit, every column is capped at the same width
+// (the largest that fits), and what is left goes one by one to the capped
+// columns, left to right.
+func fitWidths(natural []int, budget int) []int {
+	out := make([]int, len(natural))
+	total, widest := 0, 0
+	for _, w := range natural {
+		total += w
+		widest = max(widest, w)
+	}
+	if total <= budget {
+		copy(out, natural)
+		return out
+	}
+	capped := func(c int) int {
+		s := 0
+		for _, w := range natural {
+			s += min(w, c)
+		}
+		return s
+	}
+	lo, hi := 0, widest
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if capped(mid) <= budget {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	left := max(budget-capped(lo), 0)
+	for i, w := range natural {
+		out[i] = min(w, lo)
+		if left > 0 && w > lo {
+			out[i]++
+			left--
+		}
+	}
+	return out
+}
+
+// gutter marks a row in the left margin: ✗ where a stale read ends.
+func gutter(r laneRow) string {
+	if r.stale {
+		return "✗ "
+	}
+	return "  "
+}
+
+// Layout constants of the lane table.
+const (
+	gutterWidth = 2
+	// minLane is the narrowest a lane may be squeezed to before the table
+	// gives way to one line per row (the list layout).
+	minLane = 16
+)
+
+// tableLayout is how a lane table fits a width: the time column's width,
+// then for every lane the spaces before it and its width.
+type tableLayout struct {
+	timeW  int
+	gaps   []int
+	widths []int
+}
+
+// lanesGaps returns the spaces before each lane: two everywhere, or, when
+// compact, one between actor lanes (their cells start with a span mark, so
+// they stay apart) but still two before the first lane, the cache and the db.
+func (lt laneTable) lanesGaps(compact bool) []int {
+	gaps := make([]int, len(lt.names))
+	for i := range gaps {
+		gaps[i] = 2
+		if compact && i > 0 && i < lt.cacheLane {
+			gaps[i] = 1
+		}
+	}
+	return gaps
+}
+
+// layout sizes the table's columns for width. fits reports that every cell
+// fits whole; readable is false when the lanes would be squeezed below
+// minLane, and the list layout should be used instead.
+func (lt laneTable) layout(width int) (l tableLayout, fits, readable bool) {
+	l.timeW = runeLen("time")
+	for _, r := range lt.rows {
+		l.timeW = max(l.timeW, runeLen(FormatOffset(r.at)))
+	}
+	natural := make([]int, len(lt.names))
+	for i, n := range lt.names {
+		natural[i] = runeLen(n)
+	}
+	for _, r := range lt.rows {
+		for i, c := range r.cells {
+			natural[i] = max(natural[i], runeLen(cellText(c)))
+		}
+	}
+	total := 0
+	for _, w := range natural {
+		total += w
+	}
+	budget := func(gaps []int) int {
+		b := width - gutterWidth - l.timeW
+		for _, g := range gaps {
+			b -= g
+		}
+		return b
+	}
+	for _, compact := range []bool{false, true} {
+		l.gaps = lt.lanesGaps(compact)
+		if total <= budget(l.gaps) {
+			l.widths = natural
+			return l, true, true
+		}
+	}
+	l.widths = fitWidths(natural, budget(l.gaps))
+	for i, w := range l.widths {
+		if w < min(natural[i], minLane) {
+			return l, false, false
+		}
+	}
+	return l, false, true
+}
+
+// drawTable writes the lanes as a table: a time column, then one column per
+// lane.
+func (lt laneTable) drawTable(p *printer, l tableLayout) {
+	var head strings.Builder
+	head.WriteString(strings.Repeat(" ", gutterWidth) + pad("time", l.timeW))
+	total := gutterWidth + l.timeW
+	for i, n := range lt.names {
+		head.WriteString(strings.Repeat(" ", l.gaps[i]) + pad(n, l.widths[i]))
+		total += l.gaps[i] + l.widths[i]
+	}
+	p.line(head.String())
+	p.line(strings.Repeat(" ", gutterWidth) + strings.Repeat("─", total-gutterWidth))
+	for _, r := range lt.rows {
+		var b strings.Builder
+		b.WriteString(gutter(r) + pad(FormatOffset(r.at), l.timeW))
+		for i, c := range r.cells {
+			b.WriteString(strings.Repeat(" ", l.gaps[i]) + drawCell(c, l.widths[i]))
+		}
+		p.line(b.String())
+		for _, note := range r.notes {
+			p.line(lt.noteLine(r, l, note, p.width))
+		}
+	}
+}
+
+// noteLine writes a remark under row r, starting in the row's own lane so
+// that the lanes to its left keep their spans; when it would not fit there,
+// it starts in the first lane.
+func (lt laneTable) noteLine(r laneRow, l tableLayout, note string, width int) string {
+	lead := strings.Repeat(" ", gutterWidth+l.timeW)
+	at := gutterWidth + l.timeW
+	for i := 0; i < r.lane && i < len(l.widths); i++ {
+		at += l.gaps[i] + l.widths[i]
+	}
+	if at+l.gaps[0]+runeLen(note) > width {
+		return lead + strings.Repeat(" ", l.gaps[0]) + note
+	}
+	var b strings.Builder
+	b.WriteString(lead)
+	for i := 0; i < r.lane && i < len(l.widths); i++ {
+		c := r.cells[i]
+		c.text = ""
+		b.WriteString(strings.Repeat(" ", l.gaps[i]) + drawCell(c, l.widths[i]))
+	}
+	return b.String() + strings.Repeat(" ", l.gaps[r.lane]) + note
+}
+
+// drawList writes the lanes one row after another, lane name first, for
+// widths too narrow for a table; remarks, then the step's effect on the
+// cache and the database, follow on lines of their own. Long lines wrap.
+func (lt laneTable) drawList(p *printer) {
+	timeW := 0
+	for _, r := range lt.rows {
+		timeW = max(timeW, runeLen(FormatOffset(r.at)))
+	}
+	nameW := runeLen("start")
+	for _, n := range lt.names {
+		nameW = max(nameW, runeLen(n))
+	}
+	nameW = min(nameW, max(p.width/5, 5))
+	indent := strings.Repeat(" ", gutterWidth+timeW+1+nameW+1)
+	if p.width-runeLen(indent) < 16 {
+		indent = strings.Repeat(" ", gutterWidth+2)
+	}
+	for _, r := range lt.rows {
+		lead := gutter(r) + pad(FormatOffset(r.at), timeW) + " "
+		switch r.kind {
+		case rowInitial:
+			p.para("cache "+r.cells[lt.cacheLane].text, lead+pad("start", nameW)+" ", indent)
+			p.para("db "+r.cells[lt.dbLane].text, indent, indent)
+			continue
+		case rowExpiry:
+			p.para(r.cells[lt.cacheLane].text, lead+pad("cache", nameW)+" ", indent)
+			continue
+		}
+		p.para(cellText(r.cells[r.lane]), lead+pad(lt.names[r.lane], nameW)+" ", indent)
+		for _, note := range r.notes {
+			p.para(note, indent, indent)
+		}
+		if s := r.cells[lt.cacheLane].text; s != "" {
+			p.para("cache "+s, indent, indent)
+		}
+		if s := r.cells[lt.dbLane].text; s != "" {
+			p.para("db "+s, indent, indent)
+		}
+	}
+}
