@@ -185,6 +185,11 @@ func (t *Timeline) writeLanes(p *printer) {
 			break
 		}
 	}
+	if !readable {
+		// One row per line has room for versions and options again.
+		form = lanesForm{noKey: single}
+		lt = t.lanes(form)
+	}
 	omitted := form.noKey
 	p.line("lanes")
 	p.items([]string{"┌ step starts", "└ step ends (its effect)", "• instant step", "░ cache ≠ db", "✗ stale read"}, "  ")
