@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // DefaultWidth is the line width of Text, and of WriteText when
@@ -98,6 +99,13 @@ func (p *printer) line(s string) {
 	if p.err != nil {
 		return
 	}
+	// A value with a tab or a newline in it must not break the layout.
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '�'
+		}
+		return r
+	}, s)
 	s = fit(strings.TrimRight(s, " "), p.width)
 	_, p.err = io.WriteString(p.w, s+"\n")
 }
