@@ -339,6 +339,7 @@ func rowVersion(v int) string {
 	return ""
 }
 
+// orEmpty stands for an empty cache or database in the initial row.
 func orEmpty(s string) string {
 	if s == "" {
 		return "(empty)"
