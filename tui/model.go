@@ -1,0 +1,193 @@
+// Package tui is racetape's terminal UI: it shows one recorded run as lanes
+// on a shared time axis (one per actor, then the cache and the database),
+// with a cursor that steps forward and back through the run, the state of
+// the cache and database at the cursor, a plain-words narration of the
+// current step, and every stale read marked in red, with a ✗, the word
+// STALE, and the served and current values, so it also reads without color.
+//
+// The TUI never runs the engine per keypress: a Source's Load runs the
+// scenario once and the TUI views the recorded timeline. Drawing lives in
+// plain functions (renderLanes, renderInspector, renderHeader) that cost the
+// same whatever the run's length, and that tests call directly.
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/list"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// A Source is one scenario the TUI can show.
+type Source struct {
+	Name        string // preset or file name, e.g. "cache-aside"
+	Title       string // one line, shown in the header and the picker
+	Description string // shown in the picker
+	// Load runs the scenario. An error (e.g. "file.yaml:3:7: unknown field
+	// ...") is shown in the TUI, not a crash; the picker stays usable.
+	Load func() (*timeline.Timeline, error)
+}
+
+// Options tune the TUI.
+type Options struct {
+	// Schedule is the schedule the sources were run with (--schedule), shown
+	// in the header; "" for timed mode.
+	Schedule string
+	// NoColor draws plain text without any escape sequence. The NO_COLOR
+	// environment variable has the same effect.
+	NoColor bool
+	// Speed is the auto-play interval between steps (0: 500ms).
+	Speed time.Duration
+	// NoMouse leaves the mouse to the terminal (Run only).
+	NoMouse bool
+	// Input and Output replace the terminal for Run (nil: stdin, stdout).
+	Input  io.Reader
+	Output io.Writer
+}
+
+// state is what the TUI is doing.
+type state int
+
+const (
+	stateLoading state = iota // a source is being loaded
+	stateTape                 // viewing a recorded run, or its load error
+	statePicker               // choosing a scenario
+	// Issue 4 adds stateSchedule (you pick which actor moves next; undo) and
+	// stateExplore (every schedule of the scenario), entered with s and e.
+)
+
+func (s state) String() string {
+	switch s {
+	case stateLoading:
+		return "loading"
+	case stateTape:
+		return "tape"
+	case statePicker:
+		return "picker"
+	}
+	return fmt.Sprintf("state(%d)", int(s))
+}
+
+// Model is the TUI's top model (a tea.Model). The zero value is not usable:
+// build one with New.
+type Model struct {
+	sources []Source
+	opts    Options
+	st      *styles
+	keys    keyMap
+	help    help.Model
+	picker  list.Model
+	state   state
+	width   int
+	height  int
+
+	cur     int   // index of the source shown, or being loaded
+	loadID  int   // the load in flight; older results are dropped
+	tape    *tape // nil while loading or after a load error
+	loadErr error
+
+	pos   int           // cursor: 0 is the start, k is right after step k
+	left  time.Duration // instant at the lanes' left edge
+	level int           // index in scales
+	auto  bool          // the zoom follows the run and the terminal until z/Z
+	top   int           // first actor lane shown
+
+	playing bool
+	speed   int // index in speeds
+	tickID  int
+}
+
+// scales are the zoom levels: virtual time per column.
+var scales = func() []time.Duration {
+	var out []time.Duration
+	for p := time.Microsecond; p < time.Hour; p *= 10 {
+		for _, m := range []time.Duration{1, 2, 5} {
+			out = append(out, m*p)
+		}
+	}
+	return append(out, time.Hour)
+}()
+
+// speeds are the auto-play intervals, slowest first.
+var speeds = []time.Duration{2 * time.Second, time.Second, 500 * time.Millisecond, 250 * time.Millisecond, 100 * time.Millisecond, 50 * time.Millisecond}
+
+// New returns the TUI showing sources[initial] (clamped to the list).
+func New(sources []Source, initial int, opts Options) Model {
+	noColor := opts.NoColor || noColorEnv()
+	return newModel(sources, initial, opts, newStyles(newRenderer(opts.Output, noColor), noColor))
+}
+
+func newModel(sources []Source, initial int, opts Options, st *styles) Model {
+	m := Model{
+		sources: sources,
+		opts:    opts,
+		st:      st,
+		keys:    newKeyMap(),
+		help:    help.New(),
+		state:   stateLoading,
+		cur:     max(0, min(initial, len(sources)-1)),
+		auto:    true,
+		speed:   2,
+	}
+	m.help.Styles = st.help
+	if opts.Speed > 0 {
+		for i, s := range speeds {
+			if s >= opts.Speed {
+				m.speed = i
+			}
+		}
+	}
+	m.picker = newPicker(sources, st)
+	if len(sources) == 0 {
+		m.state = stateTape
+		m.loadErr = errors.New("no scenario to show")
+	}
+	return m
+}
+
+// Init starts loading the initial source.
+func (m Model) Init() tea.Cmd {
+	if len(m.sources) == 0 {
+		return nil
+	}
+	return loadCmd(m.sources[m.cur], m.cur, m.loadID)
+}
+
+// A loadedMsg carries a loaded (and indexed) run, or why it failed.
+type loadedMsg struct {
+	src, id int
+	tape    *tape
+	err     error
+}
+
+// A tickMsg is one auto-play step; id drops ticks of an older play.
+type tickMsg struct{ id int }
+
+// loadCmd runs src.Load and indexes the result, off the UI goroutine. A
+// panic in Load becomes an error.
+func loadCmd(src Source, i, id int) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if p := recover(); p != nil {
+				msg = loadedMsg{src: i, id: id, err: fmt.Errorf("load %s: panic: %v", src.Name, p)}
+			}
+		}()
+		if src.Load == nil {
+			return loadedMsg{src: i, id: id, err: fmt.Errorf("load %s: nothing to load", src.Name)}
+		}
+		tl, err := src.Load()
+		if err == nil && tl == nil {
+			err = fmt.Errorf("load %s: no timeline", src.Name)
+		}
+		if err != nil {
+			return loadedMsg{src: i, id: id, err: err}
+		}
+		return loadedMsg{src: i, id: id, tape: newTape(tl)}
+	}
+}

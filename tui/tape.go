@@ -1,0 +1,276 @@
+package tui
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// A tape is a loaded timeline plus the indexes the view needs to draw any
+// window in time independent of the run's length: per-lane event lists
+// searchable by time, cache and DB events by instant, divergences and
+// commits sorted, and the read each event belongs to. It is built once per
+// load and never mutated.
+type tape struct {
+	tl    *timeline.Timeline
+	names []string      // lane names: tl.Actors plus any actor missing from it
+	n     int           // number of events
+	end time.Duration // instant the last step ended
+
+	// lanes[l] holds the seqs of actor l's events ordered by start;
+	// laneReach[l][i] is the latest end among lanes[l][:i+1] (non-decreasing,
+	// so the first event reaching a window's left edge is a binary search).
+	lanes     [][]int
+	laneReach [][]time.Duration
+	// laneStale[l] holds the positions in lanes[l] of events that end a stale
+	// read, ascending.
+	laneStale [][]int
+	// laneOf[seq] is the lane event seq is drawn in.
+	laneOf []int
+
+	cacheEv []int // seqs of cache events ordered by end
+	dbEv    []int // seqs of db events ordered by end
+
+	commits  []timeline.Commit         // ordered by instant
+	byKey    map[string][]timeline.Commit // each key's commits, ordered by instant
+	expiries []timeline.Expiry         // ordered by instant
+
+	divs   []int           // indexes into tl.Divergences ordered by From
+	shades []interval      // union of the divergence intervals, disjoint, ordered
+	divAt  map[int][]int   // event seq → divergences it started
+	divEnd map[int][]int   // event seq → divergences it ended
+
+	readOf    []int // event seq → index in tl.Reads, or -1
+	readFinal []bool // event seq ends its read
+	stale     int   // number of stale reads
+	marks     []int // event seqs worth jumping to, ascending
+	typical   time.Duration // median step duration
+}
+
+// An interval is a closed-open span of virtual time.
+type interval struct{ from, until time.Duration }
+
+// newTape indexes tl. It copies nothing large: events and states stay in tl.
+func newTape(tl *timeline.Timeline) *tape {
+	t := &tape{tl: tl, n: len(tl.Events)}
+	t.names = slices.Clone(tl.Actors)
+	nl := len(t.names)
+	laneIdx := make(map[string]int, nl)
+	for i, a := range t.names {
+		laneIdx[a] = i
+	}
+	t.laneOf = make([]int, t.n)
+	t.readOf = make([]int, t.n)
+	t.readFinal = make([]bool, t.n)
+	durs := make([]time.Duration, 0, min(t.n, 4096))
+	for i := range tl.Events {
+		e := &tl.Events[i]
+		if e.End > t.end {
+			t.end = e.End
+		}
+		l := e.Lane
+		if l < 0 || l >= nl || t.names[l] != e.Actor {
+			var ok bool
+			if l, ok = laneIdx[e.Actor]; !ok {
+				l = nl
+				t.names = append(t.names, e.Actor) // an actor missing from the lane list
+				laneIdx[e.Actor] = l
+				nl++
+			}
+		}
+		t.laneOf[i] = l
+		t.readOf[i] = -1
+		if len(durs) < cap(durs) {
+			durs = append(durs, e.End-e.Start)
+		}
+		switch {
+		case e.IsCache():
+			t.cacheEv = append(t.cacheEv, i)
+		case e.IsDB():
+			t.dbEv = append(t.dbEv, i)
+		}
+	}
+	t.lanes = make([][]int, nl)
+	for i, l := range t.laneOf {
+		t.lanes[l] = append(t.lanes[l], i)
+	}
+	ev := tl.Events
+	byEnd := func(a, b int) int {
+		if c := cmpDur(ev[a].End, ev[b].End); c != 0 {
+			return c
+		}
+		return a - b
+	}
+	slices.SortStableFunc(t.cacheEv, byEnd)
+	slices.SortStableFunc(t.dbEv, byEnd)
+
+	for ri, r := range tl.Reads {
+		for _, s := range r.Events {
+			if s >= 0 && s < t.n {
+				t.readOf[s] = ri
+			}
+		}
+		if len(r.Events) > 0 {
+			if last := r.Events[len(r.Events)-1]; last >= 0 && last < t.n {
+				t.readFinal[last] = true
+			}
+		}
+		if r.Stale {
+			t.stale++
+		}
+	}
+
+	t.laneReach = make([][]time.Duration, nl)
+	t.laneStale = make([][]int, nl)
+	for l, seqs := range t.lanes {
+		slices.SortStableFunc(seqs, func(a, b int) int {
+			if c := cmpDur(ev[a].Start, ev[b].Start); c != 0 {
+				return c
+			}
+			return a - b
+		})
+		reach := make([]time.Duration, len(seqs))
+		var hi time.Duration
+		for i, s := range seqs {
+			hi = max(hi, ev[s].End)
+			reach[i] = hi
+			if t.isStaleFinal(s) {
+				t.laneStale[l] = append(t.laneStale[l], i)
+			}
+		}
+		t.laneReach[l] = reach
+	}
+
+	t.commits = slices.Clone(tl.Commits)
+	slices.SortStableFunc(t.commits, func(a, b timeline.Commit) int { return cmpDur(a.At, b.At) })
+	t.byKey = map[string][]timeline.Commit{}
+	for _, c := range t.commits {
+		t.byKey[c.Key] = append(t.byKey[c.Key], c)
+	}
+	t.expiries = slices.Clone(tl.Expiries)
+	slices.SortStableFunc(t.expiries, func(a, b timeline.Expiry) int { return cmpDur(a.At, b.At) })
+
+	t.divAt = map[int][]int{}
+	t.divEnd = map[int][]int{}
+	t.divs = make([]int, len(tl.Divergences))
+	spans := make([]interval, 0, len(tl.Divergences))
+	for i, d := range tl.Divergences {
+		t.divs[i] = i
+		t.divAt[max(d.CauseEvent, 0)] = append(t.divAt[max(d.CauseEvent, 0)], i)
+		if d.EndEvent >= 0 {
+			t.divEnd[d.EndEvent] = append(t.divEnd[d.EndEvent], i)
+		}
+		spans = append(spans, interval{d.From, t.divUntil(i)})
+	}
+	slices.SortStableFunc(t.divs, func(a, b int) int {
+		return cmpDur(tl.Divergences[a].From, tl.Divergences[b].From)
+	})
+	slices.SortFunc(spans, func(a, b interval) int { return cmpDur(a.from, b.from) })
+	for _, s := range spans {
+		if k := len(t.shades); k > 0 && s.from <= t.shades[k-1].until {
+			t.shades[k-1].until = max(t.shades[k-1].until, s.until)
+			continue
+		}
+		t.shades = append(t.shades, s)
+	}
+
+	t.marks = tl.Marks()
+	slices.Sort(durs)
+	if len(durs) > 0 {
+		t.typical = durs[len(durs)/2]
+	}
+	return t
+}
+
+func cmpDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// divUntil is when divergence i stopped, or the end of the run.
+func (t *tape) divUntil(i int) time.Duration {
+	d := t.tl.Divergences[i]
+	if d.Until != nil {
+		return *d.Until
+	}
+	return max(t.end, d.From)
+}
+
+// isStaleFinal reports whether event seq is the last step of a stale read.
+func (t *tape) isStaleFinal(seq int) bool {
+	r := t.readOf[seq]
+	return r >= 0 && t.readFinal[seq] && t.tl.Reads[r].Stale
+}
+
+// inStaleRead reports whether event seq belongs to a stale read.
+func (t *tape) inStaleRead(seq int) bool {
+	r := t.readOf[seq]
+	return r >= 0 && t.tl.Reads[r].Stale
+}
+
+// timeAt is the virtual instant of cursor position pos (0: the start; k: the
+// end of event k-1).
+func (t *tape) timeAt(pos int) time.Duration {
+	if pos <= 0 || t.n == 0 {
+		return 0
+	}
+	return t.tl.Events[min(pos, t.n)-1].End
+}
+
+// stateAt is the cache/DB state at cursor position pos.
+func (t *tape) stateAt(pos int) timeline.State {
+	return t.tl.StateAt(pos - 1)
+}
+
+// nextMark returns the cursor position of the first mark after pos, or -1.
+func (t *tape) nextMark(pos int) int {
+	// mark seq m is shown at position m+1
+	i := sort.SearchInts(t.marks, pos) // first m with m >= pos, i.e. m+1 > pos
+	if i < len(t.marks) {
+		return t.marks[i] + 1
+	}
+	return -1
+}
+
+// prevMark returns the cursor position of the last mark before pos, or -1.
+func (t *tape) prevMark(pos int) int {
+	i := sort.SearchInts(t.marks, pos-1) // first m with m+1 >= pos
+	if i > 0 {
+		return t.marks[i-1] + 1
+	}
+	return -1
+}
+
+// firstReaching returns the first index i in lane l whose events up to i
+// reach (end at or after) instant at.
+func (t *tape) firstReaching(l int, at time.Duration) int {
+	reach := t.laneReach[l]
+	return sort.Search(len(reach), func(i int) bool { return reach[i] >= at })
+}
+
+// staleBetween reports whether lane l has a stale read's last step among
+// positions [i, j).
+func (t *tape) staleBetween(l, i, j int) bool {
+	st := t.laneStale[l]
+	k := sort.SearchInts(st, i)
+	return k < len(st) && st[k] < j
+}
+
+// commitOf finds when key's value v was committed at or before instant at.
+func (t *tape) commitOf(key, v string, at time.Duration) (timeline.Commit, bool) {
+	cs := t.byKey[key]
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].At > at })
+	for k := i - 1; k >= 0 && k >= i-64; k-- {
+		if cs[k].Value == v {
+			return cs[k], true
+		}
+	}
+	return timeline.Commit{}, false
+}

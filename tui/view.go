@@ -1,0 +1,482 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// The smallest terminal the tape view is drawn in; below it the TUI says
+// "terminal too small".
+const (
+	minWidth  = 60
+	minHeight = 14
+)
+
+// legend explains the lanes' glyphs; it is shown when there is room.
+const legend = "├─┤ step  ┣━┫ current  ✗ stale read  ░ cache ≠ db  ● hit ○ miss ▲ set ✕ del † expired  ◆ commit · db read"
+
+// narrationLines is the height of the narration.
+const narrationLines = 2
+
+// A layout is how the tape view's lines are shared out.
+type layout struct {
+	tooSmall  bool
+	lanes     int // actor lanes shown
+	inspector int // inspector lines, its title rule included
+	fullHelp  bool
+	help      int // help lines
+	gap       bool // a blank line after each lane
+	pad       int  // blank lines between the lanes and the inspector
+}
+
+// layout shares the terminal's height between the parts of the view: one
+// actor lane and one inspector line at least; then up to three inspector
+// lines, then every actor lane, then the rest of the inspector.
+func (m Model) layout() layout {
+	lay := layout{fullHelp: m.help.ShowAll, help: 1}
+	if m.width < minWidth || m.height < minHeight {
+		lay.tooSmall = true
+		return lay
+	}
+	actors, want := 0, 1
+	if m.tape != nil {
+		actors = len(m.tape.names)
+		want = inspectorWant(m.tape, m.pos)
+	}
+	fixed := 1 + 1 + 4 + narrationLines + 1 // header, axis, cache+db, narration, inspector rule
+	if lay.fullHelp {
+		lay.help = len(m.keys.FullHelp()[0])
+		if m.height-fixed-lay.help < 2*min(actors, 1)+1 {
+			lay.fullHelp, lay.help = false, 1
+		}
+	}
+	avail := m.height - fixed - lay.help
+	lay.lanes = min(actors, 1)
+	ins := 1
+	rem := avail - 2*lay.lanes - ins
+	if rem < 0 {
+		lay.tooSmall = true
+		return lay
+	}
+	grow := min(rem, max(min(want, 3)-ins, 0))
+	ins, rem = ins+grow, rem-grow
+	more := min(actors-lay.lanes, rem/2)
+	lay.lanes, rem = lay.lanes+more, rem-2*more
+	grow = min(rem, max(want-ins, 0))
+	ins, rem = ins+grow, rem-grow
+	lay.inspector = 1 + ins
+	if rem >= lay.lanes+2 {
+		lay.gap = true
+		rem -= lay.lanes + 2
+	}
+	lay.pad = rem
+	return lay
+}
+
+// View draws the model. It is a pure function of the model.
+func (m Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	lay := m.layout()
+	if lay.tooSmall {
+		return tooSmall(m.width, m.height)
+	}
+	switch {
+	case m.state == statePicker:
+		return m.picker.View()
+	case m.state == stateLoading:
+		return m.frame([]string{m.st.paint(inkDim, "loading "+m.sourceName()+"…")})
+	case m.tape == nil:
+		return m.frame(m.errorLines())
+	}
+	t := m.tape
+	w := m.window()
+	lines := make([]string, 0, m.height)
+	lines = append(lines, renderHeader(t, m.sources[m.cur], m.pos, m.status(), m.width, m.st))
+	lines = append(lines, renderLanes(t, w, m.st)...)
+	for i := range lay.pad {
+		if i == lay.pad-1 {
+			lines = append(lines, m.st.paint(inkDim, clip(legend, m.width)))
+			break
+		}
+		lines = append(lines, "")
+	}
+	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
+	lines = append(lines, renderNarration(t, m.pos, m.width, narrationLines, m.st)...)
+	lines = append(lines, m.help.View(m.keys))
+	return strings.Join(lines, "\n")
+}
+
+// frame puts body lines between a header and the help bar, for the views
+// without a run.
+func (m Model) frame(body []string) string {
+	title := "racetape"
+	if n := m.sourceName(); n != "" {
+		title += " · " + n
+	}
+	k := m.keys
+	for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower} {
+		b.SetEnabled(false)
+	}
+	helpLines := strings.Split(m.help.View(k), "\n")
+	lines := []string{m.st.paint(inkBold, clip(title, m.width)), ""}
+	room := m.height - len(lines) - len(helpLines)
+	for i, b := range body {
+		if i >= room {
+			break
+		}
+		lines = append(lines, b)
+	}
+	for len(lines) < m.height-len(helpLines) {
+		lines = append(lines, "")
+	}
+	return strings.Join(append(lines, helpLines...), "\n")
+}
+
+// errorLines shows why the current source did not load.
+func (m Model) errorLines() []string {
+	var out []string
+	out = append(out, clip("cannot load "+m.sourceName()+":", m.width))
+	for _, l := range strings.Split(m.loadErr.Error(), "\n") {
+		out = append(out, m.st.paint(inkError, clip(strings.ReplaceAll(l, "\t", "    "), m.width)))
+	}
+	out = append(out, "", clip("press o to pick another scenario, q to quit", m.width))
+	return out
+}
+
+func (m Model) sourceName() string {
+	if m.cur < len(m.sources) {
+		return m.sources[m.cur].Name
+	}
+	return ""
+}
+
+// status is the play indicator for the header ("" when paused).
+func (m Model) status() string {
+	if !m.playing {
+		return ""
+	}
+	return "▶ " + formatShort(speeds[m.speed]) + "/step"
+}
+
+// tooSmall is the message shown below the minimum size, cut to fit.
+func tooSmall(w, h int) string {
+	words := []string{"terminal", "too", "small:", "need", fmt.Sprintf("%d×%d", minWidth, minHeight), fmt.Sprintf("(have %d×%d)", w, h)}
+	lines := wrapWords(words, w)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapWords fills lines of at most w columns; a longer word is cut.
+func wrapWords(words []string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, wd := range words {
+		switch {
+		case cur == "":
+			cur = wd
+		case textWidth(cur)+1+textWidth(wd) <= w:
+			cur += " " + wd
+		default:
+			lines = append(lines, clip(cur, w))
+			cur = wd
+		}
+	}
+	if cur != "" {
+		lines = append(lines, clip(cur, w))
+	}
+	return lines
+}
+
+// renderHeader is the top line: title on the left; play state, virtual time
+// at the cursor, step k/N and the verdict badge on the right.
+func renderHeader(t *tape, src Source, pos int, status string, width int, st *styles) string {
+	title := t.tl.Title
+	if title == "" {
+		title = src.Title
+	}
+	if title == "" {
+		title = src.Name
+	}
+	at := t.timeAt(pos)
+	badge := "✓ no stale reads"
+	bk := inkOKBadge
+	if t.stale > 0 {
+		badge = "✗ " + plural(t.stale, "stale read", "stale reads")
+		bk = inkBadBadge
+	}
+	if st.noColor {
+		badge = "[" + badge + "]"
+	} else {
+		badge = " " + badge + " "
+	}
+	parts := []string{
+		"t=" + formatOffset(at) + "  " + formatClock(t.tl.Epoch, at),
+		fmt.Sprintf("step %d/%d", pos, t.n),
+	}
+	if status != "" {
+		parts = append([]string{status}, parts...)
+	}
+	right := strings.Join(parts, "  ")
+	rw := textWidth(right) + 2 + textWidth(badge)
+	if width-rw-1 < min(textWidth(title), 30) {
+		// the wall clock goes before the title is cut short
+		parts[len(parts)-2] = "t=" + formatOffset(at)
+		right = strings.Join(parts, "  ")
+		rw = textWidth(right) + 2 + textWidth(badge)
+	}
+	lw := width - rw - 1
+	if lw < 1 {
+		return clip(right+"  "+badge, width)
+	}
+	left := title
+	if textWidth("racetape · "+title) <= lw {
+		left = "racetape · " + title
+	}
+	return st.paint(inkBold, pad(left, lw)) + " " + right + "  " + st.paint(bk, badge)
+}
+
+// inspectorWant is how many inspector lines (without its title) the state
+// at pos would fill.
+func inspectorWant(t *tape, pos int) int {
+	s := t.stateAt(pos)
+	n := max(len(s.Cache), len(s.DB)+len(s.Replica), 1)
+	if pos > 0 && t.isStaleFinal(pos-1) {
+		n += 2
+	}
+	return min(n, 12)
+}
+
+// renderInspector draws the state at the cursor in lines lines (title rule
+// included): a stale verdict when the cursor is on one, then side by side
+// every cache key with its value and TTL left, every database row with its
+// value, version and commit instant, and the replica's rows if any. The key
+// the current step touches comes first.
+func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
+	if lines <= 0 {
+		return nil
+	}
+	s := t.stateAt(pos)
+	at := t.timeAt(pos)
+	focus := ""
+	if pos > 0 {
+		focus = t.tl.Events[pos-1].Key
+	}
+	out := make([]string, 0, lines)
+
+	// The replica gets its own column when there is room, else it is
+	// listed under the database rows.
+	cols := []string{"cache at " + formatOffset(at), "db (committed)"}
+	sideReplica := s.Replica != nil && width >= 110
+	if sideReplica {
+		cols = append(cols, "replica")
+	} else if s.Replica != nil {
+		cols[1] = "db (committed) · replica"
+	}
+	gap := 2
+	cw := (width - gap*(len(cols)-1)) / len(cols)
+	title := newRow(width)
+	title.fill(0, width-1, '─', inkDim)
+	for i, c := range cols {
+		title.text(i*(cw+gap)+1, " "+c+" ", inkBold, min(i*(cw+gap)+cw, width))
+	}
+	out = append(out, title.renderString(st))
+
+	body := lines - 1
+	if pos > 0 && t.isStaleFinal(pos-1) && body > 0 {
+		r := &t.tl.Reads[t.readOf[pos-1]]
+		why := r.Why
+		if why == "" {
+			why = r.Anomaly.Explain()
+		}
+		why = capitalize(strings.TrimSuffix(why, ".")) + "."
+		text := fmt.Sprintf("✗ STALE (%s): %s read %s from the %s over [%s, %s]: served %s, current %s. %s",
+			r.Anomaly, r.Actor, r.Key, r.Source, formatOffset(r.Start), formatOffset(r.End), r.Served,
+			strings.Join(r.Current, ", then "), why)
+		n := min(2, body-1)
+		if body == 1 {
+			n = 1
+		}
+		for _, l := range wrapText(text, width, n) {
+			out = append(out, st.paint(inkStale, l))
+		}
+		body -= n
+	}
+	if body <= 0 {
+		return out
+	}
+
+	cells := make([][]string, len(cols))
+	cells[0] = listRows(len(s.Cache), indexOfKey(len(s.Cache), func(i int) string { return s.Cache[i].Key }, focus), body, cw, func(i int) (string, ink) {
+		c := s.Cache[i]
+		v := c.Value
+		if c.Version > 0 {
+			v += " v" + itoa(c.Version)
+		}
+		mark, k := "  ", inkPlain
+		if r, ok := rowOf(s.DB, c.Key); !ok || r.Value != c.Value {
+			mark, k = "≠ ", inkShade
+		}
+		return mark + c.Key + " " + v + " " + formatTTL(c.TTL), k
+	}, st)
+	dbRow := func(rows []timeline.Row) func(i int) (string, ink) {
+		return func(i int) (string, ink) {
+			r := rows[i]
+			return fmt.Sprintf("%s %s v%d @%s %s", r.Key, r.Value, r.Version, formatShortOffset(r.CommittedAt), r.Actor), inkPlain
+		}
+	}
+	replicaRows := func(n int) []string {
+		return listRows(len(s.Replica), indexOfKey(len(s.Replica), func(i int) string { return s.Replica[i].Key }, focus), n, cw, func(i int) (string, ink) {
+			text, k := dbRow(s.Replica)(i)
+			if !sideReplica {
+				text = "replica " + text
+			}
+			return text, k
+		}, st)
+	}
+	dbBody := body
+	if s.Replica != nil && !sideReplica {
+		dbBody = body - min(max(len(s.Replica), 1), body/2)
+	}
+	cells[1] = listRows(len(s.DB), indexOfKey(len(s.DB), func(i int) string { return s.DB[i].Key }, focus), dbBody, cw, dbRow(s.DB), st)
+	switch {
+	case sideReplica:
+		cells[2] = replicaRows(body)
+	case s.Replica != nil && body > len(cells[1]):
+		cells[1] = append(cells[1], replicaRows(body-len(cells[1]))...)
+	}
+	for i := range body {
+		var b strings.Builder
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(strings.Repeat(" ", gap))
+			}
+			if i < len(cells[c]) {
+				b.WriteString(cells[c][i])
+			} else if c < len(cols)-1 {
+				b.WriteString(strings.Repeat(" ", cw))
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// listRows draws up to n rows of a sorted list of size items, the focus item
+// first, each padded to w columns; a last row says how many are left out.
+func listRows(size, focus, n, w int, row func(i int) (string, ink), st *styles) []string {
+	if size == 0 {
+		return []string{st.paint(inkDim, pad("  (empty)", w))}
+	}
+	order := make([]int, 0, min(size, n))
+	if focus >= 0 {
+		order = append(order, focus)
+	}
+	for i := 0; i < size && len(order) < n; i++ {
+		if i != focus {
+			order = append(order, i)
+		}
+	}
+	if size > n && n > 0 {
+		order = order[:n-1]
+	}
+	out := make([]string, 0, n)
+	for j, i := range order {
+		text, k := row(i)
+		if j == 0 && i == focus {
+			if k == inkPlain {
+				k = inkBold
+			}
+		}
+		out = append(out, st.paint(k, pad(text, w)))
+	}
+	if size > len(order) {
+		out = append(out, st.paint(inkDim, pad(fmt.Sprintf("  … +%d more", size-len(order)), w)))
+	}
+	return out
+}
+
+// indexOfKey finds key in a list sorted by key, or -1.
+func indexOfKey(n int, keyAt func(int) string, key string) int {
+	if key == "" {
+		return -1
+	}
+	i := sort.Search(n, func(i int) bool { return keyAt(i) >= key })
+	if i < n && keyAt(i) == key {
+		return i
+	}
+	return -1
+}
+
+// rowOf finds key's row in rows (sorted by key).
+func rowOf(rows []timeline.Row, key string) (timeline.Row, bool) {
+	i := indexOfKey(len(rows), func(i int) string { return rows[i].Key }, key)
+	if i < 0 {
+		return timeline.Row{}, false
+	}
+	return rows[i], true
+}
+
+// renderNarration is the narration of the current step, wrapped in n lines.
+func renderNarration(t *tape, pos, width, n int, st *styles) []string {
+	text, stale := narrate(t, pos)
+	k := inkPlain
+	if stale {
+		k = inkStale
+	}
+	lines := wrapText(text, width, n)
+	for i := range lines {
+		lines[i] = st.paint(k, lines[i])
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+// wrapText wraps text in at most n lines of width columns; the last is cut
+// with "…" when the text does not fit.
+func wrapText(text string, width, n int) []string {
+	if n <= 0 || width <= 0 {
+		return nil
+	}
+	words := strings.Fields(text)
+	var lines []string
+	cur := ""
+	for i, wd := range words {
+		if cur == "" {
+			cur = wd
+		} else if textWidth(cur)+1+textWidth(wd) <= width {
+			cur += " " + wd
+		} else {
+			if len(lines) == n-1 {
+				return append(lines, clip(cur+" "+strings.Join(words[i:], " "), width))
+			}
+			lines = append(lines, clip(cur, width))
+			cur = wd
+		}
+	}
+	if cur != "" {
+		lines = append(lines, clip(cur, width))
+	}
+	return lines
+}
+
+// capitalize upper-cases the first letter of s.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
