@@ -17,7 +17,7 @@ type tape struct {
 	tl    *timeline.Timeline
 	names []string      // lane names: tl.Actors plus any actor missing from it
 	n     int           // number of events
-	end time.Duration // instant the last step ended
+	end   time.Duration // instant the last step ended
 
 	// lanes[l] holds the seqs of actor l's events ordered by start;
 	// laneReach[l][i] is the latest end among lanes[l][:i+1] (non-decreasing,
@@ -33,19 +33,19 @@ type tape struct {
 	cacheEv []int // seqs of cache events ordered by end
 	dbEv    []int // seqs of db events ordered by end
 
-	commits  []timeline.Commit         // ordered by instant
+	commits  []timeline.Commit            // ordered by instant
 	byKey    map[string][]timeline.Commit // each key's commits, ordered by instant
-	expiries []timeline.Expiry         // ordered by instant
+	expiries []timeline.Expiry            // ordered by instant
 
-	divs   []int           // indexes into tl.Divergences ordered by From
-	shades []interval      // union of the divergence intervals, disjoint, ordered
-	divAt  map[int][]int   // event seq → divergences it started
-	divEnd map[int][]int   // event seq → divergences it ended
+	divs   []int         // indexes into tl.Divergences ordered by From
+	shades []interval    // union of the divergence intervals, disjoint, ordered
+	divAt  map[int][]int // event seq → divergences it started
+	divEnd map[int][]int // event seq → divergences it ended
 
-	readOf    []int // event seq → index in tl.Reads, or -1
-	readFinal []bool // event seq ends its read
-	stale     int   // number of stale reads
-	marks     []int // event seqs worth jumping to, ascending
+	readOf    []int         // event seq → index in tl.Reads, or -1
+	readFinal []bool        // event seq ends its read
+	stale     int           // number of stale reads
+	marks     []int         // event seqs worth jumping to, ascending
 	typical   time.Duration // median step duration
 }
 

@@ -31,7 +31,7 @@ type layout struct {
 	lanes     int // actor lanes shown
 	inspector int // inspector lines, its title rule included
 	fullHelp  bool
-	help      int // help lines
+	help      int  // help lines
 	gap       bool // a blank line after each lane
 	pad       int  // blank lines between the lanes and the inspector
 }
