@@ -9,19 +9,8 @@ import (
 	"github.com/racetape/racetape/timeline"
 )
 
-// fmtOffset renders a virtual instant as "+4.500ms".
-func fmtOffset(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "+0s"
-	case d%time.Second == 0 && d >= time.Second:
-		return fmt.Sprintf("+%ds", d/time.Second)
-	case d >= time.Second:
-		return fmt.Sprintf("+%.3fs", d.Seconds())
-	default:
-		return fmt.Sprintf("+%.3fms", float64(d)/float64(time.Millisecond))
-	}
-}
+// fmtOffset renders a virtual instant as "+4.500ms", as the lanes do.
+func fmtOffset(d time.Duration) string { return timeline.FormatOffset(d) }
 
 // trackRead extends or closes the actor's open read with the step just
 // taken. A read starts at a cache get (or a db.read not under one) and ends
