@@ -50,6 +50,7 @@ type styles struct {
 	help    help.Styles
 	list    list.Styles
 	item    list.DefaultItemStyles
+	clipper lipgloss.Style // cuts styled lines to a width
 }
 
 // noColorEnv reports whether the NO_COLOR convention asks for no color.
@@ -70,7 +71,7 @@ func newRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
 
 // newStyles builds the styles for renderer r.
 func newStyles(r *lipgloss.Renderer, noColor bool) *styles {
-	s := &styles{noColor: noColor || r.ColorProfile() == termenv.Ascii}
+	s := &styles{noColor: noColor || r.ColorProfile() == termenv.Ascii, clipper: r.NewStyle()}
 	c := func(s string) lipgloss.Color { return lipgloss.Color(s) }
 	def := map[ink]lipgloss.Style{
 		inkDim:      r.NewStyle().Foreground(c("8")),
@@ -129,4 +130,10 @@ func (s *styles) paint(k ink, text string) string {
 		return text
 	}
 	return p.pre + text + p.post
+}
+
+// clip cuts every line of styled text s to at most w columns. bubbles/help
+// can overflow its width by one item when there is no room for its "…".
+func (s *styles) clip(text string, w int) string {
+	return s.clipper.MaxWidth(w).Render(text)
 }

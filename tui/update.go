@@ -265,8 +265,8 @@ func (m Model) window() window {
 // scroll, so that the cursor's step and lane stay in view.
 func (m *Model) fit() {
 	t := m.tape
-	if t == nil || m.width <= 0 {
-		return
+	if t == nil || m.width < minWidth || m.height < minHeight {
+		return // nothing drawn: keep the scroll for when it grows back
 	}
 	m.pos = max(0, min(m.pos, t.n))
 	cols := max(m.width-t.gutter(), 1)
@@ -274,6 +274,9 @@ func (m *Model) fit() {
 		m.level = autoLevel(t, cols)
 	}
 	s := scales[m.level]
+	if t.end <= time.Duration(cols-1)*s {
+		m.left = 0 // the whole run fits
+	}
 	w := m.window()
 	at := t.timeAt(m.pos)
 	c0, c1 := w.colOf(0), w.instCol(at)

@@ -52,7 +52,10 @@ func (m Model) layout() layout {
 	}
 	fixed := 1 + 1 + 4 + narrationLines + 1 // header, axis, cache+db, narration, inspector rule
 	if lay.fullHelp {
-		lay.help = len(m.keys.FullHelp()[0])
+		lay.help = 0
+		for _, col := range m.keys.FullHelp() {
+			lay.help = max(lay.help, len(col))
+		}
 		if m.height-fixed-lay.help < 2*min(actors, 1)+1 {
 			lay.fullHelp, lay.help = false, 1
 		}
@@ -111,7 +114,9 @@ func (m Model) View() string {
 	}
 	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
 	lines = append(lines, renderNarration(t, m.pos, m.width, narrationLines, m.st)...)
-	lines = append(lines, m.help.View(m.keys))
+	h := m.help
+	h.ShowAll = lay.fullHelp
+	lines = append(lines, m.st.clip(h.View(m.keys), m.width))
 	return strings.Join(lines, "\n")
 }
 
@@ -126,7 +131,7 @@ func (m Model) frame(body []string) string {
 	for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower} {
 		b.SetEnabled(false)
 	}
-	helpLines := strings.Split(m.help.View(k), "\n")
+	helpLines := strings.Split(m.st.clip(m.help.View(k), m.width), "\n")
 	lines := []string{m.st.paint(inkBold, clip(title, m.width)), ""}
 	room := m.height - len(lines) - len(helpLines)
 	for i, b := range body {
@@ -169,7 +174,7 @@ func (m Model) status() string {
 
 // tooSmall is the message shown below the minimum size, cut to fit.
 func tooSmall(w, h int) string {
-	words := []string{"terminal", "too", "small:", "need", fmt.Sprintf("%d×%d", minWidth, minHeight), fmt.Sprintf("(have %d×%d)", w, h)}
+	words := []string{"terminal too small:", fmt.Sprintf("need %d×%d", minWidth, minHeight), fmt.Sprintf("(have %d×%d)", w, h)}
 	lines := wrapWords(words, w)
 	if len(lines) > h {
 		lines = lines[:h]
@@ -177,7 +182,8 @@ func tooSmall(w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// wrapWords fills lines of at most w columns; a longer word is cut.
+// wrapWords fills lines of at most w columns with words (which may hold
+// spaces); a longer word is cut.
 func wrapWords(words []string, w int) []string {
 	var lines []string
 	cur := ""
