@@ -12,10 +12,11 @@ var (
 	run100k = sync.OnceValue(func() *tape { return newTape(syntheticTimeline(100_000, 8, 8, 1)) })
 )
 
-// benchModel is a 120×40 model on t with the cursor in the middle of the run.
+// benchModel is a 120×40 model on t, in color, with the cursor in the middle
+// of the run.
 func benchModel(b *testing.B, t *tape) Model {
 	b.Helper()
-	m := newModel([]Source{sourceOf(t.tl)}, 0, Options{NoColor: true}, plainStyles())
+	m := newModel([]Source{sourceOf(t.tl)}, 0, Options{}, colorStyles())
 	m = update(b, m, loadedMsg{tape: t})
 	m = update(b, m, windowSize(120, 40))
 	m.pos = t.n / 2

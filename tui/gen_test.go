@@ -81,6 +81,7 @@ type builder struct {
 	last    timeline.State
 	setAt   map[string]time.Duration // when each cache entry was set, for TTLs
 	ttl     map[string]time.Duration
+	byKey   map[string][]timeline.Commit
 }
 
 func newBuilder(name, title string, actors ...string) *builder {
@@ -90,6 +91,7 @@ func newBuilder(name, title string, actors ...string) *builder {
 		cache: map[string]timeline.CacheEntry{}, db: map[string]timeline.Row{},
 		open: map[string]int{}, lanes: map[string]int{}, steps: map[string]int{},
 		setAt: map[string]time.Duration{}, ttl: map[string]time.Duration{},
+		byKey: map[string][]timeline.Commit{},
 	}
 	for i, a := range actors {
 		b.lanes[a] = i
@@ -97,9 +99,14 @@ func newBuilder(name, title string, actors ...string) *builder {
 	return b
 }
 
+func (b *builder) commit(c timeline.Commit) {
+	b.tl.Commits = append(b.tl.Commits, c)
+	b.byKey[c.Key] = append(b.byKey[c.Key], c)
+}
+
 func (b *builder) seedDB(key, value string) {
 	b.db[key] = timeline.Row{Key: key, Value: value, Version: 1, Actor: "seed"}
-	b.tl.Commits = append(b.tl.Commits, timeline.Commit{Key: key, Value: value, Version: 1, Actor: "seed", Event: -1})
+	b.commit(timeline.Commit{Key: key, Value: value, Version: 1, Actor: "seed", Event: -1})
 }
 
 func (b *builder) seedCache(key, value string, ttl time.Duration) {
@@ -219,7 +226,7 @@ func (b *builder) step(actor, op, key, value string, start, end time.Duration) i
 		v := b.db[key].Version + 1
 		e.Command, e.Value, e.Version = "COMMIT "+key+" = "+value, value, v
 		b.db[key] = timeline.Row{Key: key, Value: value, Version: v, CommittedAt: end, Actor: actor}
-		b.tl.Commits = append(b.tl.Commits, timeline.Commit{Key: key, Value: value, Version: v, At: end, Actor: actor, Event: seq})
+		b.commit(timeline.Commit{Key: key, Value: value, Version: v, At: end, Actor: actor, Event: seq})
 	case "sleep":
 		e.Result = ""
 	}
@@ -269,10 +276,7 @@ func (b *builder) read(actor, key string, src timeline.Source, served string, se
 	// the committed values during [start, end]
 	var cur []string
 	var before string
-	for _, c := range b.tl.Commits {
-		if c.Key != key {
-			continue
-		}
+	for _, c := range b.byKey[key] {
 		if c.At <= start {
 			before = c.Value
 		} else if c.At <= end {

@@ -101,6 +101,17 @@ type Model struct {
 	playing bool
 	speed   int // index in speeds
 	tickID  int
+
+	helpMemo *helpMemo // the last help bar drawn, shared by copies
+}
+
+// A helpMemo keeps the last help bar drawn: it changes only with the width
+// and the full/short toggle, and drawing it costs more than the lanes.
+type helpMemo struct {
+	width int
+	full  bool
+	bare  bool // the bindings that need a run are off
+	out   string
 }
 
 // scales are the zoom levels: virtual time per column.
@@ -134,6 +145,8 @@ func newModel(sources []Source, initial int, opts Options, st *styles) Model {
 		cur:     max(0, min(initial, len(sources)-1)),
 		auto:    true,
 		speed:   2,
+
+		helpMemo: &helpMemo{width: -1},
 	}
 	m.help.Styles = st.help
 	if opts.Speed > 0 {

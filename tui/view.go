@@ -114,9 +114,7 @@ func (m Model) View() string {
 	}
 	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
 	lines = append(lines, renderNarration(t, m.pos, m.width, narrationLines, m.st)...)
-	h := m.help
-	h.ShowAll = lay.fullHelp
-	lines = append(lines, m.st.clip(h.View(m.keys), m.width))
+	lines = append(lines, m.helpView(lay.fullHelp, false))
 	return strings.Join(lines, "\n")
 }
 
@@ -127,11 +125,7 @@ func (m Model) frame(body []string) string {
 	if n := m.sourceName(); n != "" {
 		title += " · " + n
 	}
-	k := m.keys
-	for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower} {
-		b.SetEnabled(false)
-	}
-	helpLines := strings.Split(m.st.clip(m.help.View(k), m.width), "\n")
+	helpLines := strings.Split(m.helpView(m.help.ShowAll, true), "\n")
 	lines := []string{m.st.paint(inkBold, clip(title, m.width)), ""}
 	room := m.height - len(lines) - len(helpLines)
 	for i, b := range body {
@@ -144,6 +138,28 @@ func (m Model) frame(body []string) string {
 		lines = append(lines, "")
 	}
 	return strings.Join(append(lines, helpLines...), "\n")
+}
+
+// helpView is the help bar, full or short; bare leaves out the bindings
+// that need a run. It is drawn once per width and kept.
+func (m Model) helpView(full, bare bool) string {
+	memo := m.helpMemo
+	if memo != nil && memo.width == m.width && memo.full == full && memo.bare == bare {
+		return memo.out
+	}
+	k := m.keys
+	if bare {
+		for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower} {
+			b.SetEnabled(false)
+		}
+	}
+	h := m.help
+	h.ShowAll = full
+	out := m.st.clip(h.View(k), m.width)
+	if memo != nil {
+		*memo = helpMemo{width: m.width, full: full, bare: bare, out: out}
+	}
+	return out
 }
 
 // errorLines shows why the current source did not load.
