@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 
@@ -321,8 +319,8 @@ func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
 		if why == "" {
 			why = r.Anomaly.Explain()
 		}
-		why = capitalize(strings.TrimSuffix(why, ".")) + "."
-		text := fmt.Sprintf("✗ STALE (%s): %s read %s from the %s over [%s, %s]: served %s, current %s. %s",
+		why = strings.TrimSuffix(why, ".") + "."
+		text := fmt.Sprintf("✗ STALE (%s): %s read %s from the %s over [%s, %s]: served %s, current %s. Why: %s",
 			r.Anomaly, r.Actor, r.Key, r.Source, formatOffset(r.Start), formatOffset(r.End), r.Served,
 			strings.Join(r.Current, ", then "), why)
 		n := min(2, body-1)
@@ -492,13 +490,4 @@ func wrapText(text string, width, n int) []string {
 		lines = append(lines, clip(cur, width))
 	}
 	return lines
-}
-
-// capitalize upper-cases the first letter of s.
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[n:]
 }
