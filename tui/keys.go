@@ -50,7 +50,9 @@ func newKeyMap() keyMap {
 
 // ShortHelp is the one-line help bar.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Forward, k.Back, k.NextMark, k.Play, k.ZoomIn, k.Picker, k.Help, k.Quit}
+	// quit and help come before play and zoom: cut at the right edge, the
+	// bar must still say how to get out and how to learn more.
+	return []key.Binding{k.Forward, k.Back, k.NextMark, k.Picker, k.Help, k.Quit, k.Play, k.ZoomIn}
 }
 
 // FullHelp is the help shown by ?.
