@@ -87,25 +87,13 @@ func stepLabel(t *tape, seq int) string {
 func narrate(t *tape, pos int) (string, bool) {
 	if pos <= 0 || t.n == 0 {
 		var b strings.Builder
-		b.WriteString("Start: no step taken yet.")
-		st := t.stateAt(0)
-		if len(st.Cache) > 0 {
-			c := st.Cache[0]
-			fmt.Fprintf(&b, " The cache holds %s=%s", c.Key, c.Value)
-			if len(st.Cache) > 1 {
-				fmt.Fprintf(&b, " (+%d more)", len(st.Cache)-1)
-			}
-			b.WriteString(".")
+		b.WriteString("Start: no step taken yet. Press → to step, n to jump to the next anomaly.")
+		if d := strings.TrimSpace(t.tl.Description); d != "" {
+			b.WriteString(" " + strings.Join(strings.Fields(d), " "))
 		}
-		if len(st.DB) > 0 {
-			r := st.DB[0]
-			fmt.Fprintf(&b, " The database has %s=%s", r.Key, r.Value)
-			if len(st.DB) > 1 {
-				fmt.Fprintf(&b, " (+%d more)", len(st.DB)-1)
-			}
-			b.WriteString(".")
+		if t.tl.Mode == "schedule" && len(t.tl.Schedule) > 0 {
+			b.WriteString(" Schedule: " + strings.Join(t.tl.Schedule, " ") + ".")
 		}
-		b.WriteString(" Press → to step, n to jump to the next anomaly.")
 		return b.String(), false
 	}
 	seq := min(pos, t.n) - 1

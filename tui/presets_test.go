@@ -55,6 +55,20 @@ func TestPresetsGolden(t *testing.T) {
 	}
 }
 
+// TestPresetFirstFrame is what `racetape` shows first: cache-aside at its
+// start, with its story and how to step.
+func TestPresetFirstFrame(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m := newTestModel(t, presetSources(t), 0, size[0], size[1])
+			view := m.View()
+			requireFits(t, view, size[0], size[1])
+			require.Contains(t, view, "Press → to step")
+			golden.RequireEqual(t, []byte(view))
+		})
+	}
+}
+
 // TestPresetCacheAside is the issue's walk-through on the real seed story:
 // n lands on the stale read, N goes back, and the picker opens another
 // preset.

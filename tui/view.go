@@ -20,7 +20,8 @@ const (
 // legend explains the lanes' glyphs; it is shown when there is room.
 const legend = "├─┤ step  ┣━┫ current  ✗ stale read  ░ cache ≠ db  ● hit ○ miss ▲ set ✕ del † expired  ◆ commit · db read"
 
-// narrationLines is the height of the narration.
+// narrationLines is the height of the narration; it gets one more line
+// when the terminal has room.
 const narrationLines = 2
 
 // A layout is how the tape view's lines are shared out.
@@ -30,6 +31,7 @@ type layout struct {
 	inspector int // inspector lines, its title rule included
 	fullHelp  bool
 	help      int  // help lines
+	narration int  // narration lines
 	gap       bool // a blank line after each lane
 	pad       int  // blank lines between the lanes and the inspector
 }
@@ -73,6 +75,11 @@ func (m Model) layout() layout {
 	grow = min(rem, max(want-ins, 0))
 	ins, rem = ins+grow, rem-grow
 	lay.inspector = 1 + ins
+	lay.narration = narrationLines
+	if rem > 0 {
+		lay.narration++
+		rem--
+	}
 	if rem >= lay.lanes+2 {
 		lay.gap = true
 		rem -= lay.lanes + 2
@@ -111,7 +118,7 @@ func (m Model) View() string {
 		lines = append(lines, "")
 	}
 	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
-	lines = append(lines, renderNarration(t, m.pos, m.width, narrationLines, m.st)...)
+	lines = append(lines, renderNarration(t, m.pos, m.width, lay.narration, m.st)...)
 	lines = append(lines, m.helpView(lay.fullHelp, false))
 	return strings.Join(lines, "\n")
 }
@@ -243,6 +250,9 @@ func renderHeader(t *tape, src Source, pos int, status string, width int, st *st
 	parts := []string{
 		"t=" + formatOffset(at) + "  " + formatClock(t.tl.Epoch, at),
 		fmt.Sprintf("step %d/%d", pos, t.n),
+	}
+	if t.tl.Mode == "schedule" {
+		parts = append([]string{"schedule"}, parts...)
 	}
 	if status != "" {
 		parts = append([]string{status}, parts...)
