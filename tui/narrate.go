@@ -216,3 +216,48 @@ func staleSentence(t *tape, r *timeline.Read) string {
 
 // formatShortOffset is "+3ms", "+4.5ms".
 func formatShortOffset(d time.Duration) string { return "+" + formatShort(d) }
+
+// renderNarration is the narration of the current step, wrapped in n lines.
+func renderNarration(t *tape, pos, width, n int, st *styles) []string {
+	text, stale := narrate(t, pos)
+	k := inkPlain
+	if stale {
+		k = inkStale
+	}
+	lines := wrapText(text, width, n)
+	for i := range lines {
+		lines[i] = st.paint(k, lines[i])
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+// wrapText wraps text in at most n lines of width columns; the last is cut
+// with "…" when the text does not fit.
+func wrapText(text string, width, n int) []string {
+	if n <= 0 || width <= 0 {
+		return nil
+	}
+	words := strings.Fields(text)
+	var lines []string
+	cur := ""
+	for i, wd := range words {
+		if cur == "" {
+			cur = wd
+		} else if textWidth(cur)+1+textWidth(wd) <= width {
+			cur += " " + wd
+		} else {
+			if len(lines) == n-1 {
+				return append(lines, clip(cur+" "+strings.Join(words[i:], " "), width))
+			}
+			lines = append(lines, clip(cur, width))
+			cur = wd
+		}
+	}
+	if cur != "" {
+		lines = append(lines, clip(cur, width))
+	}
+	return lines
+}
