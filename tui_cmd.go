@@ -2,13 +2,104 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
+
+	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
+	"github.com/racetape/racetape/timeline"
+	"github.com/racetape/racetape/tui"
 )
 
+// tuiSources builds the picker's list: every preset, plus the scenario file
+// named on the command line (first). It returns the index to open. A file
+// that does not parse is still a source: the TUI shows its FILE:LINE:COL
+// error and the picker stays usable.
+func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
+	sched, err := parseScheduleFlag(f.schedule)
+	if err != nil {
+		return nil, 0, err
+	}
+	var params presets.Params
+	if len(f.sf.sets) > 0 {
+		if _, err := f.sf.load(arg); err != nil {
+			return nil, 0, err
+		}
+		params = presets.Params{}
+		for _, s := range f.sf.sets {
+			k, v, _ := cutSet(s)
+			params[k] = v
+		}
+	}
+	runner := func(load func() (*engine.Scenario, error), sched []string) func() (*timeline.Timeline, error) {
+		return func() (*timeline.Timeline, error) {
+			sc, err := load()
+			if err != nil {
+				return nil, err
+			}
+			return engine.Run(sc, engine.Options{Schedule: sched})
+		}
+	}
+	var sources []tui.Source
+	initial := -1
+	names := presets.Names()
+	if !slices.Contains(names, arg) {
+		if _, err := os.Stat(arg); err != nil {
+			// Neither a preset nor a file: the same error as run gives.
+			if _, rerr := presets.Resolve(arg); rerr != nil {
+				return nil, 0, usageErr(rerr)
+			}
+			return nil, 0, usageErr(err)
+		}
+		path := arg
+		sources = append(sources, tui.Source{
+			Name: path, Title: path, Description: "scenario file " + path,
+			Load: runner(func() (*engine.Scenario, error) { return presets.LoadFile(path) }, sched),
+		})
+		if sc, err := presets.LoadFile(path); err == nil && sc.Title != "" {
+			sources[0].Title, sources[0].Description = sc.Title, sc.Description
+		}
+		initial = 0
+	}
+	for _, p := range presets.All() {
+		name := p.Name
+		var s []string
+		var ps presets.Params
+		if name == arg {
+			initial = len(sources)
+			s, ps = sched, params
+		}
+		sources = append(sources, tui.Source{
+			Name: name, Title: p.Title, Description: p.Description,
+			Load: runner(func() (*engine.Scenario, error) { return presets.GetWith(name, ps) }, s),
+		})
+	}
+	if initial < 0 {
+		return nil, 0, usageErr(fmt.Errorf("%w %q", presets.ErrUnknownPreset, arg))
+	}
+	return sources, initial, nil
+}
+
+func cutSet(s string) (string, string, bool) {
+	for i := range len(s) {
+		if s[i] == '=' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
 // runTUI opens the terminal UI on a scenario.
-func runTUI(cmd *cobra.Command, name string, f tuiFlags) error {
-	_ = name
-	_ = f
-	return usageErr(errors.New("the TUI is not built yet; try 'racetape run cache-aside'"))
+func runTUI(_ *cobra.Command, name string, f tuiFlags) error {
+	sources, initial, err := tuiSources(name, f)
+	if err != nil {
+		return err
+	}
+	if err := tui.Run(sources, initial, tui.Options{Schedule: f.schedule}); err != nil {
+		return usageErr(errors.New("tui: " + err.Error()))
+	}
+	return nil
 }
