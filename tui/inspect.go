@@ -8,15 +8,35 @@ import (
 	"github.com/racetape/racetape/timeline"
 )
 
+// staleLinesMax is the most lines the verdict on a stale read takes.
+const staleLinesMax = 4
+
 // inspectorWant is how many inspector lines (without its title) the state
-// at pos would fill.
-func inspectorWant(t *tape, pos int) int {
+// at pos would fill at width.
+func inspectorWant(t *tape, pos, width int) int {
 	s := t.stateAt(pos)
 	n := max(len(s.Cache), len(s.DB)+len(s.Replica), 1)
-	if pos > 0 && t.isStaleFinal(pos-1) {
-		n += 2
+	if text := staleVerdict(t, pos); text != "" {
+		n += len(wrapText(text, width, staleLinesMax))
 	}
-	return min(n, 12)
+	return min(n, 14)
+}
+
+// staleVerdict explains the stale read that ends at cursor position pos,
+// or is "".
+func staleVerdict(t *tape, pos int) string {
+	if pos <= 0 || !t.isStaleFinal(pos-1) {
+		return ""
+	}
+	r := &t.tl.Reads[t.readOf[pos-1]]
+	why := r.Why
+	if why == "" {
+		why = r.Anomaly.Explain()
+	}
+	why = strings.TrimSuffix(why, ".") + "."
+	return fmt.Sprintf("✗ STALE (%s): %s read %s from the %s over [%s, %s]: served %s, current %s. Why: %s",
+		r.Anomaly, r.Actor, r.Key, r.Source, formatOffset(r.Start), formatOffset(r.End), r.Served,
+		strings.Join(r.Current, ", then "), why)
 }
 
 // renderInspector draws the state at the cursor in lines lines (title rule
@@ -55,24 +75,14 @@ func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
 	out = append(out, title.renderString(st))
 
 	body := lines - 1
-	if pos > 0 && t.isStaleFinal(pos-1) && body > 0 {
-		r := &t.tl.Reads[t.readOf[pos-1]]
-		why := r.Why
-		if why == "" {
-			why = r.Anomaly.Explain()
-		}
-		why = strings.TrimSuffix(why, ".") + "."
-		text := fmt.Sprintf("✗ STALE (%s): %s read %s from the %s over [%s, %s]: served %s, current %s. Why: %s",
-			r.Anomaly, r.Actor, r.Key, r.Source, formatOffset(r.Start), formatOffset(r.End), r.Served,
-			strings.Join(r.Current, ", then "), why)
-		n := min(2, body-1)
-		if body == 1 {
-			n = 1
-		}
-		for _, l := range wrapText(text, width, n) {
+	if text := staleVerdict(t, pos); text != "" && body > 0 {
+		// the verdict, keeping a line for the state when there are two
+		n := min(staleLinesMax, max(body-1, 1))
+		ls := wrapText(text, width, n)
+		for _, l := range ls {
 			out = append(out, st.paint(inkStale, l))
 		}
-		body -= n
+		body -= len(ls)
 	}
 	if body <= 0 {
 		return out

@@ -45,7 +45,7 @@ func (m Model) layout() layout {
 	actors, want := 0, 1
 	if m.tape != nil {
 		actors = len(m.tape.names)
-		want = inspectorWant(m.tape, m.pos)
+		want = inspectorWant(m.tape, m.pos, m.width)
 	}
 	fixed := 1 + 1 + 4 + narrationLines + 1 // header, axis, cache+db, narration, inspector rule
 	if lay.fullHelp {
