@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Drives the TUI of the built binary in a detached tmux session of a fixed
+# size: the lanes are drawn, n reaches the stale read (STALE), the picker
+# opens another preset, a small terminal gets the too-small message, and q
+# exits cleanly with status 0.
+set -euo pipefail
+bin=$1
+
+if ! command -v tmux >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+	else
+		echo "e2e-tui: tmux missing and cannot be installed" >&2
+		exit 1
+	fi
+fi
+
+sock="racetape-e2e-$$"
+tm() { tmux -L "$sock" "$@"; }
+dir="$(mktemp -d)"
+trap 'tm kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+fail() {
+	echo "e2e-tui: $*" >&2
+	tm capture-pane -p -t rt >&2 2>/dev/null || true
+	exit 1
+}
+
+# wait_for TEXT: poll the screen until it shows TEXT (10 s at most).
+wait_for() {
+	for _ in $(seq 100); do
+		if tm capture-pane -p -t rt 2>/dev/null | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "screen never showed '$1'"
+}
+
+tm new-session -d -x 100 -y 30 -s rt "TERM=xterm-256color '$bin'; echo \"exit=\$?\" > '$dir/status'; sleep 60"
+wait_for "writer"
+wait_for "reader"
+wait_for "cache"
+wait_for "step 0/3"
+
+tm send-keys -t rt n
+wait_for "STALE"
+tm send-keys -t rt G
+wait_for "step 3/3"
+tm send-keys -t rt g
+wait_for "step 0/3"
+
+tm send-keys -t rt o
+wait_for "pick a scenario"
+tm send-keys -t rt "/"
+tm send-keys -t rt -l "versioned"
+wait_for "versioned-cas ·"
+tm send-keys -t rt Enter
+tm send-keys -t rt Enter
+wait_for "Versioned compare-and-set"
+wait_for "step 0/7"
+
+tm resize-window -t rt -x 30 -y 8 2>/dev/null || tm resize-pane -t rt -x 30 -y 8
+wait_for "too small"
+tm resize-window -t rt -x 100 -y 30 2>/dev/null || tm resize-pane -t rt -x 100 -y 30
+wait_for "step 0/7"
+
+tm send-keys -t rt q
+for _ in $(seq 100); do
+	[ -s "$dir/status" ] && break
+	sleep 0.1
+done
+[ -s "$dir/status" ] || fail "q did not quit"
+grep -q "exit=0" "$dir/status" || fail "exit status $(cat "$dir/status")"
+echo "e2e-tui: ok"
