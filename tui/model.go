@@ -36,8 +36,9 @@ type Source struct {
 
 // Options tune the TUI.
 type Options struct {
-	// Schedule is the schedule the sources were run with (--schedule), shown
-	// in the header; "" for timed mode.
+	// Schedule is the schedule the sources were run with (--schedule); the
+	// header then says "schedule" (as it does for any run recorded in
+	// schedule mode), and the first frame lists the run's schedule.
 	Schedule string
 	// NoColor draws plain text without any escape sequence. The NO_COLOR
 	// environment variable has the same effect.

@@ -352,3 +352,21 @@ func TestStateString(t *testing.T) {
 		require.Equal(t, want, s.String())
 	}
 }
+
+func TestScheduleIsShown(t *testing.T) {
+	tl := cacheAsideTimeline()
+	m := newTestModel(t, []Source{sourceOf(tl)}, 0, 120, 40)
+	require.NotContains(t, m.View(), "schedule")
+
+	m = newModel([]Source{sourceOf(tl)}, 0, Options{NoColor: true, Schedule: "writer reader writer"}, plainStyles())
+	m = update(t, m, windowSize(120, 40))
+	m = update(t, m, m.Init()())
+	require.Contains(t, m.View(), "  schedule  t=+0s")
+
+	tl = cacheAsideTimeline()
+	tl.Mode = "schedule"
+	m = newTestModel(t, []Source{sourceOf(tl)}, 0, 120, 40)
+	require.Contains(t, m.View(), "  schedule  t=+0s")
+	text, _ := narrate(m.tape, 0)
+	require.Contains(t, text, "Schedule: writer reader writer.")
+}

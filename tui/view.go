@@ -182,12 +182,17 @@ func (m Model) sourceName() string {
 	return ""
 }
 
-// status is the play indicator for the header ("" when paused).
+// status is the header's note on how the run is shown: "▶ 500ms/step"
+// while playing, "schedule" for a run under an explicit schedule.
 func (m Model) status() string {
-	if !m.playing {
-		return ""
+	var parts []string
+	if m.playing {
+		parts = append(parts, "▶ "+formatShort(speeds[m.speed])+"/step")
 	}
-	return "▶ " + formatShort(speeds[m.speed]) + "/step"
+	if m.opts.Schedule != "" || (m.tape != nil && m.tape.tl.Mode == "schedule") {
+		parts = append(parts, "schedule")
+	}
+	return strings.Join(parts, "  ")
 }
 
 // tooSmall is the message shown below the minimum size, cut to fit.
@@ -247,9 +252,6 @@ func renderHeader(t *tape, src Source, pos int, status string, width int, st *st
 	parts := []string{
 		"t=" + formatOffset(at) + "  " + formatClock(t.tl.Epoch, at),
 		fmt.Sprintf("step %d/%d", pos, t.n),
-	}
-	if t.tl.Mode == "schedule" {
-		parts = append([]string{"schedule"}, parts...)
 	}
 	if status != "" {
 		parts = append([]string{status}, parts...)
