@@ -38,10 +38,11 @@ func TestSession(t *testing.T) {
 	tm.Send(keyMsg("n"))
 	waitFor(t, tm, "step 2/3", "✗ STALE GET order:42 → CANCELLED, current PAID", "The database committed PAID at +3ms", "stale (stale-hit).")
 	tm.Send(keyMsg("left"))
-	waitFor(t, tm, "step 1/3")
 	tm.Send(keyMsg("q"))
 
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	out, err := io.ReadAll(tm.FinalOutput(t, teatest.WithFinalTimeout(10*time.Second)))
+	require.NoError(t, err)
+	require.Contains(t, string(out), "step 1/3", "the last frame drawn is the step before the stale read")
 	fm, ok := tm.FinalModel(t).(Model)
 	require.True(t, ok)
 	require.Equal(t, stateTape, fm.state)
