@@ -78,8 +78,15 @@ func (w window) spanCols(e *timeline.Event) (int, int) {
 	return c0, max(c0, w.instCol(e.End))
 }
 
-// cursorCol is the column of the cursor.
-func (w window) cursorCol(t *tape) int { return w.instCol(t.timeAt(w.Pos)) }
+// cursorCol is the column of the cursor: the last column of the current
+// step (the end of the run's first instant at the start).
+func (w window) cursorCol(t *tape) int {
+	if w.Pos <= 0 || t.n == 0 {
+		return w.colOf(0)
+	}
+	_, c1 := w.spanCols(&t.tl.Events[min(w.Pos, t.n)-1])
+	return c1
+}
 
 // renderLanes draws the time axis, the visible actor lanes (two lines each:
 // bars, then labels), and the cache and db lanes, each line exactly
@@ -115,12 +122,16 @@ func renderLanes(t *tape, w window, st *styles) []string {
 			add("", inkPlain)
 		}
 	}
+	curRow := -1
 	axis := add(formatShort(w.Scale), inkDim)
 	drawAxis(t, w, axis, cols)
 	for l := top; l < top+shown; l++ {
 		k := inkBold
 		if l == curLane {
 			k = inkCursor
+		}
+		if l == curLane {
+			curRow = len(rows)
 		}
 		bar := add(t.names[l], k)
 		hint := ""
@@ -157,7 +168,11 @@ func renderLanes(t *tape, w window, st *styles) []string {
 		b.Reset()
 		b.Grow(w.Width * 2)
 		b.WriteString(st.paint(nameInk[i], pad(names[i], g-1)))
-		if g-1 < w.Width {
+		switch {
+		case g-1 >= w.Width:
+		case i == curRow:
+			b.WriteString(st.paint(inkCursor, "▸")) // the current step's lane
+		default:
 			b.WriteByte(' ')
 		}
 		r.render(&b, st)

@@ -198,3 +198,18 @@ func stripANSI(s string) string {
 	}
 	return b.String()
 }
+
+func TestCursorOnAnInstantStep(t *testing.T) {
+	// A step that takes no time is drawn in one column; the cursor is there
+	// too, not in the column before.
+	tl := cacheAsideTimeline()
+	tl.Events[1].Start, tl.Events[1].End = 4*ms, 4*ms
+	tp := newTape(tl)
+	w := window{Width: 80, Scale: 100 * us, Lanes: 2, Pos: 2}
+	require.Equal(t, 40, w.cursorCol(tp))
+	lines := renderLanes(tp, w, plainStyles())
+	g := tp.gutter()
+	require.Equal(t, '▼', []rune(lines[0])[g+40])
+	require.Equal(t, '✗', []rune(lines[3])[g+40])
+	require.Equal(t, "reader▸", string([]rune(lines[3])[:g]))
+}

@@ -279,7 +279,7 @@ func (m *Model) fit() {
 	}
 	w := m.window()
 	at := t.timeAt(m.pos)
-	c0, c1 := w.colOf(0), w.instCol(at)
+	c0, c1 := w.colOf(0), w.colOf(0)
 	if m.pos > 0 {
 		c0, c1 = w.spanCols(&t.tl.Events[m.pos-1])
 	}
