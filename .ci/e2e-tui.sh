@@ -43,8 +43,13 @@ wait_for "reader"
 wait_for "cache"
 wait_for "step 0/3"
 
+wait_for "WRITE order:42=PAID"
 tm send-keys -t rt n
-wait_for "STALE"
+wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
+wait_for "(stale-hit)"
+wait_for "step 2/3"
+tm send-keys -t rt Left
+wait_for "step 1/3"
 tm send-keys -t rt G
 wait_for "step 3/3"
 tm send-keys -t rt g

@@ -276,8 +276,10 @@ func (t *Timeline) ReadAt(seq int) int {
 }
 
 // Marks returns, in order, the Seq of every event worth jumping to: the last
-// event of each stale read and the event that starts each divergence (for a
-// divergence present from the start, event 0).
+// event of each stale read, and the event that starts each divergence that
+// served no stale read (for a divergence present from the start, event 0).
+// A divergence during which a stale read was served is marked by that read:
+// the read is what it did wrong.
 func (t *Timeline) Marks() []int {
 	seen := map[int]bool{}
 	var out []int
@@ -296,8 +298,29 @@ func (t *Timeline) Marks() []int {
 		}
 	}
 	for _, d := range t.Divergences {
-		add(d.CauseEvent)
+		if !t.servedStaleDuring(d) {
+			add(d.CauseEvent)
+		}
 	}
 	sort.Ints(out)
 	return out
+}
+
+// servedStaleDuring reports whether a stale read of d's key was served from
+// the cache while d lasted.
+func (t *Timeline) servedStaleDuring(d Divergence) bool {
+	for _, r := range t.Reads {
+		if !r.Stale || r.Key != d.Key || r.Source != SourceCache || len(r.Events) == 0 {
+			continue
+		}
+		seq := r.Events[0]
+		if seq < 0 || seq >= len(t.Events) {
+			continue
+		}
+		at := t.Events[seq].End // the hit
+		if at >= d.From && (d.Until == nil || at <= *d.Until) {
+			return true
+		}
+	}
+	return false
 }
