@@ -106,15 +106,15 @@ func buildMatrix(cell MatrixCell, seed uint64) *engine.Scenario {
 		Name:        "seed-matrix",
 		Title:       fmt.Sprintf("%s (TTL %s, %d readers, %d writers, seed %d)", matrixTitle, cell.TTL, cell.Readers, cell.Writers, seed),
 		Description: matrixDescription,
-		DB:          []engine.Seed{{Key: key, Value: "v0"}},
-		Cache:       []engine.Seed{{Key: key, Value: "v0", TTL: cell.TTL}},
+		DB:          []engine.Seed{{Key: key, Value: "w0"}},
+		Cache:       []engine.Seed{{Key: key, Value: "w0", TTL: cell.TTL}},
 	}
 	for i := range cell.Writers {
 		sc.Actors = append(sc.Actors, engine.Actor{
 			Name: fmt.Sprintf("writer-%d", i+1),
 			At:   us(jitter(0, span)),
 			Steps: []engine.Step{
-				{Op: engine.OpDBWrite, Key: key, Value: fmt.Sprintf("v%d", i+1), HasValue: true, Took: us(jitter(time.Millisecond, 5*time.Millisecond))},
+				{Op: engine.OpDBWrite, Key: key, Value: fmt.Sprintf("w%d", i+1), HasValue: true, Took: us(jitter(time.Millisecond, 5*time.Millisecond))},
 				{Op: engine.OpCacheDel, Key: key, Took: us(jitter(500*time.Microsecond, 2*time.Millisecond))},
 			},
 		})
