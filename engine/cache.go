@@ -51,6 +51,9 @@ type cacheBackend interface {
 	seed(key, value string, ttl time.Duration) error
 	// snapshot returns the cache contents, sorted by key.
 	snapshot() ([]timeline.CacheEntry, error)
+	// entry returns one key's entry as snapshot shows it, and whether the
+	// key exists.
+	entry(key string) (timeline.CacheEntry, bool, error)
 	// flush empties the cache.
 	flush() error
 	close()
@@ -287,6 +290,32 @@ func (b *redisBackend) snapshot() ([]timeline.CacheEntry, error) {
 	return out, nil
 }
 
+func (b *redisBackend) entry(key string) (timeline.CacheEntry, bool, error) {
+	if b.mini != nil {
+		e, ok := miniEntry(b.mini, key)
+		return e, ok, nil
+	}
+	full := b.k(key)
+	e := timeline.CacheEntry{Key: key, TTL: -1}
+	typ, err := b.ctl.Type(b.ctx, full).Result()
+	if err != nil {
+		return e, false, err
+	}
+	switch typ {
+	case "string":
+		e.Value, _ = b.ctl.Get(b.ctx, full).Result()
+	case "hash":
+		vals, _ := b.ctl.HMGet(b.ctx, full, "val", "v").Result()
+		e.Value, e.Version = hashEntry(vals)
+	default:
+		return e, false, nil
+	}
+	if ttl, err := b.ctl.PTTL(b.ctx, full).Result(); err == nil && ttl >= 0 {
+		e.TTL = ttl
+	}
+	return e, true, nil
+}
+
 func hashEntry(vals []any) (string, int) {
 	var val string
 	var ver int
@@ -307,22 +336,29 @@ func miniSnapshot(m *miniredis.Miniredis) []timeline.CacheEntry {
 	keys := m.Keys() // sorted
 	out := make([]timeline.CacheEntry, 0, len(keys))
 	for _, k := range keys {
-		e := timeline.CacheEntry{Key: k, TTL: -1}
-		switch m.Type(k) {
-		case "string":
-			e.Value, _ = m.Get(k)
-		case "hash":
-			e.Value = m.HGet(k, "val")
-			e.Version, _ = strconv.Atoi(m.HGet(k, "v"))
-		default:
-			continue
+		if e, ok := miniEntry(m, k); ok {
+			out = append(out, e)
 		}
-		if ttl := m.TTL(k); ttl > 0 {
-			e.TTL = ttl
-		}
-		out = append(out, e)
 	}
 	return out
+}
+
+// miniEntry reads one key of miniredis through its direct API.
+func miniEntry(m *miniredis.Miniredis, k string) (timeline.CacheEntry, bool) {
+	e := timeline.CacheEntry{Key: k, TTL: -1}
+	switch m.Type(k) {
+	case "string":
+		e.Value, _ = m.Get(k)
+	case "hash":
+		e.Value = m.HGet(k, "val")
+		e.Version, _ = strconv.Atoi(m.HGet(k, "v"))
+	default:
+		return e, false
+	}
+	if ttl := m.TTL(k); ttl > 0 {
+		e.TTL = ttl
+	}
+	return e, true
 }
 
 func (b *redisBackend) do(actor int, op cacheOp) (cacheReply, error) {

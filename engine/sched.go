@@ -154,8 +154,8 @@ func (r *Runner) Reset() error {
 		r.initial = st
 	} else {
 		for _, s := range r.sc.Cache {
-			if s.TTL > 0 {
-				r.ttls[s.Key] = pendingExpiry{at: s.TTL, value: s.Value}
+			if err := r.refreshTTL(s.Key, 0); err != nil {
+				return err
 			}
 		}
 	}
@@ -444,41 +444,38 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		a.lastValue, a.lastVersion, a.hasLast = rep.Value, rep.Version, true
 	}
 	if r.opts.NoStates {
-		r.trackTTL(st, op, rep, ev.End)
+		return r.trackTTL(st, ev.End)
 	}
 	return nil
 }
 
-// trackTTL keeps the pending-expiry mirror up to date without snapshots.
-func (r *Runner) trackTTL(st *Step, op cacheOp, rep cacheReply, at time.Duration) {
+// trackTTL keeps the pending-expiry mirror up to date without snapshots:
+// it asks the cache for the TTL of the keys the step may have changed
+// (computing it here instead would miss lease keys and the TTL rounding).
+func (r *Runner) trackTTL(st *Step, at time.Duration) error {
 	switch st.Op {
-	case OpCacheSet, OpLeaseSet:
-		if rep.Result != "ok" {
-			return
+	case OpCacheGet, OpCASGet:
+		return nil
+	case OpLeaseGet, OpLeaseSet, OpLeaseDel:
+		if err := r.refreshTTL(leaseKey(st.Key), at); err != nil {
+			return err
 		}
-		if op.TTL > 0 {
-			r.ttls[st.Key] = pendingExpiry{at: at + op.TTL, value: op.Value}
-		} else {
-			delete(r.ttls, st.Key)
-		}
-	case OpCASSet:
-		if rep.Result == "ok" && op.TTL > 0 {
-			r.ttls[st.Key] = pendingExpiry{at: at + op.TTL, value: op.Value}
-		}
-	case OpCacheDel, OpLeaseDel:
-		delete(r.ttls, st.Key)
-	case OpCacheExpire:
-		if rep.Result != "ok" {
-			return
-		}
-		p := r.ttls[st.Key]
-		if op.ExpireAt.IsZero() {
-			p.at = at + op.TTL
-		} else {
-			p.at = op.ExpireAt.Sub(r.epoch)
-		}
-		r.ttls[st.Key] = p
 	}
+	return r.refreshTTL(st.Key, at)
+}
+
+// refreshTTL reads key's TTL from the cache into the mirror.
+func (r *Runner) refreshTTL(key string, at time.Duration) error {
+	e, ok, err := r.cache.entry(key)
+	if err != nil {
+		return fmt.Errorf("read TTL of %q: %w", key, err)
+	}
+	if ok && e.TTL >= 0 {
+		r.ttls[key] = pendingExpiry{at: at + e.TTL, value: e.Value}
+	} else {
+		delete(r.ttls, key)
+	}
+	return nil
 }
 
 // record stores the state after the last event and refreshes the expiry
