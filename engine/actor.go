@@ -40,10 +40,18 @@ type openRead struct {
 	have    bool
 	events  []int
 	version int
+	evs     [3]int // events' first storage
 }
 
 func newActorState(a Actor, idx int) actorState {
 	return actorState{name: a.Name, idx: idx, frames: []frame{{steps: a.Steps}}, ready: a.At}
+}
+
+// reset brings the actor back to the start of its program, reusing its
+// frames' storage.
+func (a *actorState) reset(act Actor, idx int) {
+	frames := append(a.frames[:0], frame{steps: act.Steps})
+	*a = actorState{name: act.Name, idx: idx, frames: frames, ready: act.At}
 }
 
 // normalize resolves `if` blocks and finished blocks until the top frame

@@ -25,7 +25,11 @@ func NewMemDB(lag time.Duration) *MemDB {
 }
 
 func (db *MemDB) reset(lag time.Duration) {
-	clear(db.rows)
+	// Keep each key's history storage: exploration resets millions of
+	// times. A key without commits reads as missing either way.
+	for k, h := range db.rows {
+		db.rows[k] = h[:0]
+	}
 	db.all = db.all[:0]
 	db.lag = lag
 	db.hasReplica = lag >= 0

@@ -22,7 +22,7 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
 		return // latency inside the request
 	case OpCacheGet, OpLeaseGet, OpCASGet:
 		r.closeRead(a)
-		o = &openRead{key: st.Key, start: ev.Start, end: ev.End, events: []int{ev.Seq}}
+		o = newOpenRead(st.Key, ev)
 		if ev.Result == "hit" {
 			o.served, o.source, o.have, o.version = ev.Value, string(timeline.SourceCache), true, ev.Version
 		}
@@ -40,7 +40,9 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
 			return
 		}
 		r.closeRead(a)
-		a.open = &openRead{key: st.Key, start: ev.Start, end: ev.End, events: []int{ev.Seq}, served: ev.Value, source: src, have: true}
+		o = newOpenRead(st.Key, ev)
+		o.served, o.source, o.have = ev.Value, src, true
+		a.open = o
 		return
 	case OpCacheSet, OpLeaseSet, OpCASSet:
 		if o != nil && o.key == st.Key && o.have {
@@ -51,6 +53,15 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
 		}
 	}
 	r.closeRead(a)
+}
+
+// newOpenRead starts a read at event ev, in one allocation: a read has
+// at most three steps (get, db.read, set).
+func newOpenRead(key string, ev timeline.Event) *openRead {
+	o := &openRead{key: key, start: ev.Start, end: ev.End}
+	o.evs[0] = ev.Seq
+	o.events = o.evs[:1]
+	return o
 }
 
 // closeRead records the actor's open read, if it served a value.

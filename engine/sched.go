@@ -62,6 +62,9 @@ type Runner struct {
 	// refreshed from snapshots.
 	ttls map[string]pendingExpiry
 	err  error
+	// lean skips building the events' Command texts (exploration runs
+	// millions of steps and never shows them).
+	lean bool
 }
 
 type pendingExpiry struct {
@@ -136,10 +139,18 @@ func (r *Runner) Reset() error {
 		lag = r.sc.Replica.Lag
 	}
 	r.db.reset(lag)
-	r.actors = r.actors[:0]
+	if len(r.actors) == len(r.sc.Actors) {
+		for i, a := range r.sc.Actors {
+			r.actors[i].reset(a, i)
+		}
+	} else {
+		r.actors = r.actors[:0]
+		for i, a := range r.sc.Actors {
+			r.actors = append(r.actors, newActorState(a, i))
+		}
+	}
 	r.lanes = r.lanes[:0]
-	for i, a := range r.sc.Actors {
-		r.actors = append(r.actors, newActorState(a, i))
+	for _, a := range r.sc.Actors {
 		r.lanes = append(r.lanes, a.Name)
 	}
 	r.cache.setNow(r.epoch)
@@ -394,10 +405,14 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		var ok bool
 		if st.Replica {
 			c, ok = r.db.ReadReplica(st.Key, ev.End)
-			ev.Command = "SELECT " + st.Key + " FROM replica"
+			if !r.lean {
+				ev.Command = "SELECT " + st.Key + " FROM replica"
+			}
 		} else {
 			c, ok = r.db.Read(st.Key, ev.End)
-			ev.Command = "SELECT " + st.Key
+			if !r.lean {
+				ev.Command = "SELECT " + st.Key
+			}
 		}
 		if !ok {
 			ev.Result = "miss"
@@ -410,7 +425,9 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		return nil
 	case OpDBWrite:
 		c := r.db.Commit(st.Key, st.Value, ev.End, a.name, ev.Seq)
-		ev.Command = fmt.Sprintf("COMMIT %s = %s", st.Key, quoteArg(st.Value))
+		if !r.lean {
+			ev.Command = fmt.Sprintf("COMMIT %s = %s", st.Key, quoteArg(st.Value))
+		}
 		ev.Result, ev.Value, ev.Version = "ok", c.Value, c.Version
 		a.last, a.lastValue, a.lastVersion, a.hasLast = "ok", c.Value, c.Version, true
 		return nil
@@ -438,7 +455,9 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		}
 	}
 	op.Token = a.token
-	ev.Command = op.command()
+	if !r.lean {
+		ev.Command = op.command()
+	}
 	rep, err := r.cache.do(a.idx, op)
 	if err != nil {
 		return err
