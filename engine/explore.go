@@ -1,0 +1,756 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// Exploration runs a scenario along many schedules and reports which ones
+// serve stale data.
+//
+// Exhaustive mode enumerates every complete schedule (every interleaving of
+// the actors' programs that keeps each program's order, conditional steps
+// following what each step observed, and clock ticks wherever a TTL can run
+// out between steps) by stateless depth-first search: each schedule is run
+// from Reset, replaying the shared prefix. The default reduces it with sleep
+// sets (Godefroid 1996) over the dependency relation of explore_por.go: at
+// each node, a step independent of every step taken since a sibling
+// explored it stays asleep, so of each class of equivalent schedules (same
+// steps, dependent steps in the same order) exactly one complete schedule
+// is run. Equivalent schedules serve the same values and get the same
+// verdicts, so the stale classes found are those the naive search finds;
+// for the best counterexample, each stale schedule found is replaced by the
+// equivalent schedule with the fewest preemptions (then lexicographically
+// smallest), which is what the naive search would report. Sleep sets alone
+// need no backtracking analysis, so a subtree depends only on its path: the
+// tree is cut into tasks at a fixed depth, workers take tasks in any order,
+// and merging sums and minima gives the same result for any worker count.
+//
+// A preemption bound turns the reduction off (sleep sets with a bound lose
+// schedules: Coons, Musuvathi, McKinley, "Bounded partial-order reduction",
+// 2013); the bounded naive search is exact.
+//
+// Random and PCT modes run Samples schedules; schedule i draws from a PCG
+// seeded with (Seed, i), so results do not depend on workers either. PCT is
+// Burckhardt et al., "A randomized scheduler with probabilistic guarantees
+// of finding bugs" (2010): random distinct priorities, the highest-priority
+// runnable participant runs, and at Depth-1 random steps the running one
+// drops below all others.
+
+// An ExploreMode says how schedules are chosen.
+type ExploreMode int
+
+// The exploration modes.
+const (
+	Exhaustive ExploreMode = iota // every schedule (reduced unless NoReduction)
+	Random                        // Samples uniformly random walks
+	PCT                           // Samples PCT schedules of depth Depth
+)
+
+func (m ExploreMode) String() string {
+	switch m {
+	case Random:
+		return "random"
+	case PCT:
+		return "pct"
+	}
+	return "exhaustive"
+}
+
+// ExploreOptions control an exploration.
+type ExploreOptions struct {
+	Mode ExploreMode
+	// NoReduction runs every schedule in exhaustive mode.
+	NoReduction bool
+	// Bounded limits exhaustive mode to schedules with at most
+	// MaxPreemptions preemptions (switching away from an actor that could
+	// still run; clock ticks do not count). It turns the reduction off.
+	Bounded        bool
+	MaxPreemptions int
+	// Samples is the number of schedules in Random and PCT modes.
+	Samples int
+	// Depth is PCT's bug depth d: d-1 priority change points.
+	Depth int
+	// Seed seeds Random and PCT modes.
+	Seed uint64
+	// Workers is the number of parallel workers (each with its own
+	// miniredis); < 1 means 1. Results do not depend on it.
+	Workers int
+	// Limit stops exhaustive mode after about Limit schedules (at a point
+	// that does not depend on Workers); 0 means no limit.
+	Limit int64
+	// RESP sends cache steps through go-redis as Run does, instead of
+	// miniredis's Go API. Same results, much slower.
+	RESP bool
+}
+
+// ErrExploreOptions is wrapped by errors for unusable options.
+var ErrExploreOptions = errors.New("bad exploration options")
+
+// An ExploreResult is what an exploration found. Everything in it is
+// deterministic: the same scenario and options give the same result, for
+// any Workers and GOMAXPROCS.
+type ExploreResult struct {
+	Scenario  string `json:"scenario"`
+	Mode      string `json:"mode"`
+	Reduction string `json:"reduction"` // "sleep-sets" or "none"
+	// Seed and Depth, for random and PCT modes.
+	Seed  *uint64 `json:"seed,omitempty"`
+	Depth int     `json:"depth,omitempty"`
+	// MaxPreemptions is the bound, if any.
+	MaxPreemptions *int `json:"max_preemptions,omitempty"`
+	// SchedulesRun counts complete schedules run.
+	SchedulesRun int64 `json:"schedules_run"`
+	// StaleSchedules counts the schedules with at least one stale read.
+	StaleSchedules int64 `json:"stale_schedules"`
+	// Anomalies counts stale schedules by anomaly name; a schedule with
+	// stale reads of two kinds counts under both.
+	Anomalies map[timeline.Anomaly]int64 `json:"anomalies"`
+	// Counterexample is the stale schedule with the fewest preemptions,
+	// then the fewest steps, then the lexicographically smallest (by actor
+	// names); nil when no schedule was stale.
+	Counterexample *Counterexample `json:"counterexample"`
+	// Pruned counts the prefixes the reduction abandoned because every
+	// step that could follow was asleep.
+	Pruned int64 `json:"pruned_prefixes"`
+	// Complete is false when Limit stopped the search.
+	Complete bool `json:"complete"`
+	// Steps counts the steps executed, prefix replays included.
+	Steps int64 `json:"-"`
+}
+
+// A Counterexample is a stale schedule, replayable with
+// Options{Schedule: Schedule} (or `racetape run --schedule`).
+type Counterexample struct {
+	Schedule    []string
+	Preemptions int
+	Steps       int
+	// Anomaly is the anomaly of its first stale read; StaleReads counts
+	// them.
+	Anomaly    timeline.Anomaly
+	StaleReads int
+}
+
+// String returns the schedule in the form ParseSchedule reads.
+func (c *Counterexample) String() string { return FormatSchedule(c.Schedule) }
+
+// MarshalJSON writes the schedule as a string.
+func (c *Counterexample) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Schedule    string           `json:"schedule"`
+		Preemptions int              `json:"preemptions"`
+		Steps       int              `json:"steps"`
+		Anomaly     timeline.Anomaly `json:"anomaly"`
+		StaleReads  int              `json:"stale_reads"`
+	}{c.String(), c.Preemptions, c.Steps, c.Anomaly, c.StaleReads})
+}
+
+// FormatSchedule writes a schedule as ParseSchedule reads it: names
+// separated by spaces, a run of three or more written "name*n".
+func FormatSchedule(names []string) string {
+	var b strings.Builder
+	for i := 0; i < len(names); {
+		j := i
+		for j < len(names) && names[j] == names[i] {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(names[i])
+		switch n := j - i; {
+		case n >= 3:
+			b.WriteString("*" + strconv.Itoa(n))
+		case n == 2:
+			b.WriteString(" " + names[i])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// Preemptions counts the preemptions of a complete schedule: the entries
+// that switch away from an actor that still has steps (it appears again
+// later). Clock entries neither count nor interrupt: "a clock a" has none.
+func Preemptions(schedule []string) int {
+	final := map[string]int{} // where each actor takes its last step
+	for i, name := range schedule {
+		final[name] = i
+	}
+	n, last := 0, ""
+	for i, name := range schedule {
+		if name == timeline.ClockActor {
+			continue
+		}
+		if last != "" && name != last && final[last] > i {
+			n++
+		}
+		last = name
+	}
+	return n
+}
+
+// ExploreProgress is a snapshot of a running exploration.
+type ExploreProgress struct {
+	Schedules int64 // complete schedules run so far
+	Stale     int64 // stale ones
+	Total     int64 // schedules to run (random, PCT), 0 when unknown
+}
+
+// An Explorer runs one exploration. Progress may be called from any
+// goroutine while Run runs.
+type Explorer struct {
+	sc    *Scenario
+	opts  ExploreOptions
+	por   *porInfo
+	names []string // participant names: the actors, then the clock
+
+	runs, stale atomic.Int64
+
+	onLeaf func(*worker) // tests: called at every complete schedule
+}
+
+// NewExplorer checks the options and prepares an exploration of sc.
+func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
+	if len(sc.Actors) == 0 {
+		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
+	}
+	switch opts.Mode {
+	case Exhaustive:
+		if opts.Bounded && opts.MaxPreemptions < 0 {
+			return nil, fmt.Errorf("%w: the preemption bound must be 0 or more", ErrExploreOptions)
+		}
+		if opts.Limit < 0 {
+			return nil, fmt.Errorf("%w: the limit must be 0 (none) or more", ErrExploreOptions)
+		}
+	case Random, PCT:
+		if opts.Samples < 1 {
+			return nil, fmt.Errorf("%w: %s mode needs a number of schedules, at least 1", ErrExploreOptions, opts.Mode)
+		}
+		if opts.Mode == PCT && opts.Depth < 1 {
+			return nil, fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
+		}
+		if opts.Bounded || opts.NoReduction {
+			return nil, fmt.Errorf("%w: a preemption bound and --no-reduction apply to exhaustive mode only", ErrExploreOptions)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
+	}
+	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
+	for _, a := range sc.Actors {
+		e.names = append(e.names, a.Name)
+	}
+	e.names = append(e.names, timeline.ClockActor)
+	return e, nil
+}
+
+// Explore runs an exploration of sc to the end.
+func Explore(ctx context.Context, sc *Scenario, opts ExploreOptions) (*ExploreResult, error) {
+	e, err := NewExplorer(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	return e.Run(ctx)
+}
+
+// Progress returns the counts so far.
+func (e *Explorer) Progress() ExploreProgress {
+	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load()}
+	if e.opts.Mode != Exhaustive {
+		p.Total = int64(e.opts.Samples)
+	}
+	return p
+}
+
+// reduced reports whether the sleep-set reduction is on.
+func (e *Explorer) reduced() bool {
+	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && !e.opts.Bounded
+}
+
+func (e *Explorer) workers() int { return max(e.opts.Workers, 1) }
+
+// Run explores. On cancellation it returns the partial result with the
+// context's error.
+func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
+	var (
+		tot partial
+		err error
+	)
+	tot.complete = true
+	switch e.opts.Mode {
+	case Exhaustive:
+		tot, err = e.runExhaustive(ctx)
+	default:
+		tot, err = e.runSampled(ctx)
+	}
+	if err != nil && ctx.Err() == nil {
+		return nil, err
+	}
+	res := &ExploreResult{
+		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Reduction: "none",
+		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
+		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
+	}
+	if res.Anomalies == nil {
+		res.Anomalies = map[timeline.Anomaly]int64{}
+	}
+	if e.reduced() {
+		res.Reduction = "sleep-sets"
+	}
+	if e.opts.Mode != Exhaustive {
+		seed := e.opts.Seed
+		res.Seed = &seed
+	}
+	if e.opts.Mode == PCT {
+		res.Depth = e.opts.Depth
+	}
+	if e.opts.Mode == Exhaustive && e.opts.Bounded {
+		k := e.opts.MaxPreemptions
+		res.MaxPreemptions = &k
+	}
+	if tot.best != nil {
+		ce, cerr := e.counterexample(tot.best)
+		if cerr != nil {
+			return nil, cerr
+		}
+		res.Counterexample = ce
+	}
+	return res, ctx.Err()
+}
+
+// counterexample replays the best stale schedule with a full record, to
+// name its anomaly exactly as `racetape run --schedule` will.
+func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
+	names := make([]string, len(c.path))
+	for i, p := range c.path {
+		names[i] = e.names[p]
+	}
+	tl, err := Run(e.sc, Options{Schedule: names, Direct: !e.opts.RESP})
+	if err != nil {
+		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
+	}
+	stale := tl.StaleReads()
+	if len(stale) == 0 {
+		return nil, fmt.Errorf("replay counterexample %q: no stale read (exploration bug)", FormatSchedule(names))
+	}
+	return &Counterexample{Schedule: names, Preemptions: c.pre, Steps: len(names), Anomaly: stale[0].Anomaly, StaleReads: len(stale)}, nil
+}
+
+// A candidate is a stale schedule, as participant indexes.
+type candidate struct {
+	path []int
+	pre  int
+}
+
+// better reports whether a is a better counterexample than b.
+func (e *Explorer) better(a, b *candidate) bool {
+	if b == nil {
+		return true
+	}
+	if a.pre != b.pre {
+		return a.pre < b.pre
+	}
+	if len(a.path) != len(b.path) {
+		return len(a.path) < len(b.path)
+	}
+	for i := range a.path {
+		if a.path[i] != b.path[i] {
+			return e.names[a.path[i]] < e.names[b.path[i]]
+		}
+	}
+	return false
+}
+
+// A partial is the result of part of an exploration. Merging partials sums
+// counts and keeps the better counterexample, so the order of merging does
+// not matter.
+type partial struct {
+	runs, stale, pruned, steps int64
+	anomalies                  map[timeline.Anomaly]int64
+	best                       *candidate
+	complete                   bool
+}
+
+func (e *Explorer) merge(into *partial, p *partial) {
+	into.runs += p.runs
+	into.stale += p.stale
+	into.pruned += p.pruned
+	into.steps += p.steps
+	for a, n := range p.anomalies {
+		if into.anomalies == nil {
+			into.anomalies = map[timeline.Anomaly]int64{}
+		}
+		into.anomalies[a] += n
+	}
+	if p.best != nil && e.better(p.best, into.best) {
+		into.best = p.best
+	}
+	into.complete = into.complete && p.complete
+}
+
+// A worker owns a Runner (and its miniredis) and explores with it.
+type worker struct {
+	e   *Explorer
+	r   *Runner
+	n   int // actors; the clock is participant n
+	res partial
+
+	path []int       // participants of the steps taken since Reset
+	fps  []footprint // their footprints
+	en   []int       // scratch: enabled participants
+	live []int       // actors with steps left, in order
+	rem  []int64     // per actor: the most time its remaining steps take
+	sum  int64       // sum of rem
+
+	nodes []node
+	limit int64 // stop the current task after this many schedules (0: none)
+	runs  int64 // schedules of the current task
+	flush int64 // runs not yet added to the shared progress
+	stale int64
+	ctx   context.Context
+
+	memo    map[uint64]int32 // minimize's table, reused
+	scratch []int
+
+	task   int64         // index of the current task
+	stopAt *atomic.Int64 // tasks after this one are not needed
+}
+
+func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
+	r, err := NewRunner(e.sc, Options{NoStates: true, Direct: !e.opts.RESP})
+	if err != nil {
+		return nil, err
+	}
+	r.lean = true
+	n := len(e.sc.Actors)
+	return &worker{e: e, r: r, n: n, rem: make([]int64, n), ctx: ctx, res: partial{complete: true}}, nil
+}
+
+func (w *worker) close() {
+	w.publish()
+	w.r.Close()
+}
+
+// publish adds the worker's recent counts to the shared progress.
+func (w *worker) publish() {
+	w.e.runs.Add(w.flush)
+	w.e.stale.Add(w.stale)
+	w.flush, w.stale = 0, 0
+}
+
+// reset brings the runner back to the start.
+func (w *worker) reset() error {
+	if err := w.r.Reset(); err != nil {
+		return err
+	}
+	w.path, w.fps = w.path[:0], w.fps[:0]
+	w.sum = 0
+	w.live = w.live[:0]
+	for i := range w.r.actors {
+		w.refreshRem(i)
+		if _, ok := w.r.actors[i].next(); ok {
+			w.live = append(w.live, i)
+		}
+	}
+	return nil
+}
+
+func (w *worker) refreshRem(i int) {
+	a := &w.r.actors[i]
+	var d int64
+	if _, ok := a.next(); ok {
+		d = int64(a.maxRemaining())
+	}
+	w.sum += d - w.rem[i]
+	w.rem[i] = d
+}
+
+// enabled lists the participants that can take a step, actors in order and
+// then the clock: Runner.Enabled without allocating, with the remaining
+// time kept up to date step by step.
+func (w *worker) enabled() []int {
+	en := append(w.en[:0], w.live...)
+	if w.sum > 0 {
+		if at, ok := w.r.nextExpiry(); ok && int64(at) <= int64(w.r.now)+w.sum {
+			en = append(en, w.n)
+		}
+	}
+	w.en = en
+	return en
+}
+
+// footprint returns what participant p's next step touches.
+func (w *worker) footprint(p int) footprint {
+	if p == w.n {
+		return footprint{who: p, clock: true}
+	}
+	a := &w.r.actors[p]
+	st, _ := a.next()
+	fp := footprint{who: p, info: w.e.por.steps[st]}
+	if fp.info == nil { // a step the analysis did not see: depend on all
+		fp.clock = true
+		return fp
+	}
+	if fp.info.set {
+		fp.value = a.lastValue
+		if st.HasValue {
+			fp.value = st.Value
+		}
+	}
+	return fp
+}
+
+// step runs participant p's next step.
+func (w *worker) step(p int) error {
+	w.fps = append(w.fps, w.footprint(p))
+	w.path = append(w.path, p)
+	w.res.steps++
+	if p == w.n {
+		_, err := w.r.Step(ClockIndex)
+		return err
+	}
+	if _, err := w.r.Step(p); err != nil {
+		return err
+	}
+	w.refreshRem(p)
+	if _, ok := w.r.actors[p].next(); !ok {
+		if i := slices.Index(w.live, p); i >= 0 {
+			w.live = slices.Delete(w.live, i, i+1)
+		}
+	}
+	return nil
+}
+
+// replay resets and takes the steps of path.
+func (w *worker) replay(path []int) error {
+	if err := w.reset(); err != nil {
+		return err
+	}
+	for _, p := range path {
+		if err := w.step(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stopped reports whether the current task should stop.
+func (w *worker) stopped() bool {
+	return (w.limit > 0 && w.runs >= w.limit) || w.ctx.Err() != nil ||
+		(w.stopAt != nil && w.task > w.stopAt.Load())
+}
+
+// leaf judges the complete schedule just run.
+func (w *worker) leaf(pre int) {
+	r := w.r
+	if w.e.onLeaf != nil {
+		w.e.onLeaf(w)
+	}
+	w.res.runs++
+	w.runs++
+	w.flush++
+	stale := false
+	var seen [8]timeline.Anomaly
+	nseen := 0
+	for i := range r.reads {
+		rd := &r.reads[i]
+		hist := r.db.History(rd.Key)
+		if !isStale(hist, rd.Served, rd.Start, rd.End) {
+			continue
+		}
+		stale = true
+		a, _, _ := r.classify(rd, hist)
+		if !slices.Contains(seen[:nseen], a) && nseen < len(seen) {
+			seen[nseen] = a
+			nseen++
+		}
+	}
+	if w.flush >= 64 {
+		w.publish()
+	}
+	if !stale {
+		return
+	}
+	w.res.stale++
+	w.stale++
+	if w.res.anomalies == nil {
+		w.res.anomalies = map[timeline.Anomaly]int64{}
+	}
+	for _, a := range seen[:nseen] {
+		w.res.anomalies[a]++
+	}
+	c := candidate{path: w.path, pre: pre}
+	if w.e.reduced() || w.e.opts.Mode != Exhaustive {
+		if best := w.res.best; best != nil && best.pre == 0 && len(c.path) > len(best.path) {
+			return // nothing equivalent can beat it
+		}
+		c.path, c.pre = w.minimize(w.path, w.fps, pre)
+	}
+	if w.e.better(&c, w.res.best) {
+		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
+	}
+}
+
+// isStale is IsStale without allocating: served was not the value current
+// at start, nor any value committed in (start, end].
+func isStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
+	cur := ""
+	for _, c := range hist {
+		switch {
+		case c.At <= start:
+			cur = c.Value
+		case c.At <= end && c.Value == served:
+			return false
+		}
+	}
+	return cur != served
+}
+
+// runSampled runs Random or PCT mode: schedule i is drawn from a generator
+// seeded with (Seed, i); workers take schedules in chunks.
+func (e *Explorer) runSampled(ctx context.Context) (partial, error) {
+	const chunk = 64
+	var next atomic.Int64
+	total := int64(e.opts.Samples)
+	return e.parallel(ctx, func(w *worker) error {
+		for {
+			start := next.Add(chunk) - chunk
+			if start >= total || ctx.Err() != nil {
+				return nil
+			}
+			for i := start; i < min(start+chunk, total); i++ {
+				rng := rand.New(rand.NewPCG(e.opts.Seed, uint64(i)))
+				var err error
+				if e.opts.Mode == PCT {
+					err = w.pct(rng)
+				} else {
+					err = w.random(rng)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+	})
+}
+
+// parallel runs body on each worker and merges their results.
+func (e *Explorer) parallel(ctx context.Context, body func(*worker) error) (partial, error) {
+	n := e.workers()
+	ws := make([]*worker, n)
+	for i := range ws {
+		w, err := e.newWorker(ctx)
+		if err != nil {
+			for _, v := range ws[:i] {
+				v.close()
+			}
+			return partial{}, err
+		}
+		ws[i] = w
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = body(w)
+		}()
+	}
+	wg.Wait()
+	tot := partial{complete: true}
+	for _, w := range ws {
+		w.close()
+		e.merge(&tot, &w.res)
+	}
+	return tot, errors.Join(errs...)
+}
+
+// preempts reports whether taking p after last, with last still able to
+// run, is a preemption.
+func (w *worker) preempts(last, p int, lastEnabled bool) bool {
+	return p != w.n && last >= 0 && p != last && lastEnabled
+}
+
+// random runs one uniformly random walk.
+func (w *worker) random(rng *rand.Rand) error {
+	if err := w.reset(); err != nil {
+		return err
+	}
+	pre, last := 0, -1
+	for {
+		en := w.enabled()
+		if len(en) == 0 {
+			w.leaf(pre)
+			return nil
+		}
+		p := en[rng.IntN(len(en))]
+		if w.preempts(last, p, last >= 0 && slices.Contains(en, last)) {
+			pre++
+		}
+		if p != w.n {
+			last = p
+		}
+		if err := w.step(p); err != nil {
+			return err
+		}
+	}
+}
+
+// pct runs one PCT schedule: participants get distinct random priorities
+// Depth..Depth+n; the highest-priority enabled one runs; after the step
+// numbered by the i-th change point, the one that ran drops to Depth-i.
+func (w *worker) pct(rng *rand.Rand) error {
+	if err := w.reset(); err != nil {
+		return err
+	}
+	d := w.e.opts.Depth
+	prio := make([]int, w.n+1)
+	for i, p := range rng.Perm(w.n + 1) {
+		prio[i] = d + p
+	}
+	k := max(w.e.por.maxSteps, 1)
+	changes := make([]int, d-1)
+	for i := range changes {
+		changes[i] = 1 + rng.IntN(k)
+	}
+	pre, last := 0, -1
+	for taken := 1; ; taken++ {
+		en := w.enabled()
+		if len(en) == 0 {
+			w.leaf(pre)
+			return nil
+		}
+		p := en[0]
+		for _, q := range en[1:] {
+			if prio[q] > prio[p] {
+				p = q
+			}
+		}
+		if w.preempts(last, p, last >= 0 && slices.Contains(en, last)) {
+			pre++
+		}
+		if p != w.n {
+			last = p
+		}
+		if err := w.step(p); err != nil {
+			return err
+		}
+		for i, c := range changes {
+			if c == taken {
+				prio[p] = d - 1 - i
+			}
+		}
+	}
+}

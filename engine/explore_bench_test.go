@@ -1,0 +1,248 @@
+package engine_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/racetape/racetape/engine"
+)
+
+// BenchmarkExploreVsRawModel measures exhaustive exploration (no
+// reduction) of the 1-writer-2-reader cache-aside scenario, next to a raw
+// model of the same protocol on Go maps explored the same way (stateless
+// depth-first search, replaying the prefix on backtrack) in the same run.
+// Goal: the engine at least a third of the raw model's schedules/s.
+func BenchmarkExploreVsRawModel(b *testing.B) {
+	sc := cacheAsideN(2, false)
+	want, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("engine", func(b *testing.B) {
+		b.ReportAllocs()
+		var runs int64
+		for b.Loop() {
+			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			runs += res.SchedulesRun
+		}
+		b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "schedules/s")
+	})
+	b.Run("raw-model", func(b *testing.B) {
+		b.ReportAllocs()
+		m := newRawModel(2)
+		var runs int64
+		for b.Loop() {
+			r, stale := m.explore()
+			if int64(r) != want.SchedulesRun || int64(stale) != want.StaleSchedules {
+				b.Fatalf("raw model: %d schedules, %d stale; engine: %d, %d", r, stale, want.SchedulesRun, want.StaleSchedules)
+			}
+			runs += int64(r)
+		}
+		b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "schedules/s")
+	})
+}
+
+// BenchmarkReducedVsNaive explores 1 writer + 3 readers (get, on a miss
+// read the row and set it) exhaustively, reduced and naive, on one core.
+// Goal: reduced in at most 2 s, with at least 20 times fewer schedules.
+func BenchmarkReducedVsNaive(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	sc := cacheAsideN(3, false)
+	for _, c := range []struct {
+		name string
+		opts engine.ExploreOptions
+	}{{"reduced", engine.ExploreOptions{}}, {"naive", engine.ExploreOptions{NoReduction: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var res *engine.ExploreResult
+			for b.Loop() {
+				var err error
+				if res, err = engine.Explore(context.Background(), sc, c.opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.SchedulesRun), "schedules")
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/exploration")
+		})
+	}
+}
+
+// BenchmarkWorkers compares the rate of 1 and 2 workers on the naive
+// exploration of 1 writer + 3 readers. Goal: 2 workers at least 1.6 times
+// the rate of one (on two cores).
+func BenchmarkWorkers(b *testing.B) {
+	sc := cacheAsideN(3, false)
+	for _, w := range []int{1, 2} {
+		b.Run(map[int]string{1: "1", 2: "2"}[w], func(b *testing.B) {
+			var runs int64
+			for b.Loop() {
+				res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Workers: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				runs += res.SchedulesRun
+			}
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "schedules/s")
+		})
+	}
+}
+
+// BenchmarkAllocsPerSchedule reports heap allocations per schedule in
+// random mode on 1 writer + 3 readers (exploration setup included, spread
+// over 10 000 schedules).
+func BenchmarkAllocsPerSchedule(b *testing.B) {
+	sc := cacheAsideN(3, false)
+	const n = 10000
+	var ms runtime.MemStats
+	var allocs uint64
+	for b.Loop() {
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		if _, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{Mode: engine.Random, Samples: n, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+		runtime.ReadMemStats(&ms)
+		allocs += ms.Mallocs - before
+	}
+	b.ReportMetric(float64(allocs)/float64(b.N*n), "allocs/schedule")
+}
+
+// rawModel is the protocol of cacheAsideN on plain Go values: a map for the
+// cache, a slice of commits for the row, the actors as program counters.
+// It runs in schedule mode like the engine (each step starts when the
+// previous one ends, with the same durations) and judges reads with the
+// same oracle.
+type rawModel struct {
+	readers int
+	cache   map[string]string
+	hist    []rawCommit
+	now     time.Duration
+	pc      []int // per actor: next step, -1 when done
+	val     []string
+	start   []time.Duration
+	reads   []rawRead
+	path    []int
+}
+
+type rawCommit struct {
+	value string
+	at    time.Duration
+}
+
+type rawRead struct {
+	served     string
+	start, end time.Duration
+}
+
+func newRawModel(readers int) *rawModel {
+	return &rawModel{
+		readers: readers, cache: map[string]string{},
+		pc: make([]int, readers+1), val: make([]string, readers+1), start: make([]time.Duration, readers+1),
+	}
+}
+
+func (m *rawModel) reset() {
+	clear(m.cache)
+	m.hist = append(m.hist[:0], rawCommit{"OLD", 0})
+	m.now = 0
+	clear(m.pc)
+	m.reads = m.reads[:0]
+}
+
+// step runs actor a's next step: actor 0 is the writer.
+func (m *rawModel) step(a int) {
+	const ms = time.Millisecond
+	if a == 0 {
+		switch m.pc[0] {
+		case 0:
+			m.now += 3 * ms
+			m.hist = append(m.hist, rawCommit{"NEW", m.now})
+			m.pc[0] = 1
+		case 1:
+			m.now += 2 * ms
+			delete(m.cache, "k")
+			m.pc[0] = -1
+		}
+		return
+	}
+	switch m.pc[a] {
+	case 0:
+		m.start[a] = m.now
+		m.now += ms / 2
+		if v, ok := m.cache["k"]; ok {
+			m.reads = append(m.reads, rawRead{v, m.start[a], m.now})
+			m.pc[a] = -1
+			return
+		}
+		m.pc[a] = 1
+	case 1:
+		m.now += 2 * ms
+		m.val[a] = m.hist[len(m.hist)-1].value
+		m.pc[a] = 2
+	case 2:
+		m.now += ms
+		m.cache["k"] = m.val[a]
+		m.reads = append(m.reads, rawRead{m.val[a], m.start[a], m.now})
+		m.pc[a] = -1
+	}
+}
+
+func (m *rawModel) stale() bool {
+	for _, rd := range m.reads {
+		cur, ok := "", false
+		for _, c := range m.hist {
+			if c.at <= rd.start {
+				cur = c.value
+			} else if c.at <= rd.end && c.value == rd.served {
+				ok = true
+			}
+		}
+		if !ok && cur != rd.served {
+			return true
+		}
+	}
+	return false
+}
+
+// explore enumerates every schedule, depth first, replaying the prefix
+// from the initial state whenever it backtracks.
+func (m *rawModel) explore() (runs, stale int) {
+	m.reset()
+	m.path = m.path[:0]
+	var rec func()
+	rec = func() {
+		var buf [8]int
+		en := buf[:0]
+		for a, pc := range m.pc {
+			if pc >= 0 {
+				en = append(en, a)
+			}
+		}
+		first := true
+		for _, a := range en {
+			if !first {
+				m.reset()
+				for _, p := range m.path {
+					m.step(p)
+				}
+			}
+			first = false
+			m.step(a)
+			m.path = append(m.path, a)
+			rec()
+			m.path = m.path[:len(m.path)-1]
+		}
+		if first {
+			runs++
+			if m.stale() {
+				stale++
+			}
+		}
+	}
+	rec()
+	return runs, stale
+}

@@ -1,0 +1,409 @@
+package engine
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// The exhaustive search: stateless depth-first search with sleep sets (see
+// explore.go), cut into tasks for the workers.
+
+// A task is a subtree of the schedule tree: the node reached by path, with
+// its sleep set and preemption count.
+type task struct {
+	path  []int
+	sleep []int
+	pre   int
+	last  int // the last actor that ran (-1 none)
+}
+
+// A node is a state on the current search path.
+type node struct {
+	order []int       // enabled participants: actors in order, then the clock
+	en    []bool      // by participant
+	fp    []footprint // by participant, where enabled
+	sleep []int       // asleep: explored from an equivalent state already
+	done  []int       // explored from here
+	next  int
+	pre   int
+	last  int
+}
+
+// taskTarget is how many tasks the tree is cut into (when it is big
+// enough). It does not depend on the number of workers, so neither does
+// where Limit stops.
+const taskTarget = 256
+
+// runExhaustive cuts the tree into tasks, level by level, and runs them on
+// the workers. Results are merged in task order, so that Limit stops at
+// the same task whatever the number of workers.
+func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
+	fw, err := e.newWorker(ctx)
+	if err != nil {
+		return partial{}, err
+	}
+	tasks := []task{{last: -1}}
+	// One worker without a limit explores the whole tree as one task; the
+	// result is the same, without the cost of cutting the tree.
+	split := e.workers() > 1 || e.opts.Limit > 0
+	for depth := 1; split && len(tasks) > 0 && len(tasks) < taskTarget; depth++ {
+		var next []task
+		for i := range tasks {
+			if err := fw.dfs(&tasks[i], depth, func(t task) { next = append(next, t) }); err != nil {
+				fw.close()
+				return partial{}, err
+			}
+		}
+		tasks = next
+	}
+	fw.close()
+	tot := partial{complete: true}
+	e.merge(&tot, &fw.res)
+
+	results := make([]partial, len(tasks))
+	finished := make([]bool, len(tasks))
+	var (
+		next   atomic.Int64
+		stopAt atomic.Int64 // tasks after this one are not needed
+		mu     sync.Mutex
+		prefix int
+		cum    = tot.runs
+	)
+	stopAt.Store(int64(len(tasks)))
+	_, err = e.parallel(ctx, func(w *worker) error {
+		w.stopAt = &stopAt
+		for {
+			i := next.Add(1) - 1
+			if i >= int64(len(tasks)) || i > stopAt.Load() || ctx.Err() != nil {
+				return nil
+			}
+			w.task = i
+			w.limit = e.opts.Limit
+			err := w.dfs(&tasks[i], 0, nil)
+			w.publish()
+			mu.Lock()
+			results[i], w.res = w.res, partial{complete: true}
+			finished[i] = true
+			for prefix < len(tasks) && finished[prefix] {
+				cum += results[prefix].runs
+				if e.opts.Limit > 0 && cum >= e.opts.Limit && int64(prefix) < stopAt.Load() {
+					stopAt.Store(int64(prefix))
+				}
+				prefix++
+			}
+			mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+	})
+	last := int(min(stopAt.Load(), int64(len(tasks)-1)))
+	for i := 0; i <= last; i++ {
+		e.merge(&tot, &results[i])
+	}
+	if last < len(tasks)-1 {
+		tot.complete = false
+	}
+	return tot, err
+}
+
+// dfs explores the subtree of t. With cutoff > 0 it stops at that depth
+// and emits the nodes there as tasks.
+func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
+	w.runs = 0
+	if err := w.replay(t.path); err != nil {
+		return err
+	}
+	base := len(t.path)
+	w.nodes = w.nodes[:0]
+	switch w.push(t.sleep, t.pre, t.last) {
+	case leafNode:
+		w.leaf(t.pre)
+		return nil
+	case blockedNode:
+		w.res.pruned++
+		return nil
+	}
+	fresh := true // the runner is at the top node's state
+	var sleep []int
+	for len(w.nodes) > 0 {
+		if w.stopped() {
+			w.res.complete = false
+			return nil
+		}
+		nd := &w.nodes[len(w.nodes)-1]
+		p, ok := w.choose(nd)
+		if !ok {
+			w.nodes = w.nodes[:len(w.nodes)-1]
+			fresh = false
+			continue
+		}
+		if !fresh {
+			if err := w.replayTo(base + len(w.nodes) - 1); err != nil {
+				return err
+			}
+		}
+		sleep = w.childSleep(nd, p, sleep[:0])
+		nd.done = append(nd.done, p)
+		pre, last := nd.pre, nd.last
+		if w.preempts(last, p, last >= 0 && nd.en[last]) {
+			pre++
+		}
+		if p != w.n {
+			last = p
+		}
+		if err := w.step(p); err != nil {
+			return err
+		}
+		fresh = false
+		if cutoff > 0 && len(w.path) >= cutoff {
+			switch w.status(sleep) {
+			case leafNode:
+				w.leaf(pre)
+			case blockedNode:
+				w.res.pruned++
+			default:
+				en := w.enabled()
+				emit(task{path: slices.Clone(w.path), sleep: slices.DeleteFunc(slices.Clone(sleep), func(s int) bool { return !slices.Contains(en, s) }), pre: pre, last: last})
+			}
+			continue
+		}
+		switch w.push(sleep, pre, last) {
+		case leafNode:
+			w.leaf(pre)
+		case blockedNode:
+			w.res.pruned++
+		default:
+			fresh = true
+		}
+	}
+	return nil
+}
+
+// replayTo brings the runner back to the first n steps of the current path.
+func (w *worker) replayTo(n int) error {
+	w.scratch = append(w.scratch[:0], w.path[:n]...)
+	return w.replay(w.scratch)
+}
+
+type nodeStatus int
+
+const (
+	innerNode nodeStatus = iota
+	leafNode
+	blockedNode
+)
+
+// status says whether the runner's state is a complete schedule, or has
+// every enabled step asleep.
+func (w *worker) status(sleep []int) nodeStatus {
+	en := w.enabled()
+	if len(en) == 0 {
+		return leafNode
+	}
+	if w.e.reduced() {
+		for _, p := range en {
+			if !slices.Contains(sleep, p) {
+				return innerNode
+			}
+		}
+		return blockedNode
+	}
+	return innerNode
+}
+
+// push makes the runner's state the new top node, unless it is a leaf or
+// blocked.
+func (w *worker) push(sleep []int, pre, last int) nodeStatus {
+	if s := w.status(sleep); s != innerNode {
+		return s
+	}
+	if len(w.nodes) < cap(w.nodes) {
+		w.nodes = w.nodes[:len(w.nodes)+1]
+	} else {
+		w.nodes = append(w.nodes, node{})
+	}
+	nd := &w.nodes[len(w.nodes)-1]
+	if nd.en == nil {
+		nd.en = make([]bool, w.n+1)
+		nd.fp = make([]footprint, w.n+1)
+	}
+	clear(nd.en)
+	en := w.enabled()
+	nd.order = append(nd.order[:0], en...)
+	for _, p := range en {
+		nd.en[p] = true
+		nd.fp[p] = w.footprint(p)
+	}
+	nd.sleep = nd.sleep[:0]
+	for _, s := range sleep {
+		if nd.en[s] {
+			nd.sleep = append(nd.sleep, s)
+		}
+	}
+	nd.done = nd.done[:0]
+	nd.next, nd.pre, nd.last = 0, pre, last
+	return innerNode
+}
+
+// choose returns the next participant to try from nd: not asleep, and
+// within the preemption bound.
+func (w *worker) choose(nd *node) (int, bool) {
+	for nd.next < len(nd.order) {
+		p := nd.order[nd.next]
+		nd.next++
+		if slices.Contains(nd.sleep, p) {
+			continue
+		}
+		if w.e.opts.Bounded && nd.pre+boolInt(w.preempts(nd.last, p, nd.last >= 0 && nd.en[nd.last])) > w.e.opts.MaxPreemptions {
+			continue
+		}
+		return p, true
+	}
+	return 0, false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// childSleep is the sleep set after taking p from nd: the steps asleep or
+// already explored at nd that commute with p.
+func (w *worker) childSleep(nd *node, p int, out []int) []int {
+	if !w.e.reduced() {
+		return out
+	}
+	for _, set := range [2][]int{nd.sleep, nd.done} {
+		for _, s := range set {
+			if s != p && !dependent(&nd.fp[s], &nd.fp[p]) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// minimize returns the schedule equivalent to path (the same steps, every
+// pair of dependent steps in the same order) with the fewest preemptions,
+// then the lexicographically smallest, and its preemption count. It is a
+// dynamic program over the prefixes of the equivalence class (one count of
+// steps taken per participant, and who ran last); when that space is too
+// large it returns path itself.
+func (w *worker) minimize(path []int, fps []footprint, pre int) ([]int, int) {
+	m, parts := len(path), w.n+1
+	cnt := make([]int, parts)
+	pos := make([]int, m)
+	for k, p := range path {
+		pos[k] = cnt[p]
+		cnt[p]++
+	}
+	mult := make([]uint64, parts)
+	size := uint64(1)
+	for p := range parts {
+		mult[p] = size
+		if size > math.MaxUint64/uint64(parts+1)/uint64(cnt[p]+1) {
+			return path, pre
+		}
+		size *= uint64(cnt[p] + 1)
+	}
+	// events[p][i] is participant p's i-th step; need[k*parts+q] is how many
+	// of q's steps must come before step k.
+	events := make([][]int, parts)
+	need := make([]int32, m*parts)
+	for k, p := range path {
+		events[p] = append(events[p], k)
+		for j := range k {
+			if q := path[j]; q != p && dependent(&fps[j], &fps[k]) {
+				need[k*parts+q] = max(need[k*parts+q], int32(pos[j]+1))
+			}
+		}
+	}
+	if w.memo == nil {
+		w.memo = map[uint64]int32{}
+	}
+	clear(w.memo)
+	const maxStates = 1 << 18
+	s := make([]int, parts)
+	available := func(q int) (int, bool) {
+		if s[q] == cnt[q] {
+			return 0, false
+		}
+		k := events[q][s[q]]
+		for r := range parts {
+			if int(need[k*parts+r]) > s[r] {
+				return 0, false
+			}
+		}
+		return k, true
+	}
+	cost := func(last, q int) (int32, int) {
+		if q == w.n {
+			return 0, last
+		}
+		if last >= 0 && q != last && s[last] < cnt[last] {
+			return 1, q
+		}
+		return 0, q
+	}
+	tooBig := false
+	var solve func(code uint64, taken, last int) int32
+	solve = func(code uint64, taken, last int) int32 {
+		if taken == m {
+			return 0
+		}
+		key := code*uint64(parts) + uint64(last+1)
+		if v, ok := w.memo[key]; ok {
+			return v
+		}
+		if len(w.memo) >= maxStates {
+			tooBig = true
+			return 0
+		}
+		best := int32(math.MaxInt32)
+		for q := range parts {
+			if _, ok := available(q); !ok {
+				continue
+			}
+			c, nl := cost(last, q)
+			s[q]++
+			v := c + solve(code+mult[q], taken+1, nl)
+			s[q]--
+			best = min(best, v)
+		}
+		w.memo[key] = best
+		return best
+	}
+	total := solve(0, 0, -1)
+	if tooBig {
+		return path, pre
+	}
+	out := make([]int, 0, m)
+	code, last := uint64(0), -1
+	for taken := range m {
+		want := solve(code, taken, last)
+		pick, pickLast := -1, 0
+		for q := range parts {
+			if _, ok := available(q); !ok {
+				continue
+			}
+			c, nl := cost(last, q)
+			s[q]++
+			v := c + solve(code+mult[q], taken+1, nl)
+			s[q]--
+			if v == want && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
+				pick, pickLast = q, nl
+			}
+		}
+		out = append(out, pick)
+		s[pick]++
+		code += mult[pick]
+		last = pickLast
+	}
+	return out, int(total)
+}

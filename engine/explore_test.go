@@ -1,0 +1,361 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
+	"github.com/racetape/racetape/timeline"
+)
+
+// brute is the exhaustive search done the obvious way, independently of
+// the explorer: from every prefix, reset a runner, replay the prefix, ask
+// which actors can move, and recurse on each.
+type brute struct {
+	runs, stale int
+	// by preemptions: schedules and stale schedules
+	runsBy, staleBy map[int]int
+	best            []string // the stale schedule with the fewest preemptions, then steps, then names
+	bestPre         int
+}
+
+func bruteForce(t require.TestingT, sc *engine.Scenario, limit int) (*brute, bool) {
+	r, err := engine.NewRunner(sc, engine.Options{Direct: true})
+	require.NoError(t, err)
+	defer r.Close()
+	names := func(p int) string {
+		if p == engine.ClockIndex {
+			return "clock"
+		}
+		return sc.Actors[p].Name
+	}
+	b := &brute{runsBy: map[int]int{}, staleBy: map[int]int{}}
+	var rec func(prefix []int, pre, last int) bool
+	rec = func(prefix []int, pre, last int) bool {
+		require.NoError(t, r.Reset())
+		for _, p := range prefix {
+			_, err := r.Step(p)
+			require.NoError(t, err)
+		}
+		en := r.Enabled()
+		if len(en) == 0 {
+			b.runs++
+			b.runsBy[pre]++
+			if r.StaleCount() > 0 {
+				b.stale++
+				b.staleBy[pre]++
+				var sched []string
+				for _, p := range prefix {
+					sched = append(sched, names(p))
+				}
+				if b.best == nil || pre < b.bestPre || pre == b.bestPre && (len(sched) < len(b.best) || len(sched) == len(b.best) && slices.Compare(sched, b.best) < 0) {
+					b.best, b.bestPre = sched, pre
+				}
+			}
+			return b.runs < limit
+		}
+		for _, p := range en {
+			np, nl := pre, last
+			if p != engine.ClockIndex {
+				if last >= 0 && p != last && slices.Contains(en, last) {
+					np++
+				}
+				nl = p
+			}
+			if !rec(append(slices.Clip(prefix), p), np, nl) {
+				return false
+			}
+		}
+		return true
+	}
+	return b, rec(nil, 0, -1)
+}
+
+// TestNaiveCountsMatchBruteForce checks the naive search's exact counts and
+// its counterexample against the brute-force enumerator, on generated
+// scenarios; and that the reduced search finds a stale schedule iff the
+// naive one does, with the same counterexample.
+func TestNaiveCountsMatchBruteForce(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		want, complete := bruteForce(t, sc, 20000)
+		if !complete {
+			t.Skip("too many schedules")
+		}
+		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true})
+		require.NoError(t, err)
+		require.Equal(t, int64(want.runs), naive.SchedulesRun, "schedules")
+		require.Equal(t, int64(want.stale), naive.StaleSchedules, "stale schedules")
+		reduced, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{})
+		require.NoError(t, err)
+		require.LessOrEqual(t, reduced.SchedulesRun, naive.SchedulesRun)
+		require.Equal(t, want.stale > 0, reduced.StaleSchedules > 0, "reduced finds stale iff naive does")
+		for _, res := range []*engine.ExploreResult{naive, reduced} {
+			if want.best == nil {
+				require.Nil(t, res.Counterexample)
+				continue
+			}
+			require.NotNil(t, res.Counterexample)
+			require.Equal(t, want.best, res.Counterexample.Schedule, "%s counterexample", res.Reduction)
+			require.Equal(t, want.bestPre, res.Counterexample.Preemptions)
+		}
+		for k := range 3 {
+			runs, stale := 0, 0
+			for pre := range k + 1 {
+				runs += want.runsBy[pre]
+				stale += want.staleBy[pre]
+			}
+			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{Bounded: true, MaxPreemptions: k})
+			require.NoError(t, err)
+			require.Equal(t, int64(runs), res.SchedulesRun, "schedules with at most %d preemptions", k)
+			require.Equal(t, int64(stale), res.StaleSchedules, "stale schedules with at most %d preemptions", k)
+			if want.best != nil && want.bestPre <= k {
+				require.Equal(t, want.best, res.Counterexample.Schedule)
+			} else {
+				require.Nil(t, res.Counterexample)
+			}
+		}
+	})
+}
+
+// smallPresets are the presets whose naive search is small enough for a
+// test (double-delete has about 10^11 schedules; seed-matrix more).
+func smallPresets(t *testing.T) []presets.Preset {
+	var out []presets.Preset
+	for _, p := range presets.All() {
+		if p.Name != "double-delete" && p.Name != "seed-matrix" {
+			out = append(out, p)
+		}
+	}
+	require.GreaterOrEqual(t, len(out), 9)
+	return out
+}
+
+func explore(t testing.TB, sc *engine.Scenario, opts engine.ExploreOptions) *engine.ExploreResult {
+	t.Helper()
+	res, err := engine.Explore(context.Background(), sc, opts)
+	require.NoError(t, err)
+	return res
+}
+
+// TestReductionSoundOnPresets: on every preset small enough for the naive
+// search, the reduced search runs fewer schedules (or as many), finds a
+// stale schedule iff the naive one does, and reports the same
+// counterexample; and the naive counts are the brute force's.
+func TestReductionSoundOnPresets(t *testing.T) {
+	for _, p := range smallPresets(t) {
+		t.Run(p.Name, func(t *testing.T) {
+			naive := explore(t, p.Scenario, engine.ExploreOptions{NoReduction: true})
+			reduced := explore(t, p.Scenario, engine.ExploreOptions{})
+			require.True(t, naive.Complete)
+			require.Equal(t, "none", naive.Reduction)
+			require.Equal(t, "sleep-sets", reduced.Reduction)
+			require.LessOrEqual(t, reduced.SchedulesRun, naive.SchedulesRun)
+			require.Equal(t, naive.StaleSchedules > 0, reduced.StaleSchedules > 0)
+			require.Equal(t, naive.Counterexample, reduced.Counterexample)
+			if naive.SchedulesRun <= 2000 {
+				want, complete := bruteForce(t, p.Scenario, 2000)
+				require.True(t, complete)
+				require.Equal(t, int64(want.runs), naive.SchedulesRun)
+				require.Equal(t, int64(want.stale), naive.StaleSchedules)
+			}
+		})
+	}
+}
+
+// TestReductionReduces: the reduction pays where the design says it should.
+func TestReductionReduces(t *testing.T) {
+	sc := cacheAsideN(3, false)
+	naive := explore(t, sc, engine.ExploreOptions{NoReduction: true})
+	reduced := explore(t, sc, engine.ExploreOptions{})
+	require.Equal(t, int64(77436), naive.SchedulesRun)
+	require.GreaterOrEqual(t, naive.SchedulesRun, 20*reduced.SchedulesRun, "reduced: %d", reduced.SchedulesRun)
+	require.Equal(t, naive.Counterexample, reduced.Counterexample)
+
+	// Two independent halves: double-delete's naive search is out of reach.
+	dd, err := presets.Get("double-delete")
+	require.NoError(t, err)
+	res := explore(t, dd, engine.ExploreOptions{})
+	require.True(t, res.Complete)
+	require.Less(t, res.SchedulesRun, int64(5000))
+	require.Contains(t, res.Anomalies, timeline.LostInvalidation)
+}
+
+// TestCounterexampleReplays: the counterexample, run through `run`'s path
+// (go-redis over RESP, full record), serves the stale read it promises.
+func TestCounterexampleReplays(t *testing.T) {
+	for _, p := range presets.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			opts := engine.ExploreOptions{}
+			if p.Name == "seed-matrix" {
+				opts = engine.ExploreOptions{Mode: engine.Random, Samples: 50, Seed: 7}
+			}
+			res := explore(t, p.Scenario, opts)
+			require.NotNil(t, res.Counterexample, "every preset has a stale schedule")
+			ce := res.Counterexample
+			names, err := engine.ParseSchedule(ce.String())
+			require.NoError(t, err)
+			require.Equal(t, ce.Schedule, names)
+			tl, err := engine.Run(p.Scenario, engine.Options{Schedule: names})
+			require.NoError(t, err)
+			require.NotEmpty(t, tl.StaleReads())
+			require.Equal(t, ce.Anomaly, tl.StaleReads()[0].Anomaly)
+			require.Equal(t, ce.StaleReads, len(tl.StaleReads()))
+			require.Equal(t, ce.Preemptions, engine.Preemptions(names))
+			require.Equal(t, ce.Steps, len(names))
+		})
+	}
+}
+
+// TestDeterministic: the same exploration gives byte-identical JSON for 1,
+// 2 and 4 workers and GOMAXPROCS 1 and 4, in every mode, with and without
+// a limit that stops the search part-way.
+func TestDeterministic(t *testing.T) {
+	stale, err := presets.Get("stale-set")
+	require.NoError(t, err)
+	matrix, err := presets.GetWith("seed-matrix", presets.Params{"readers": "4", "writers": "2"})
+	require.NoError(t, err)
+	cases := []struct {
+		name string
+		sc   *engine.Scenario
+		opts engine.ExploreOptions
+	}{
+		{"reduced", cacheAsideN(3, false), engine.ExploreOptions{}},
+		{"naive", stale, engine.ExploreOptions{NoReduction: true}},
+		{"bounded", cacheAsideN(3, true), engine.ExploreOptions{Bounded: true, MaxPreemptions: 2}},
+		{"limit", cacheAsideN(3, false), engine.ExploreOptions{NoReduction: true, Limit: 5000}},
+		{"random", matrix, engine.ExploreOptions{Mode: engine.Random, Samples: 300, Seed: 3}},
+		{"pct", matrix, engine.ExploreOptions{Mode: engine.PCT, Samples: 300, Depth: 3, Seed: 3}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var first []byte
+			for _, procs := range []int{1, 4} {
+				for _, w := range []int{1, 2, 4} {
+					old := runtime.GOMAXPROCS(procs)
+					opts := c.opts
+					opts.Workers = w
+					res := explore(t, c.sc, opts)
+					runtime.GOMAXPROCS(old)
+					out, err := json.Marshal(res)
+					require.NoError(t, err)
+					if first == nil {
+						first = out
+						continue
+					}
+					require.Equal(t, string(first), string(out), "GOMAXPROCS %d, %d workers", procs, w)
+				}
+			}
+			if c.name == "limit" {
+				require.Contains(t, string(first), `"complete":false`)
+			}
+		})
+	}
+}
+
+// TestSeeds: random and PCT results are a function of the seed: the same
+// seed gives the same result, and the seed changes which schedules run.
+func TestSeeds(t *testing.T) {
+	sc, err := presets.GetWith("seed-matrix", presets.Params{"readers": "4", "writers": "2"})
+	require.NoError(t, err)
+	for _, mode := range []engine.ExploreMode{engine.Random, engine.PCT} {
+		t.Run(mode.String(), func(t *testing.T) {
+			run := func(seed uint64) string {
+				res := explore(t, sc, engine.ExploreOptions{Mode: mode, Samples: 200, Depth: 2, Seed: seed})
+				require.Equal(t, int64(200), res.SchedulesRun)
+				require.Equal(t, seed, *res.Seed)
+				out, err := json.Marshal(res)
+				require.NoError(t, err)
+				return string(out)
+			}
+			a := run(1)
+			require.Equal(t, a, run(1))
+			differ := 0
+			for seed := uint64(2); seed < 6; seed++ {
+				if b := run(seed); b != a {
+					differ++
+				}
+			}
+			require.Positive(t, differ, "the seed makes no difference")
+		})
+	}
+}
+
+// TestExploreOptionsErrors: unusable options are refused before running.
+func TestExploreOptionsErrors(t *testing.T) {
+	sc := cacheAsideN(1, false)
+	for _, opts := range []engine.ExploreOptions{
+		{Mode: engine.Random},
+		{Mode: engine.PCT, Samples: 10},
+		{Mode: engine.Random, Samples: 10, Bounded: true},
+		{Bounded: true, MaxPreemptions: -1},
+		{Limit: -1},
+		{Mode: engine.ExploreMode(9)},
+	} {
+		_, err := engine.Explore(context.Background(), sc, opts)
+		require.ErrorIs(t, err, engine.ErrExploreOptions, "%+v", opts)
+	}
+}
+
+func TestFormatSchedule(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"w"}, "w"},
+		{[]string{"w", "r", "r", "w"}, "w r r w"},
+		{[]string{"r", "r", "r", "w", "clock", "clock", "clock", "clock"}, "r*3 w clock*4"},
+	} {
+		got := engine.FormatSchedule(c.in)
+		require.Equal(t, c.want, got)
+		back, err := engine.ParseSchedule(got)
+		require.NoError(t, err)
+		require.Equal(t, c.in, back)
+	}
+}
+
+func TestPreemptions(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{"w w r r", 0},
+		{"w r w r", 2},     // w preempted, then r preempted
+		{"w r r w", 1},     // r finishes before w resumes
+		{"w clock w r", 0}, // the clock does not interrupt
+		{"w clock r w", 1},
+	} {
+		names, err := engine.ParseSchedule(c.in)
+		require.NoError(t, err)
+		require.Equal(t, c.want, engine.Preemptions(names), c.in)
+	}
+}
+
+// TestProgress: an Explorer's progress ends at the result's counts.
+func TestProgress(t *testing.T) {
+	sc := cacheAsideN(2, false)
+	ex, err := engine.NewExplorer(sc, engine.ExploreOptions{Mode: engine.Random, Samples: 300, Seed: 1, Workers: 2})
+	require.NoError(t, err)
+	require.Equal(t, engine.ExploreProgress{Total: 300}, ex.Progress())
+	res, err := ex.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, engine.ExploreProgress{Schedules: 300, Stale: res.StaleSchedules, Total: 300}, ex.Progress())
+	require.Positive(t, res.StaleSchedules)
+}
+
+// TestCancel: a cancelled exploration stops and says so.
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := engine.Explore(ctx, cacheAsideN(3, false), engine.ExploreOptions{NoReduction: true, Workers: 2})
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, res.Complete)
+	require.Less(t, res.SchedulesRun, int64(77436))
+}
