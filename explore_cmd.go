@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
+	"github.com/racetape/racetape/timeline"
+)
+
+// exploreFlags are the explore command's options.
+type exploreFlags struct {
+	sf             scenarioFlags
+	asJSON         bool
+	noReduction    bool
+	maxPreemptions int
+	random, pct    int
+	depth          int
+	seed           uint64
+	workers        int
+	limit          int64
+	resp           bool
+}
+
+func newExploreCmd() *cobra.Command {
+	var f exploreFlags
+	cmd := &cobra.Command{
+		Use:   "explore NAME|FILE",
+		Short: "Run every schedule of a scenario and report the ones that serve stale data",
+		Long: `Run a scenario along many schedules (orders of the actors' steps, each
+step starting when the previous one ends, "clock" ticks where a TTL can run
+out in between) and report how many serve a stale read, by anomaly, and
+the stale schedule with the fewest preemptions (switching away from an
+actor that could still run), then the fewest steps. Replay it with
+'racetape run NAME --schedule "..."'.
+
+By default every schedule is covered, with partial-order reduction: of
+schedules that differ only in the order of steps that cannot affect each
+other (different keys, two reads, ...) one is run. --no-reduction runs
+them all; --max-preemptions K only those with at most K preemptions (and
+turns the reduction off). Scenarios too large to enumerate take --random N
+(N random schedules) or --pct N --depth D (N schedules of the PCT
+scheduler, which finds bugs of depth D with a known probability); the
+seed is printed, and the same seed gives the same result. Results do not
+depend on --workers.
+
+seed-matrix without --set explores each cell of the matrix and prints a
+table.
+
+Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or an
+exhaustive search stopped by --limit before finding one. Wall time and
+rate go to stderr, with a progress line when stderr is a terminal.`,
+		Example: `  racetape explore cache-aside
+  racetape explore stale-set --json
+  racetape explore stale-set --max-preemptions 1
+  racetape explore double-delete --workers 4
+  racetape explore seed-matrix --random 10000 --seed 1
+  racetape explore seed-matrix --set cell=5s --pct 1000 --depth 3`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExplore(cmd, args[0], &f)
+		},
+	}
+	f.sf.add(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
+	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
+	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
+	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
+	fl.IntVar(&f.depth, "depth", 3, "PCT bug depth D (D-1 priority change points)")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of --random and --pct")
+	fl.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (the result does not depend on it)")
+	fl.Int64Var(&f.limit, "limit", 1_000_000, "stop an exhaustive search after about N schedules (0: no limit)")
+	fl.BoolVar(&f.resp, "resp", false, "send cache steps through go-redis over RESP, as run does (slower, same result)")
+	return cmd
+}
+
+// options turns the flags into engine options.
+func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error) {
+	changed := cmd.Flags().Changed
+	opts := engine.ExploreOptions{
+		NoReduction: f.noReduction, Seed: f.seed, Workers: f.workers,
+		Limit: f.limit, RESP: f.resp,
+	}
+	switch {
+	case changed("random") && changed("pct"):
+		return opts, errors.New("--random and --pct are exclusive")
+	case changed("random"):
+		opts.Mode, opts.Samples = engine.Random, f.random
+	case changed("pct"):
+		opts.Mode, opts.Samples, opts.Depth = engine.PCT, f.pct, f.depth
+	}
+	if changed("max-preemptions") {
+		opts.Bounded, opts.MaxPreemptions = true, f.maxPreemptions
+	}
+	if changed("depth") && opts.Mode != engine.PCT {
+		return opts, errors.New("--depth goes with --pct")
+	}
+	if changed("seed") && opts.Mode == engine.Exhaustive {
+		return opts, errors.New("--seed goes with --random or --pct")
+	}
+	if changed("limit") && opts.Mode != engine.Exhaustive {
+		return opts, errors.New("--limit applies to the exhaustive search; --random and --pct run N schedules")
+	}
+	if f.workers < 1 {
+		return opts, errors.New("--workers must be at least 1")
+	}
+	return opts, nil
+}
+
+func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
+	opts, err := f.options(cmd)
+	if err != nil {
+		return usageErr(err)
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	defer stop()
+	if arg == "seed-matrix" && len(f.sf.sets) == 0 {
+		return exploreMatrix(ctx, cmd, opts, f)
+	}
+	sc, err := f.sf.load(arg)
+	if err != nil {
+		return err
+	}
+	res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts)
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := writeJSON(w, res); err != nil {
+			return err
+		}
+	} else {
+		writeExplore(w, res, replayCommand(arg, f.sf.sets))
+	}
+	return exploreVerdict(res.StaleSchedules, !res.Complete, opts)
+}
+
+// exploreVerdict is the exit status: stale schedules found, none, or a
+// search that stopped before it could say.
+func exploreVerdict(stale int64, incomplete bool, opts engine.ExploreOptions) error {
+	switch {
+	case stale > 0:
+		return &exitError{code: exitStale, err: fmt.Errorf("%d stale schedules", stale)}
+	case incomplete:
+		return usageErr(fmt.Errorf("the search stopped at --limit %d before covering every schedule, and found no stale one; raise --limit or use --random/--pct", opts.Limit))
+	}
+	return nil
+}
+
+// exploreOne runs one exploration, with a progress line on a terminal and
+// the wall time and rate on stderr.
+func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts engine.ExploreOptions) (*engine.ExploreResult, error) {
+	ex, err := engine.NewExplorer(sc, opts)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	start := time.Now()
+	stopProgress := progressLine(stderr, ex, start)
+	res, err := ex.Run(ctx)
+	stopProgress()
+	wall := time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, usageErr(fmt.Errorf("explore %s: interrupted after %d schedules", sc.Name, ex.Progress().Schedules))
+		}
+		return nil, usageErr(fmt.Errorf("explore %s: %w", sc.Name, err))
+	}
+	perStep := ""
+	if res.SchedulesRun > 0 {
+		perStep = fmt.Sprintf(", %.1f steps/schedule", float64(res.Steps)/float64(res.SchedulesRun))
+	}
+	fmt.Fprintf(stderr, "racetape: %s: %d schedules in %s (%s schedules/s%s)\n",
+		sc.Name, res.SchedulesRun, wall.Round(time.Microsecond), rate(res.SchedulesRun, wall), perStep)
+	return res, nil
+}
+
+func rate(n int64, d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n)/d.Seconds(), 'f', 0, 64)
+}
+
+// progressLine prints "schedules done, stale found, rate" on stderr every
+// quarter second once a run takes longer than a second, when stderr is a
+// terminal. The returned function stops it and clears the line.
+func progressLine(stderr io.Writer, ex *engine.Explorer, start time.Time) func() {
+	if !isTerminal(stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(stderr, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				el := time.Since(start)
+				if el < time.Second {
+					continue
+				}
+				p := ex.Progress()
+				of := ""
+				if p.Total > 0 {
+					of = fmt.Sprintf("/%d", p.Total)
+				}
+				fmt.Fprintf(stderr, "\r\033[Kexploring: %d%s schedules, %d stale, %s/s", p.Schedules, of, p.Stale, rate(p.Schedules, el))
+				shown = true
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func writeJSON(w io.Writer, v any) error {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", out)
+	return err
+}
+
+// describe says how the schedules were chosen.
+func describe(res *engine.ExploreResult) string {
+	switch res.Mode {
+	case "random":
+		return fmt.Sprintf("%d random schedules, seed %d", res.SchedulesRun, *res.Seed)
+	case "pct":
+		return fmt.Sprintf("%d PCT schedules, depth %d, seed %d", res.SchedulesRun, res.Depth, *res.Seed)
+	}
+	switch {
+	case res.MaxPreemptions != nil:
+		return fmt.Sprintf("every schedule with at most %d preemptions (no reduction)", *res.MaxPreemptions)
+	case res.Reduction == "none":
+		return "every schedule (no reduction)"
+	}
+	return "every schedule, partial-order reduction (sleep sets)"
+}
+
+// writeExplore prints a result as text.
+func writeExplore(w io.Writer, res *engine.ExploreResult, replay string) {
+	fmt.Fprintf(w, "%s: %s\n", res.Scenario, describe(res))
+	fmt.Fprintf(w, "schedules run     %d\n", res.SchedulesRun)
+	if res.Pruned > 0 {
+		fmt.Fprintf(w, "                  (and %d prefixes the reduction abandoned: every next step led to schedules already covered)\n", res.Pruned)
+	}
+	fmt.Fprintf(w, "stale schedules   %d%s\n", res.StaleSchedules, percent(res.StaleSchedules, res.SchedulesRun))
+	for _, a := range sortedAnomalies(res.Anomalies) {
+		fmt.Fprintf(w, "  %-16s%d\n", string(a)+" ", res.Anomalies[a])
+	}
+	if !res.Complete {
+		fmt.Fprintf(w, "incomplete        stopped at --limit: not every schedule was run\n")
+	}
+	ce := res.Counterexample
+	if ce == nil {
+		fmt.Fprintf(w, "verdict           no schedule served a stale read\n")
+		return
+	}
+	fmt.Fprintf(w, "counterexample    %s\n", ce)
+	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
+	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
+	fmt.Fprintf(w, "replay            %s --schedule %q\n", replay, ce.String())
+}
+
+func percent(n, of int64) string {
+	if of == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f%%)", 100*float64(n)/float64(of))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// sortedAnomalies lists the anomaly names in the order DESIGN.md gives
+// them, unknown ones last.
+func sortedAnomalies(m map[timeline.Anomaly]int64) []timeline.Anomaly {
+	order := []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation, timeline.TTLStaleness, timeline.ReplicaLag}
+	var out []timeline.Anomaly
+	for a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b timeline.Anomaly) int {
+		ia, ib := slices.Index(order, a), slices.Index(order, b)
+		if ia < 0 {
+			ia = len(order)
+		}
+		if ib < 0 {
+			ib = len(order)
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(string(a), string(b))
+	})
+	return out
+}
+
+// replayCommand is the command that runs arg with its parameters.
+func replayCommand(arg string, sets []string) string {
+	parts := []string{"racetape", "run", shellQuote(arg)}
+	for _, s := range sets {
+		parts = append(parts, "--set", shellQuote(s))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// A matrixCell is one row of the seed-matrix table.
+type matrixCell struct {
+	Cell    string                `json:"cell"`
+	TTL     string                `json:"ttl"`
+	Readers int                   `json:"readers"`
+	Writers int                   `json:"writers"`
+	Result  *engine.ExploreResult `json:"result"`
+}
+
+// exploreMatrix explores each cell of seed-matrix and prints a table.
+func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreOptions, f *exploreFlags) error {
+	var cells []matrixCell
+	var stale int64
+	incomplete := false
+	for _, c := range presets.MatrixCells {
+		sc, err := presets.GetWith("seed-matrix", presets.MatrixCellParams(c, 1))
+		if err != nil {
+			return usageErr(err)
+		}
+		sc.Name += " cell=" + c.Name
+		res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts)
+		if err != nil {
+			return err
+		}
+		res.Scenario = "seed-matrix"
+		cells = append(cells, matrixCell{Cell: c.Name, TTL: c.TTL.String(), Readers: c.Readers, Writers: c.Writers, Result: res})
+		stale += res.StaleSchedules
+		incomplete = incomplete || !res.Complete
+	}
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := writeJSON(w, struct {
+			Scenario string       `json:"scenario"`
+			Cells    []matrixCell `json:"cells"`
+		}{"seed-matrix", cells}); err != nil {
+			return err
+		}
+	} else {
+		writeMatrix(w, cells)
+	}
+	return exploreVerdict(stale, incomplete, opts)
+}
+
+func writeMatrix(w io.Writer, cells []matrixCell) {
+	fmt.Fprintf(w, "seed-matrix: %s per cell\n", describe(cells[0].Result))
+	fmt.Fprintf(w, "%-5s %-4s %7s %7s %10s %16s  %s\n", "cell", "TTL", "readers", "writers", "schedules", "stale", "anomalies (stale schedules)")
+	for _, c := range cells {
+		r := c.Result
+		var an []string
+		for _, a := range sortedAnomalies(r.Anomalies) {
+			an = append(an, fmt.Sprintf("%s %d", a, r.Anomalies[a]))
+		}
+		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10d %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, r.SchedulesRun,
+			fmt.Sprintf("%d%s", r.StaleSchedules, percent(r.StaleSchedules, r.SchedulesRun)), strings.Join(an, ", "))
+	}
+	fmt.Fprintf(w, "replay a cell: racetape explore seed-matrix --set cell=NAME ... (its counterexample and replay command)\n")
+}

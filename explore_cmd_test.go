@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// exploreJSON is the part of `explore --json` scripts rely on.
+type exploreJSON struct {
+	Scenario       string           `json:"scenario"`
+	Mode           string           `json:"mode"`
+	Reduction      string           `json:"reduction"`
+	Seed           *uint64          `json:"seed"`
+	SchedulesRun   int64            `json:"schedules_run"`
+	StaleSchedules int64            `json:"stale_schedules"`
+	Anomalies      map[string]int64 `json:"anomalies"`
+	Counterexample *struct {
+		Schedule    string `json:"schedule"`
+		Preemptions int    `json:"preemptions"`
+		Anomaly     string `json:"anomaly"`
+	} `json:"counterexample"`
+	Complete bool `json:"complete"`
+}
+
+func exploreCLI(t *testing.T, args ...string) (int, exploreJSON) {
+	t.Helper()
+	code, out, errOut := cli(t, append([]string{"explore"}, args...)...)
+	var j exploreJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &j), "stdout %q, stderr %q", out, errOut)
+	return code, j
+}
+
+// writeScenario writes a scenario file and returns its path.
+func writeScenario(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+	return path
+}
+
+// readersOnly has many schedules and none of them stale: nobody writes.
+const readersOnly = `name: readers-only
+db:
+  k: V
+actors:
+  - name: r1
+    steps:
+      - cache.get: {key: k, took: 1ms}
+      - if: miss
+        then:
+          - db.read: {key: k, took: 1ms}
+          - cache.set: {key: k, ttl: 300s, took: 1ms}
+  - name: r2
+    steps:
+      - cache.get: {key: k, took: 1ms}
+      - if: miss
+        then:
+          - db.read: {key: k, took: 1ms}
+          - cache.set: {key: k, ttl: 300s, took: 1ms}
+  - name: r3
+    steps:
+      - db.read: {key: k, took: 1ms}
+      - db.read: {key: k, took: 1ms}
+`
+
+func TestCLIExploreExitCodes(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "cache-aside")
+	require.Equal(t, exitStale, code, errOut)
+	require.Contains(t, out, "schedules run     3\n")
+	require.Contains(t, out, "stale schedules   1 (33.3%)\n")
+	require.Contains(t, out, "counterexample    writer reader writer\n")
+	require.Contains(t, out, "1 preemption, 3 steps, stale-hit")
+	require.Contains(t, out, `replay            racetape run cache-aside --schedule "writer reader writer"`)
+	require.Contains(t, errOut, "schedules/s")
+
+	file := writeScenario(t, "readers.yaml", readersOnly)
+	code, out, errOut = cli(t, "explore", file)
+	require.Equal(t, exitClean, code, errOut)
+	require.Contains(t, out, "verdict           no schedule served a stale read")
+
+	// An exhaustive search stopped by --limit that found nothing cannot
+	// say "clean".
+	code, out, errOut = cli(t, "explore", file, "--no-reduction", "--limit", "3")
+	require.Equal(t, exitUsage, code, out)
+	require.Contains(t, out, "incomplete")
+	require.Contains(t, errOut, "--limit")
+
+	for _, args := range [][]string{
+		{"nope"},
+		{"cache-aside", "extra"},
+		{"cache-aside", "--random", "0"},
+		{"cache-aside", "--random", "5", "--pct", "5"},
+		{"cache-aside", "--depth", "2"},
+		{"cache-aside", "--pct", "5", "--depth", "0"},
+		{"cache-aside", "--seed", "3"},
+		{"cache-aside", "--random", "5", "--limit", "9"},
+		{"cache-aside", "--random", "5", "--max-preemptions", "1"},
+		{"cache-aside", "--max-preemptions", "-1"},
+		{"cache-aside", "--workers", "0"},
+		{"cache-aside", "--random", "x"},
+		{"seed-matrix", "--set", "cell=2s"},
+		{writeScenario(t, "bad.yaml", "name: bad\nactors: []\n")},
+	} {
+		code, _, errOut := cli(t, append([]string{"explore"}, args...)...)
+		require.Equal(t, exitUsage, code, "%v: %s", args, errOut)
+		require.Contains(t, errOut, "racetape:", "%v", args)
+	}
+}
+
+func TestCLIExploreJSON(t *testing.T) {
+	code, j := exploreCLI(t, "stale-set", "--json")
+	require.Equal(t, exitStale, code)
+	require.Equal(t, "stale-set", j.Scenario)
+	require.Equal(t, "sleep-sets", j.Reduction)
+	require.True(t, j.Complete)
+	require.Positive(t, j.StaleSchedules)
+	require.Less(t, j.StaleSchedules, j.SchedulesRun)
+	require.NotEmpty(t, j.Anomalies)
+	require.NotNil(t, j.Counterexample)
+	require.Equal(t, 1, j.Counterexample.Preemptions)
+
+	code, naive := exploreCLI(t, "stale-set", "--json", "--no-reduction")
+	require.Equal(t, exitStale, code)
+	require.Equal(t, "none", naive.Reduction)
+	require.Greater(t, naive.SchedulesRun, j.SchedulesRun)
+	require.Equal(t, j.Counterexample, naive.Counterexample)
+
+	code, bounded := exploreCLI(t, "stale-set", "--json", "--max-preemptions", "0")
+	require.Equal(t, exitClean, code)
+	require.Zero(t, bounded.StaleSchedules)
+	require.Nil(t, bounded.Counterexample)
+}
+
+// TestCLIExploreReplays: `racetape run FILE --schedule "<counterexample>"`
+// serves the stale read explore promised, for a file and for presets.
+func TestCLIExploreReplays(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("presets", "scenarios", "delete-then-update.yaml"))
+	require.NoError(t, err)
+	file := writeScenario(t, "dtu.yaml", string(body))
+	for _, arg := range []string{file, "double-delete", "replica-lag", "ttl-only"} {
+		code, j := exploreCLI(t, arg, "--json")
+		require.Equal(t, exitStale, code, arg)
+		require.NotNil(t, j.Counterexample, arg)
+		code, out, errOut := cli(t, "run", arg, "--schedule", j.Counterexample.Schedule)
+		require.Equal(t, exitStale, code, "%s: %s", arg, errOut)
+		require.Contains(t, out, "("+j.Counterexample.Anomaly+")", arg)
+	}
+}
+
+// TestCLIExploreDeterministic: the output does not depend on --workers,
+// and random and PCT results on nothing but the seed, which is printed.
+func TestCLIExploreDeterministic(t *testing.T) {
+	for _, args := range [][]string{
+		{"stale-set"},
+		{"stale-set", "--no-reduction"},
+		{"seed-matrix", "--set", "readers=3", "--set", "writers=2", "--random", "200", "--seed", "9"},
+		{"seed-matrix", "--set", "readers=3", "--set", "writers=2", "--pct", "200", "--depth", "2", "--seed", "9"},
+	} {
+		var first string
+		for _, w := range []string{"1", "2", "3"} {
+			code, out, _ := cli(t, append(append([]string{"explore"}, args...), "--json", "--workers", w)...)
+			require.Equal(t, exitStale, code)
+			if first == "" {
+				first = out
+			}
+			require.Equal(t, first, out, "%v with %s workers", args, w)
+		}
+		if slicesContain(args, "--seed") {
+			require.Contains(t, first, `"seed": 9`)
+			_, text, _ := cli(t, append([]string{"explore"}, args...)...)
+			require.Contains(t, text, "seed 9")
+		}
+	}
+}
+
+func slicesContain(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCLIExploreSeedMatrix: one row per cell of the matrix.
+func TestCLIExploreSeedMatrix(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "seed-matrix", "--random", "20", "--seed", "1")
+	require.Equal(t, exitStale, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Contains(t, lines[0], "20 random schedules, seed 1 per cell")
+	for i, cell := range []string{"1s", "5s", "30s"} {
+		require.True(t, strings.HasPrefix(lines[2+i], cell+" "), lines[2+i])
+		require.Contains(t, lines[2+i], " 20 ")
+	}
+
+	code, out, _ = cli(t, "explore", "seed-matrix", "--random", "20", "--json")
+	require.Equal(t, exitStale, code)
+	var j struct {
+		Cells []struct {
+			Cell   string      `json:"cell"`
+			Result exploreJSON `json:"result"`
+		} `json:"cells"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &j))
+	require.Len(t, j.Cells, 3)
+	for _, c := range j.Cells {
+		require.Equal(t, int64(20), c.Result.SchedulesRun, c.Cell)
+		require.Equal(t, "seed-matrix", c.Result.Scenario)
+	}
+}
