@@ -112,3 +112,39 @@ func ParseSchedule(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// RunPrefix runs the first steps of a schedule and stops, for building a
+// schedule one step at a time (the TUI's scheduler mode): it returns the
+// timeline of the steps so far and the names of the actors that can take
+// the next step ("clock" when a TTL expiry can be moved to). Reads still in
+// progress are judged as they stand. An empty schedule gives the initial
+// state.
+func RunPrefix(sc *Scenario, schedule []string, opts Options) (*timeline.Timeline, []string, error) {
+	opts.Schedule = schedule
+	if opts.Schedule == nil {
+		opts.Schedule = []string{}
+	}
+	r, err := NewRunner(sc, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	idx, err := r.resolveSchedule(schedule)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, i := range idx {
+		if _, err := r.Step(i); err != nil {
+			return nil, nil, fmt.Errorf("schedule step %d: %w", len(r.events)+1, err)
+		}
+	}
+	var next []string
+	for _, i := range r.Enabled() {
+		if i == ClockIndex {
+			next = append(next, timeline.ClockActor)
+			continue
+		}
+		next = append(next, r.actors[i].name)
+	}
+	return r.Timeline(), next, nil
+}

@@ -196,3 +196,27 @@ func FuzzParseSchedule(f *testing.F) {
 		}
 	})
 }
+
+func TestRunPrefix(t *testing.T) {
+	sc := cacheAside()
+	tl, next, err := RunPrefix(sc, nil, Options{})
+	require.NoError(t, err)
+	require.Empty(t, tl.Events)
+	require.Equal(t, []string{"writer", "reader"}, next)
+	require.Len(t, tl.Initial.Cache, 1)
+
+	tl, next, err = RunPrefix(sc, []string{"writer", "reader"}, Options{})
+	require.NoError(t, err)
+	require.Len(t, tl.Events, 2)
+	require.Equal(t, []string{"writer"}, next, "the reader hit: its program is over")
+	require.Len(t, tl.StaleReads(), 1, "the hit after the commit is judged at once")
+
+	tl, next, err = RunPrefix(sc, []string{"writer", "writer", "reader"}, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "miss", tl.Events[2].Result)
+	require.Equal(t, []string{"reader"}, next, "after a miss the reader reads the row")
+	require.Empty(t, tl.StaleReads())
+
+	_, _, err = RunPrefix(sc, []string{"writer", "writer", "writer"}, Options{})
+	require.ErrorIs(t, err, ErrScheduleActor)
+}
