@@ -28,11 +28,20 @@ import (
 //   - a Redis error inside a script comes back as miniredis's Lua error
 //     text, naming the script line of the failing redis.call.
 //
-// Every accessor goes through miniredis's Miniredis-level API, which ticks
-// its ClockTTL clock first, so keys expire exactly as they do behind RESP.
+// Each operation starts with m.DB(0), which ticks miniredis's ClockTTL
+// clock to the current instant as a command would, so keys expire exactly
+// as they do behind RESP; the operation's accessors then go to that
+// *RedisDB (which does not tick again: the instant is the same).
 type directBackend struct {
 	m   *miniredis.Miniredis
+	db  *miniredis.RedisDB // the current operation's database, ticked
 	now time.Time
+}
+
+// tick brings the database to the current instant for an operation.
+func (b *directBackend) tick() *miniredis.RedisDB {
+	b.db = b.m.DB(0)
+	return b.db
 }
 
 func newDirectBackend(m *miniredis.Miniredis) *directBackend {
@@ -68,8 +77,9 @@ func (b *directBackend) setNow(t time.Time) {
 // keeps miniredis's maps (FlushAll makes eleven new ones, and exploration
 // flushes once per schedule).
 func (b *directBackend) flush() error {
-	for _, k := range b.m.Keys() {
-		b.m.Del(k)
+	db := b.tick()
+	for _, k := range db.Keys() {
+		db.Del(k)
 	}
 	return nil
 }
@@ -79,8 +89,21 @@ func (b *directBackend) snapshot() ([]timeline.CacheEntry, error) {
 }
 
 func (b *directBackend) entry(key string) (timeline.CacheEntry, bool, error) {
-	e, ok := miniEntry(b.m, key)
-	return e, ok, nil
+	db := b.tick()
+	e := timeline.CacheEntry{Key: key, TTL: -1}
+	switch db.Type(key) {
+	case "string":
+		e.Value, _ = db.Get(key)
+	case "hash":
+		e.Value = db.HGet(key, "val")
+		e.Version, _ = strconv.Atoi(db.HGet(key, "v"))
+	default:
+		return e, false, nil
+	}
+	if ttl := db.TTL(key); ttl > 0 {
+		e.TTL = ttl
+	}
+	return e, true, nil
 }
 
 // clientTTL is the TTL go-redis sends for d: whole seconds as EX, anything
@@ -99,6 +122,7 @@ func scriptTTL(d time.Duration) time.Duration {
 }
 
 func (b *directBackend) seed(key, value string, ttl time.Duration) error {
+	b.tick()
 	b.setString(key, value, clientTTL(ttl))
 	return nil
 }
@@ -106,16 +130,16 @@ func (b *directBackend) seed(key, value string, ttl time.Duration) error {
 // setString is SET key value [PX ttl]: it replaces a key of any type and
 // drops any previous TTL.
 func (b *directBackend) setString(key, value string, ttl time.Duration) {
-	b.m.Del(key)
-	_ = b.m.Set(key, value) // cannot fail: the key is gone
+	b.db.Del(key)
+	_ = b.db.Set(key, value) // cannot fail: the key is gone
 	if ttl > 0 {
-		b.m.SetTTL(key, ttl)
+		b.db.SetTTL(key, ttl)
 	}
 }
 
 // get is GET key: the value, whether it exists, or a WRONGTYPE error.
 func (b *directBackend) get(key string) (string, bool, error) {
-	v, err := b.m.Get(key)
+	v, err := b.db.Get(key)
 	switch {
 	case errors.Is(err, miniredis.ErrKeyNotFound):
 		return "", false, nil
@@ -129,14 +153,14 @@ func (b *directBackend) get(key string) (string, bool, error) {
 // as PEXPIRE does.
 func (b *directBackend) expire(key string, ttl time.Duration) {
 	if ttl <= 0 {
-		b.m.Del(key)
+		b.db.Del(key)
 		return
 	}
-	b.m.SetTTL(key, ttl)
+	b.db.SetTTL(key, ttl)
 }
 
 func (b *directBackend) do(_ int, op cacheOp) (cacheReply, error) {
-	m := b.m
+	m := b.tick()
 	switch op.Op {
 	case OpCacheGet:
 		v, ok, err := b.get(op.Key)
@@ -206,7 +230,7 @@ func (b *directBackend) do(_ int, op cacheOp) (cacheReply, error) {
 
 // hashField is HGET key field on a hash key, telling a missing field from an
 // empty one.
-func hashField(m *miniredis.Miniredis, key, field string) (string, bool) {
+func hashField(m *miniredis.RedisDB, key, field string) (string, bool) {
 	if v := m.HGet(key, field); v != "" {
 		return v, true
 	}
@@ -221,7 +245,7 @@ func hashField(m *miniredis.Miniredis, key, field string) (string, bool) {
 
 // leaseGet is scriptLeaseGet in Go.
 func (b *directBackend) leaseGet(op cacheOp) cacheReply {
-	m := b.m
+	m := b.db
 	lk := leaseKey(op.Key)
 	v, ok, err := b.get(op.Key) // line 1
 	if err != nil {
@@ -257,13 +281,13 @@ func (b *directBackend) leaseSet(op cacheOp) (cacheReply, bool) {
 		return pairReply([]string{"fail", h}, op.Op), true
 	}
 	b.setString(op.Key, op.Value, scriptTTL(op.TTL))
-	b.m.Del(lk)
+	b.db.Del(lk)
 	return pairReply([]string{"ok", ""}, op.Op), true
 }
 
 // casSet is scriptCASSet in Go; false when the script fails.
 func (b *directBackend) casSet(op cacheOp) (cacheReply, bool) {
-	m := b.m
+	m := b.db
 	switch m.Type(op.Key) { // line 1: HGET key v
 	case "", "hash":
 	default:
