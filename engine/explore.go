@@ -16,38 +16,6 @@ import (
 	"github.com/racetape/racetape/timeline"
 )
 
-// Exploration runs a scenario along many schedules and reports which ones
-// serve stale data.
-//
-// Exhaustive mode enumerates every complete schedule (every interleaving of
-// the actors' programs that keeps each program's order, conditional steps
-// following what each step observed, and clock ticks wherever a TTL can run
-// out between steps) by stateless depth-first search: each schedule is run
-// from Reset, replaying the shared prefix. The default reduces it with sleep
-// sets (Godefroid 1996) over the dependency relation of explore_por.go: at
-// each node, a step independent of every step taken since a sibling
-// explored it stays asleep, so of each class of equivalent schedules (same
-// steps, dependent steps in the same order) exactly one complete schedule
-// is run. Equivalent schedules serve the same values and get the same
-// verdicts, so the stale classes found are those the naive search finds;
-// for the best counterexample, each stale schedule found is replaced by the
-// equivalent schedule with the fewest preemptions (then lexicographically
-// smallest), which is what the naive search would report. Sleep sets alone
-// need no backtracking analysis, so a subtree depends only on its path: the
-// tree is cut into tasks at a fixed depth, workers take tasks in any order,
-// and merging sums and minima gives the same result for any worker count.
-//
-// A preemption bound turns the reduction off (sleep sets with a bound lose
-// schedules: Coons, Musuvathi, McKinley, "Bounded partial-order reduction",
-// 2013); the bounded naive search is exact.
-//
-// Random and PCT modes run Samples schedules; schedule i draws from a PCG
-// seeded with (Seed, i), so results do not depend on workers either. PCT is
-// Burckhardt et al., "A randomized scheduler with probabilistic guarantees
-// of finding bugs" (2010): random distinct priorities, the highest-priority
-// runnable participant runs, and at Depth-1 random steps the running one
-// drops below all others.
-
 // An ExploreMode says how schedules are chosen.
 type ExploreMode int
 
@@ -208,8 +176,38 @@ type ExploreProgress struct {
 	Total     int64 // schedules to run (random, PCT), 0 when unknown
 }
 
-// An Explorer runs one exploration. Progress may be called from any
+// An Explorer runs one exploration: a scenario along many schedules, to
+// report which ones serve stale data. Progress may be called from any
 // goroutine while Run runs.
+//
+// Exhaustive mode enumerates every complete schedule (every interleaving of
+// the actors' programs that keeps each program's order, conditional steps
+// following what each step observed, and clock ticks wherever a TTL can run
+// out between steps) by stateless depth-first search: each schedule is run
+// from Reset, replaying the shared prefix. The default reduces it with sleep
+// sets (Godefroid 1996) over the dependency relation of explore_por.go: at
+// each node, a step independent of every step taken since a sibling
+// explored it stays asleep, so of each class of equivalent schedules (same
+// steps, dependent steps in the same order) exactly one complete schedule
+// is run. Equivalent schedules serve the same values and get the same
+// verdicts, so the stale classes found are those the naive search finds;
+// for the best counterexample, each stale schedule found is replaced by the
+// equivalent schedule with the fewest preemptions (then lexicographically
+// smallest), which is what the naive search would report. Sleep sets alone
+// need no backtracking analysis, so a subtree depends only on its path: the
+// tree is cut into tasks at a fixed depth, workers take tasks in any order,
+// and merging sums and minima gives the same result for any worker count.
+//
+// A preemption bound turns the reduction off (sleep sets with a bound lose
+// schedules: Coons, Musuvathi, McKinley, "Bounded partial-order reduction",
+// 2013); the bounded naive search is exact.
+//
+// Random and PCT modes run Samples schedules; schedule i draws from a PCG
+// seeded with (Seed, i), so results do not depend on workers either. PCT is
+// Burckhardt et al., "A randomized scheduler with probabilistic guarantees
+// of finding bugs" (2010): random distinct priorities, the highest-priority
+// runnable participant runs, and at Depth-1 random steps the running one
+// drops below all others.
 type Explorer struct {
 	sc    *Scenario
 	opts  ExploreOptions

@@ -5,7 +5,39 @@ import (
 	"time"
 )
 
-// Partial-order reduction: which steps of a scenario commute.
+// An access is what a step does to one key.
+type access uint8
+
+const (
+	cacheRead access = 1 << iota
+	cacheWrite
+	dbRead
+	dbWrite
+)
+
+// A stepInfo is the static part of a step's footprint.
+type stepInfo struct {
+	keys  [2]string // the key, and its lease key for lease steps
+	acc   [2]access
+	nkeys int
+	del   bool // a pure delete: commutes with other deletes
+	set   bool // a plain SET: commutes with a SET of the same value
+	timed bool // time-sensitive: depends on every step that takes time
+	sleep bool
+	took  time.Duration
+}
+
+// A footprint is what one step of one participant touches, as it is about
+// to run.
+type footprint struct {
+	who   int // participant: actor index, or the clock
+	clock bool
+	info  *stepInfo
+	value string // the value a plain SET writes
+}
+
+// dependent reports whether a and b, steps of different participants that
+// can both run, may not commute. It is the reduction's whole theory:
 //
 // Two steps of different actors are independent when running them in
 // either order, from any state where both can run, leaves the same cache,
@@ -39,52 +71,21 @@ import (
 //   - has a step that takes no time (two instants of the key can then tie,
 //     and a step of another key moved between them separates them), or
 //   - can expire during the run: a TTL, lease or expiry instant no longer
-//     than the longest run (Bound: the sum of the actors' longest programs,
-//     times one plus the number of steps that can set an expiry, since each
-//     clock tick skips at most the time the remaining steps can take);
+//     than the longest run (porInfo.bound: the sum of the actors' longest
+//     programs, times one plus the number of steps that can set an expiry,
+//     since each clock tick skips at most what the remaining steps take),
+//   - or is read from a lagging replica (what the replica shows depends on
+//     the absolute instants of the read and of the commits).
 //
-// or is read from a lagging replica (what the replica shows depends on the
-// absolute instant of the read and of the commits). The clock (a tick to the next expiry) depends on every
-// step. A sleep only moves time: it commutes with everything that is not
-// time-sensitive, and a sleep that takes no time commutes with all steps.
+// The clock (a tick to the next expiry) depends on every step. A sleep
+// only moves time: it commutes with every step that is not time-sensitive,
+// and a sleep that takes no time with every step but the clock.
 //
-// TestReductionSound checks this against the naive search on every preset
-// and on generated scenarios: the reduced search finds a stale schedule iff
-// the naive one does, and the same best counterexample.
-
-// An access is what a step does to one key.
-type access uint8
-
-const (
-	cacheRead access = 1 << iota
-	cacheWrite
-	dbRead
-	dbWrite
-)
-
-// A stepInfo is the static part of a step's footprint.
-type stepInfo struct {
-	keys  [2]string // the key, and its lease key for lease steps
-	acc   [2]access
-	nkeys int
-	del   bool // a pure delete: commutes with other deletes
-	set   bool // a plain SET: commutes with a SET of the same value
-	timed bool // time-sensitive: depends on every step that takes time
-	sleep bool
-	took  time.Duration
-}
-
-// A footprint is what one step of one participant touches, as it is about
-// to run.
-type footprint struct {
-	who   int // participant: actor index, or the clock
-	clock bool
-	info  *stepInfo
-	value string // the value a plain SET writes
-}
-
-// dependent reports whether a and b, steps of different participants that
-// can both run, may not commute.
+// TestNaiveCountsMatchBruteForce and TestReductionSoundOnPresets check this
+// against the naive search on generated scenarios and every preset small
+// enough: the reduced search finds a stale schedule iff the naive one
+// does, and reports the same counterexample; TestSleepSetsRunOnePerClass
+// checks that it runs exactly one schedule per class.
 func dependent(a, b *footprint) bool {
 	if a.who == b.who || a.clock || b.clock {
 		return true
