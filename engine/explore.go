@@ -55,8 +55,10 @@ type ExploreOptions struct {
 	// Workers is the number of parallel workers (each with its own
 	// miniredis); < 1 means 1. Results do not depend on it.
 	Workers int
-	// Limit stops exhaustive mode after about Limit schedules (at a point
-	// that does not depend on Workers); 0 means no limit.
+	// Limit caps exhaustive mode at about Limit schedules; 0 means no
+	// limit. The tree is cut into a fixed set of subtrees and each runs at
+	// most its share, so the schedules run spread over the first choices
+	// and do not depend on Workers.
 	Limit int64
 	// RESP sends cache steps through go-redis as Run does, instead of
 	// miniredis's Go API. Same results, much slower.
@@ -92,7 +94,7 @@ type ExploreResult struct {
 	// Pruned counts the prefixes the reduction abandoned because every
 	// step that could follow was asleep.
 	Pruned int64 `json:"pruned_prefixes"`
-	// Complete is false when Limit stopped the search.
+	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
 	// Steps counts the steps executed, prefix replays included.
 	Steps int64 `json:"-"`
@@ -412,7 +414,7 @@ type worker struct {
 	sum  int64       // sum of rem
 
 	nodes []node
-	limit int64 // stop the current task after this many schedules (0: none)
+	limit int64 // stop each task after this many schedules (0: none)
 	runs  int64 // schedules of the current task
 	flush int64 // runs not yet added to the shared progress
 	stale int64
@@ -420,9 +422,6 @@ type worker struct {
 
 	memo    map[uint64]int32 // minimize's table, reused
 	scratch []int
-
-	task   int64         // index of the current task
-	stopAt *atomic.Int64 // tasks after this one are not needed
 }
 
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
@@ -545,8 +544,7 @@ func (w *worker) replay(path []int) error {
 
 // stopped reports whether the current task should stop.
 func (w *worker) stopped() bool {
-	return (w.limit > 0 && w.runs >= w.limit) || w.ctx.Err() != nil ||
-		(w.stopAt != nil && w.task > w.stopAt.Load())
+	return (w.limit > 0 && w.runs >= w.limit) || w.ctx.Err() != nil
 }
 
 // leaf judges the complete schedule just run.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -33,13 +32,12 @@ type node struct {
 }
 
 // taskTarget is how many tasks the tree is cut into (when it is big
-// enough). It does not depend on the number of workers, so neither does
-// where Limit stops.
+// enough). It does not depend on the number of workers, so neither do the
+// schedules Limit lets run.
 const taskTarget = 256
 
 // runExhaustive cuts the tree into tasks, level by level, and runs them on
-// the workers. Results are merged in task order, so that Limit stops at
-// the same task whatever the number of workers.
+// the workers.
 func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 	fw, err := e.newWorker(ctx)
 	if err != nil {
@@ -63,50 +61,27 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 	tot := partial{complete: true}
 	e.merge(&tot, &fw.res)
 
-	results := make([]partial, len(tasks))
-	finished := make([]bool, len(tasks))
-	var (
-		next   atomic.Int64
-		stopAt atomic.Int64 // tasks after this one are not needed
-		mu     sync.Mutex
-		prefix int
-		cum    = tot.runs
-	)
-	stopAt.Store(int64(len(tasks)))
-	_, err = e.parallel(ctx, func(w *worker) error {
-		w.stopAt = &stopAt
+	// Under a limit each task runs at most its share: the schedules run
+	// spread over the top of the tree, and which ones does not depend on
+	// the number of workers.
+	if e.opts.Limit > 0 {
+		n := int64(len(tasks))
+		fw.limit = max(1, (e.opts.Limit+n-1)/n)
+	}
+	var next atomic.Int64
+	sub, err := e.parallel(ctx, func(w *worker) error {
+		w.limit = fw.limit
 		for {
 			i := next.Add(1) - 1
-			if i >= int64(len(tasks)) || i > stopAt.Load() || ctx.Err() != nil {
+			if i >= int64(len(tasks)) || ctx.Err() != nil {
 				return nil
 			}
-			w.task = i
-			w.limit = e.opts.Limit
-			err := w.dfs(&tasks[i], 0, nil)
-			w.publish()
-			mu.Lock()
-			results[i], w.res = w.res, partial{complete: true}
-			finished[i] = true
-			for prefix < len(tasks) && finished[prefix] {
-				cum += results[prefix].runs
-				if e.opts.Limit > 0 && cum >= e.opts.Limit && int64(prefix) < stopAt.Load() {
-					stopAt.Store(int64(prefix))
-				}
-				prefix++
-			}
-			mu.Unlock()
-			if err != nil {
+			if err := w.dfs(&tasks[i], 0, nil); err != nil {
 				return err
 			}
 		}
 	})
-	last := int(min(stopAt.Load(), int64(len(tasks)-1)))
-	for i := 0; i <= last; i++ {
-		e.merge(&tot, &results[i])
-	}
-	if last < len(tasks)-1 {
-		tot.complete = false
-	}
+	e.merge(&tot, &sub)
 	return tot, err
 }
 
