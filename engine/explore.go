@@ -56,9 +56,10 @@ type ExploreOptions struct {
 	// miniredis); < 1 means 1. Results do not depend on it.
 	Workers int
 	// Limit caps exhaustive mode at about Limit schedules; 0 means no
-	// limit. The tree is cut into a fixed set of subtrees and each runs at
-	// most its share, so the schedules run spread over the first choices
-	// and do not depend on Workers.
+	// limit. The tree is cut into a fixed set of subtrees, each runs at
+	// most its share and what small ones leave goes to the others, so the
+	// schedules run spread over the first choices and do not depend on
+	// Workers; a tree of at most Limit schedules is explored completely.
 	Limit int64
 	// RESP sends cache steps through go-redis as Run does, instead of
 	// miniredis's Go API. Same results, much slower.

@@ -17,6 +17,28 @@ type task struct {
 	sleep []int
 	pre   int
 	last  int // the last actor that ran (-1 none)
+	// resume, when a budget stopped the task, is where to go on from.
+	resume *suspended
+}
+
+// A suspended search is the stack of a task's depth-first search, to
+// resume it: the path to the top node and the nodes.
+type suspended struct {
+	path  []int
+	nodes []node
+}
+
+// suspend copies the search stack.
+func (w *worker) suspend(base int) *suspended {
+	sp := &suspended{path: slices.Clone(w.path[:base+len(w.nodes)-1])}
+	for _, nd := range w.nodes {
+		sp.nodes = append(sp.nodes, node{
+			order: slices.Clone(nd.order), en: slices.Clone(nd.en), fp: slices.Clone(nd.fp),
+			sleep: slices.Clone(nd.sleep), done: slices.Clone(nd.done),
+			next: nd.next, pre: nd.pre, last: nd.last,
+		})
+	}
+	return sp
 }
 
 // A node is a state on the current search path.
@@ -61,16 +83,57 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 	tot := partial{complete: true}
 	e.merge(&tot, &fw.res)
 
-	// Under a limit each task runs at most its share: the schedules run
-	// spread over the top of the tree, and which ones does not depend on
-	// the number of workers.
-	if e.opts.Limit > 0 {
-		n := int64(len(tasks))
-		fw.limit = max(1, (e.opts.Limit+n-1)/n)
+	if e.opts.Limit == 0 || len(tasks) == 0 {
+		sub, err := e.runTasks(ctx, tasks)
+		e.merge(&tot, &sub)
+		return tot, err
 	}
+	// Under a limit each task runs at most its share, so that the schedules
+	// run spread over the top of the tree and do not depend on the number
+	// of workers. What small tasks leave unused goes, in further rounds, to
+	// the tasks that used their share, which resume where they stopped.
+	budgets := make([]int64, len(tasks))
+	results := make([]partial, len(tasks))
+	done := make([]bool, len(tasks))
+	todo := make([]int, len(tasks))
+	for i := range todo {
+		todo[i] = i
+	}
+	left := e.opts.Limit - tot.runs
+	for len(todo) > 0 && left > 0 && ctx.Err() == nil {
+		if left < int64(len(todo)) {
+			todo = todo[:left] // one more schedule each, in task order
+		}
+		share := left / int64(len(todo))
+		for _, i := range todo {
+			budgets[i] = share
+		}
+		if err := e.runRound(ctx, tasks, todo, budgets, results); err != nil {
+			return tot, err
+		}
+		for _, i := range todo {
+			done[i] = tasks[i].resume == nil && ctx.Err() == nil
+		}
+		left = e.opts.Limit - tot.runs
+		todo = todo[:0]
+		for i := range tasks {
+			left -= results[i].runs
+			if !done[i] {
+				todo = append(todo, i)
+			}
+		}
+	}
+	for i := range results {
+		results[i].complete = done[i]
+		e.merge(&tot, &results[i])
+	}
+	return tot, ctx.Err()
+}
+
+// runTasks explores every task to the end on the workers.
+func (e *Explorer) runTasks(ctx context.Context, tasks []task) (partial, error) {
 	var next atomic.Int64
-	sub, err := e.parallel(ctx, func(w *worker) error {
-		w.limit = fw.limit
+	return e.parallel(ctx, func(w *worker) error {
 		for {
 			i := next.Add(1) - 1
 			if i >= int64(len(tasks)) || ctx.Err() != nil {
@@ -81,40 +144,74 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 			}
 		}
 	})
-	e.merge(&tot, &sub)
-	return tot, err
+}
+
+// runRound explores (or resumes) tasks[todo[...]] for at most their
+// budgets, adding to their results.
+func (e *Explorer) runRound(ctx context.Context, tasks []task, todo []int, budgets []int64, results []partial) error {
+	var next atomic.Int64
+	_, err := e.parallel(ctx, func(w *worker) error {
+		for {
+			k := next.Add(1) - 1
+			if k >= int64(len(todo)) || ctx.Err() != nil {
+				return nil
+			}
+			i := todo[k]
+			w.limit = budgets[i]
+			w.res = partial{complete: true}
+			err := w.dfs(&tasks[i], 0, nil)
+			e.merge(&results[i], &w.res)
+			w.res = partial{complete: true}
+			if err != nil {
+				return err
+			}
+		}
+	})
+	return err
 }
 
 // dfs explores the subtree of t. With cutoff > 0 it stops at that depth
 // and emits the nodes there as tasks.
 func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 	w.runs = 0
-	if err := w.replay(t.path); err != nil {
-		return err
-	}
 	base := len(t.path)
-	w.nodes = w.nodes[:0]
-	switch w.push(t.sleep, t.pre, t.last) {
-	case leafNode:
-		w.leaf(t.pre)
-		return nil
-	case blockedNode:
-		w.res.pruned++
-		return nil
+	if sp := t.resume; sp != nil {
+		t.resume = nil
+		if err := w.replay(sp.path); err != nil {
+			return err
+		}
+		w.nodes = sp.nodes
+	} else {
+		if err := w.replay(t.path); err != nil {
+			return err
+		}
+		w.nodes = w.nodes[:0]
+		switch w.push(t.sleep, t.pre, t.last) {
+		case leafNode:
+			w.leaf(t.pre)
+			return nil
+		case blockedNode:
+			w.res.pruned++
+			return nil
+		}
 	}
 	fresh := true // the runner is at the top node's state
 	var sleep []int
 	for len(w.nodes) > 0 {
-		if w.stopped() {
-			w.res.complete = false
-			return nil
-		}
 		nd := &w.nodes[len(w.nodes)-1]
 		p, ok := w.choose(nd)
 		if !ok {
 			w.nodes = w.nodes[:len(w.nodes)-1]
 			fresh = false
 			continue
+		}
+		if w.stopped() { // with p still to explore
+			nd.next--
+			w.res.complete = false
+			if w.ctx.Err() == nil {
+				t.resume = w.suspend(base)
+			}
+			return nil
 		}
 		if !fresh {
 			if err := w.replayTo(base + len(w.nodes) - 1); err != nil {

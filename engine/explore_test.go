@@ -338,6 +338,28 @@ func TestPreemptions(t *testing.T) {
 	}
 }
 
+// TestLimit: a limit above the size of the tree changes nothing; one below
+// runs about that many schedules and says the search is incomplete.
+func TestLimit(t *testing.T) {
+	for _, sc := range []*engine.Scenario{cacheAsideN(1, true), cacheAsideN(3, true)} {
+		all := explore(t, sc, engine.ExploreOptions{NoReduction: true})
+		res := explore(t, sc, engine.ExploreOptions{NoReduction: true, Limit: all.SchedulesRun + 1, Workers: 2})
+		a, err := json.Marshal(all)
+		require.NoError(t, err)
+		b, err := json.Marshal(res)
+		require.NoError(t, err)
+		require.Equal(t, string(a), string(b))
+		if all.SchedulesRun > 1000 {
+			for _, limit := range []int64{1, 500, all.SchedulesRun - 1} {
+				res = explore(t, sc, engine.ExploreOptions{NoReduction: true, Limit: limit, Workers: 3})
+				require.False(t, res.Complete, "limit %d", limit)
+				require.LessOrEqual(t, res.SchedulesRun, limit+100, "limit %d (the cut of the tree runs its shallow schedules)", limit)
+				require.GreaterOrEqual(t, res.SchedulesRun, limit, "limit %d", limit)
+			}
+		}
+	}
+}
+
 // TestProgress: an Explorer's progress ends at the result's counts.
 func TestProgress(t *testing.T) {
 	sc := cacheAsideN(2, false)
