@@ -87,3 +87,26 @@ func requireFits(t testing.TB, view string, w, h int) {
 }
 
 func windowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// pressRun is press for keys whose command does the work off the UI
+// goroutine (s, enter on a counterexample): the command is run here and
+// its message fed back. It must not be a batch or a tick.
+func pressRun(t testing.TB, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		nm, cmd := m.Update(keyMsg(k))
+		mm, ok := nm.(Model)
+		require.True(t, ok, "Update returned %T", nm)
+		m = mm
+		if cmd != nil {
+			msg := cmd()
+			_, batch := msg.(tea.BatchMsg)
+			require.False(t, batch, "key %q: pressRun cannot run a batch", k)
+			m = update(t, m, msg)
+		}
+	}
+	return m
+}
+
+// headerOf is the first line of a view.
+func headerOf(view string) string { return strings.SplitN(view, "\n", 2)[0] }

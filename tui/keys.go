@@ -1,8 +1,12 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+)
 
-// keyMap is every binding of the tape view, shown by bubbles/help.
+// keyMap is every binding of the TUI, shown by bubbles/help. Each state
+// shows its own subset (tapeHelp, schedHelp, exploreHelp).
 type keyMap struct {
 	Forward  key.Binding
 	Back     key.Binding
@@ -16,12 +20,29 @@ type keyMap struct {
 	ZoomIn   key.Binding
 	ZoomOut  key.Binding
 	Picker   key.Binding
+	Schedule key.Binding
+	Explore  key.Binding
+	Timed    key.Binding // back to the source's own run from another
 	Help     key.Binding
 	Quit     key.Binding
 
 	// Used in the scenario picker.
 	Select key.Binding
 	Close  key.Binding
+
+	// Used in scheduler mode.
+	Choose  key.Binding // 1-9: the actor at that place in the scenario
+	Clock   key.Binding
+	SelNext key.Binding
+	SelPrev key.Binding
+	Run     key.Binding
+	Undo    key.Binding
+	Keep    key.Binding // open the built schedule's run in the tape view
+	Leave   key.Binding
+
+	// Used in exploration.
+	Open   key.Binding // the counterexample, in the lanes
+	Cancel key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -41,26 +62,84 @@ func newKeyMap() keyMap {
 		ZoomIn:   b("z", "zoom in", "z"),
 		ZoomOut:  b("Z", "zoom out", "Z"),
 		Picker:   b("o", "scenarios", "o"),
+		Schedule: b("s", "scheduler", "s"),
+		Explore:  b("e", "explore", "e"),
+		Timed:    b("esc", "timed run", "esc"),
 		Help:     b("?", "help", "?"),
 		Quit:     b("q", "quit", "q", "ctrl+c"),
 		Select:   b("enter", "open", "enter"),
 		Close:    b("esc", "back", "esc"),
+
+		Choose:  b("1-9", "move actor", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Clock:   b("c", "clock", "c"),
+		SelNext: b("→/↓", "select", "right", "down", "l", "j", "tab"),
+		SelPrev: b("←/↑", "select", "left", "up", "h", "k", "shift+tab"),
+		Run:     b("enter", "run selected", "enter"),
+		Undo:    b("u", "undo", "u", "backspace"),
+		Keep:    b("v", "view as tape", "v"),
+		Leave:   b("esc/s", "leave", "esc", "s"),
+
+		Open:   b("enter", "open counterexample", "enter"),
+		Cancel: b("esc", "back", "esc"),
 	}
 }
 
+// tapeHelp is the help of the tape view.
+type tapeHelp struct{ k keyMap }
+
 // ShortHelp is the one-line help bar.
-func (k keyMap) ShortHelp() []key.Binding {
+func (h tapeHelp) ShortHelp() []key.Binding {
+	k := h.k
 	// quit and help come before play and zoom: cut at the right edge, the
 	// bar must still say how to get out and how to learn more.
-	return []key.Binding{k.Forward, k.Back, k.NextMark, k.Picker, k.Help, k.Quit, k.Play, k.ZoomIn}
+	return []key.Binding{k.Timed, k.Forward, k.Back, k.NextMark, k.Picker, k.Help, k.Quit, k.Schedule, k.Explore, k.Play, k.ZoomIn}
 }
 
 // FullHelp is the help shown by ?.
-func (k keyMap) FullHelp() [][]key.Binding {
+func (h tapeHelp) FullHelp() [][]key.Binding {
+	k := h.k
 	return [][]key.Binding{
 		{k.Forward, k.Back, k.First, k.Last},
 		{k.NextMark, k.PrevMark, k.ZoomIn, k.ZoomOut},
 		{k.Play, k.Faster, k.Slower},
+		{k.Schedule, k.Explore, k.Timed},
 		{k.Picker, k.Help, k.Quit},
 	}
 }
+
+// schedHelp is the help of scheduler mode.
+type schedHelp struct{ k keyMap }
+
+func (h schedHelp) ShortHelp() []key.Binding {
+	k := h.k
+	return []key.Binding{k.Choose, k.Undo, k.Leave, k.Help, k.Quit, k.SelNext, k.Run, k.Clock, k.Keep}
+}
+
+func (h schedHelp) FullHelp() [][]key.Binding {
+	k := h.k
+	return [][]key.Binding{
+		{k.Choose, k.Clock, k.Undo},
+		{k.SelNext, k.SelPrev, k.Run},
+		{k.Keep, k.Leave, k.Explore},
+		{k.Help, k.Quit},
+	}
+}
+
+// exploreHelp is the help of the exploration view.
+type exploreHelp struct{ k keyMap }
+
+func (h exploreHelp) ShortHelp() []key.Binding {
+	k := h.k
+	return []key.Binding{k.Open, k.Cancel, k.Explore, k.Help, k.Quit}
+}
+
+func (h exploreHelp) FullHelp() [][]key.Binding {
+	k := h.k
+	return [][]key.Binding{{k.Open, k.Explore}, {k.Cancel, k.Help, k.Quit}}
+}
+
+var (
+	_ help.KeyMap = tapeHelp{}
+	_ help.KeyMap = schedHelp{}
+	_ help.KeyMap = exploreHelp{}
+)

@@ -35,11 +35,14 @@ func (w window) laneLines(t *tape) int {
 
 // gutter is the width of the lane-name column (a space included).
 func (t *tape) gutter() int {
-	w := len("cache")
-	for _, n := range t.names {
-		w = max(w, textWidth(n))
+	w, limit := len("cache"), 12
+	if t.labels != nil {
+		limit += 2 // room for the key before the name
 	}
-	return min(w, 12) + 1
+	for l := range t.names {
+		w = max(w, textWidth(t.laneLabel(l)))
+	}
+	return min(w, limit) + 1
 }
 
 // cols is the number of time columns of w.
@@ -133,7 +136,7 @@ func renderLanes(t *tape, w window, st *styles) []string {
 		if l == curLane {
 			curRow = len(rows)
 		}
-		bar := add(t.names[l], k)
+		bar := add(t.laneLabel(l), k)
 		hint := ""
 		if l == top && top > 0 {
 			hint = "↑" + itoa(top)

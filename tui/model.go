@@ -5,10 +5,15 @@
 // current step, and every stale read marked in red, with a ✗, the word
 // STALE, and the served and current values, so it also reads without color.
 //
-// The TUI never runs the engine per keypress: a Source's Load runs the
-// scenario once and the TUI views the recorded timeline. Drawing lives in
-// plain functions (renderLanes, renderInspector, renderHeader) that cost the
-// same whatever the run's length, and that tests call directly.
+// Viewing a run never runs the engine per keypress: a Source's Load runs
+// the scenario once and the TUI views the recorded timeline. Two modes do
+// run it: scheduler mode (s), where the user picks which actor takes the
+// next step and each pick replays the schedule so far (a few hundred
+// microseconds for the presets), and exploration (e), which runs every
+// schedule in a goroutine while the view polls its progress. Drawing lives
+// in plain functions (renderLanes, renderInspector, renderHeader,
+// renderSchedPanel, renderExplore) that cost the same whatever the run's
+// length, and that tests call directly.
 package tui
 
 import (
@@ -21,6 +26,7 @@ import (
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/racetape/racetape/engine"
 	"github.com/racetape/racetape/timeline"
 )
 
@@ -32,6 +38,10 @@ type Source struct {
 	// Load runs the scenario. An error (e.g. "file.yaml:3:7: unknown field
 	// ...") is shown in the TUI, not a crash; the picker stays usable.
 	Load func() (*timeline.Timeline, error)
+	// Scenario returns the scenario Load runs, for scheduler mode (s) and
+	// exploration (e). Nil when the source has none: those keys then say
+	// they are not available.
+	Scenario func() (*engine.Scenario, error)
 }
 
 // Options tune the TUI.
@@ -56,11 +66,11 @@ type Options struct {
 type state int
 
 const (
-	stateLoading state = iota // a source is being loaded
-	stateTape                 // viewing a recorded run, or its load error
-	statePicker               // choosing a scenario
-	// Issue 4 adds stateSchedule (you pick which actor moves next; undo) and
-	// stateExplore (every schedule of the scenario), entered with s and e.
+	stateLoading  state = iota // a source is being loaded
+	stateTape                  // viewing a recorded run, or its load error
+	statePicker                // choosing a scenario
+	stateSchedule              // scheduler mode: the user picks who moves next (s)
+	stateExplore               // exploring every schedule, or its result (e)
 )
 
 func (s state) String() string {
@@ -71,6 +81,10 @@ func (s state) String() string {
 		return "tape"
 	case statePicker:
 		return "picker"
+	case stateSchedule:
+		return "schedule"
+	case stateExplore:
+		return "explore"
 	}
 	return fmt.Sprintf("state(%d)", int(s))
 }
@@ -90,8 +104,20 @@ type Model struct {
 
 	cur     int   // index of the source shown, or being loaded
 	loadID  int   // the load in flight; older results are dropped
-	tape    *tape // nil while loading or after a load error
+	tape    *tape // what the lanes show; nil while loading or after a load error
 	loadErr error
+
+	// timed is the source's own run (its timed run, or the --schedule run)
+	// and timedPos the cursor there, while the lanes show another run: the
+	// schedule being built, a counterexample, or "your schedule" (shown).
+	timed    *tape
+	timedPos int
+	shown    string // what the lanes show instead of timed, for the header
+	reqID    int    // the scheduler start or counterexample run in flight
+	note     string // a one-off message, cleared by the next key
+
+	sched   scheduler   // scheduler mode
+	explore exploration // the exploration running or shown
 
 	pos   int           // cursor: 0 is the start, k is right after step k
 	left  time.Duration // instant at the lanes' left edge
@@ -111,7 +137,8 @@ type Model struct {
 type helpMemo struct {
 	width int
 	full  bool
-	bare  bool // the bindings that need a run are off
+	bare  bool   // the bindings that need a run are off
+	mode  string // which key map: the state, and whether esc goes back
 	out   string
 }
 

@@ -13,14 +13,15 @@ import (
 )
 
 // presetSources are the built-in presets as the command line offers them:
-// each Load runs the engine on the preset.
+// each Load runs the engine on the preset, and Scenario returns it.
 func presetSources(t testing.TB) []Source {
 	t.Helper()
 	var out []Source
 	for _, p := range presets.All() {
 		sc := p.Scenario
 		out = append(out, Source{Name: p.Name, Title: p.Title, Description: p.Description,
-			Load: func() (*timeline.Timeline, error) { return engine.Run(sc, engine.Options{}) }})
+			Load:     func() (*timeline.Timeline, error) { return engine.Run(sc, engine.Options{}) },
+			Scenario: func() (*engine.Scenario, error) { return sc, nil }})
 	}
 	require.NotEmpty(t, out)
 	return out

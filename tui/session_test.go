@@ -100,3 +100,36 @@ func (s *slowReader) Read(p []byte) (int, error) {
 }
 
 var _ tea.Model = Model{}
+
+// TestSessionModes runs scheduler mode and exploration as a program, with
+// real commands and ticks: make the cache serve stale data by hand, undo,
+// leave, explore, open the counterexample, quit.
+func TestSessionModes(t *testing.T) {
+	m := newModel(presetSources(t), 0, Options{NoColor: true}, plainStyles())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+
+	waitFor(t, tm, "step 0/3")
+	tm.Send(keyMsg("s"))
+	waitFor(t, tm, "scheduler", "next: [1 writer: WRITE order:42=PAID]")
+	tm.Send(keyMsg("1"))
+	waitFor(t, tm, `--schedule "writer"`)
+	tm.Send(keyMsg("2"))
+	waitFor(t, tm, "ttl-staleness so far")
+	tm.Send(keyMsg("1"))
+	waitFor(t, tm, "You made the cache serve stale data! stale-hit", `--schedule "writer reader writer"`)
+	tm.Send(keyMsg("u"))
+	waitFor(t, tm, "next: [1 writer: DEL order:42]")
+	tm.Send(keyMsg("esc"))
+	waitFor(t, tm, "Press → to step")
+	tm.Send(keyMsg("e"))
+	waitFor(t, tm, "schedules run     3", "counterexample    writer reader writer")
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "counterexample  t=+3.500ms", "✗ STALE GET order:42 → CANCELLED, current PAID")
+	tm.Send(keyMsg("q"))
+
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	fm := tm.FinalModel(t).(Model)
+	require.Equal(t, stateTape, fm.state)
+	require.Equal(t, "counterexample", fm.shown)
+	require.Equal(t, []string{"writer", "reader", "writer"}, fm.tape.tl.Schedule)
+}

@@ -22,11 +22,24 @@ func TestEverySmallSize(t *testing.T) {
 	}
 	sizes = append(sizes, size{80, 24}, size{200, 50})
 
+	sched := pressRun(t, presetModel(t, "cache-aside", 100, 30), "s")
+	explore := startExploring(t, presetModel(t, "cache-aside", 100, 30))
+	explored := finishExploring(t, explore)
 	models := map[string]Model{
-		"tape":   cacheAsideModel(t),
-		"stale":  press(t, cacheAsideModel(t), "n", "n"),
-		"picker": press(t, cacheAsideModel(t), "o"),
-		"help":   press(t, cacheAsideModel(t), "?"),
+		"tape":            cacheAsideModel(t),
+		"stale":           press(t, cacheAsideModel(t), "n", "n"),
+		"picker":          press(t, cacheAsideModel(t), "o"),
+		"help":            press(t, cacheAsideModel(t), "?"),
+		"schedule":        sched,
+		"schedule-so-far": press(t, sched, "1", "2"),
+		"schedule-done":   press(t, sched, "1", "2", "1"),
+		"schedule-help":   press(t, sched, "1", "?"),
+		"schedule-many":   press(t, pressRun(t, presetModel(t, "seed-matrix", 100, 30), "s"), "right", "1", "7"),
+		"schedule-note":   press(t, sched, "c"),
+		"explore":         explore,
+		"explore-result":  explored,
+		"explore-help":    press(t, explored, "?"),
+		"counterexample":  pressRun(t, explored, "enter"),
 	}
 	for name, m := range models {
 		for _, s := range sizes {
@@ -93,5 +106,30 @@ func TestFramesFit(t *testing.T) {
 	for _, keys := range [][]string{{}, {"n", "n", "n"}, {"G"}, {"Z", "Z", "Z", "Z", "Z"}} {
 		m := press(t, m, keys...)
 		requireFits(t, m.View(), minWidth, minHeight)
+	}
+}
+
+// TestModeFramesFit sweeps sizes from the minimum up in scheduler mode
+// (few and many actors, with and without the banner) and in the
+// exploration view: each frame is exactly the terminal's height and no
+// line is wider than it.
+func TestModeFramesFit(t *testing.T) {
+	few := pressRun(t, presetModel(t, "cache-aside", 100, 30), "s")
+	many := pressRun(t, presetModel(t, "seed-matrix", 100, 30), "s")
+	explored := finishExploring(t, startExploring(t, presetModel(t, "stale-set", 100, 30)))
+	models := []Model{
+		few, press(t, few, "1", "2"), press(t, few, "1", "2", "1"), press(t, few, "?"),
+		many, press(t, many, "left", "left", "6", "1", "6"),
+		explored, startExploring(t, presetModel(t, "stale-set", 100, 30)),
+	}
+	for i, m := range models {
+		for w := minWidth; w <= 150; w += 9 {
+			for h := minHeight; h <= 52; h += 5 {
+				m := update(t, m, windowSize(w, h))
+				view := m.View()
+				require.NotContains(t, view, "too small", "model %d at %d×%d", i, w, h)
+				requireFits(t, view, w, h)
+			}
+		}
 	}
 }

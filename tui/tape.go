@@ -19,6 +19,10 @@ type tape struct {
 	n     int           // number of events
 	end   time.Duration // instant the last step ended
 
+	// labels, when set, are drawn instead of names in the lanes' gutter
+	// (scheduler mode: "1 writer", the key that moves the actor).
+	labels []string
+
 	// lanes[l] holds the seqs of actor l's events ordered by start;
 	// laneReach[l][i] is the latest end among lanes[l][:i+1] (non-decreasing,
 	// so the first event reaching a window's left edge is a binary search).
@@ -273,4 +277,20 @@ func (t *tape) commitOf(key, v string, at time.Duration) (timeline.Commit, bool)
 		}
 	}
 	return timeline.Commit{}, false
+}
+
+// withLabels returns a copy of t whose lanes are labelled labels (one per
+// lane) instead of with their names. t itself is not changed.
+func (t *tape) withLabels(labels []string) *tape {
+	c := *t
+	c.labels = labels
+	return &c
+}
+
+// laneLabel is what the gutter shows for lane l.
+func (t *tape) laneLabel(l int) string {
+	if l < len(t.labels) {
+		return t.labels[l]
+	}
+	return t.names[l]
 }

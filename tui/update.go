@@ -22,13 +22,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.loaded(msg), nil
 	case tickMsg:
 		return m.tick(msg)
+	case schedStartedMsg:
+		return m.schedStarted(msg), nil
+	case exploreTickMsg:
+		return m.exploreTicked(msg)
+	case exploreDoneMsg:
+		return m.exploreDone(msg), nil
+	case cexLoadedMsg:
+		return m.cexLoaded(msg), nil
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyCtrlC {
+			m.stopExplore()
 			return m, tea.Quit
 		}
+		m.note = ""
 		switch m.state {
 		case statePicker:
 			return m.updatePicker(msg)
+		case stateSchedule:
+			return m.updateSchedule(msg)
+		case stateExplore:
+			return m.updateExplore(msg)
 		case stateLoading:
 			switch {
 			case key.Matches(msg, m.keys.Quit):
@@ -40,7 +54,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m.updateTape(msg)
 	case tea.MouseMsg:
-		if m.state == stateTape {
+		if m.state == stateTape || m.state == stateSchedule {
 			return m.mouse(msg), nil
 		}
 	}
@@ -60,6 +74,7 @@ func (m Model) loaded(msg loadedMsg) Model {
 	m.state = stateTape
 	m.cur = msg.src
 	m.tape, m.loadErr = msg.tape, msg.err
+	m.timed, m.timedPos, m.shown = msg.tape, 0, ""
 	m.pos, m.left, m.top, m.auto, m.playing = 0, 0, 0, true, false
 	m.fit()
 	return m
@@ -77,6 +92,13 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Picker):
 		return m.openPicker(), nil
+	case key.Matches(msg, k.Schedule):
+		return m.startSchedule()
+	case key.Matches(msg, k.Explore):
+		return m.startExplore()
+	case key.Matches(msg, k.Timed) && m.tape != m.timed:
+		m.backToTimed()
+		return m, nil
 	}
 	t := m.tape
 	if t == nil {

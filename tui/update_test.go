@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -353,7 +354,7 @@ func TestStateString(t *testing.T) {
 func TestScheduleIsShown(t *testing.T) {
 	tl := cacheAsideTimeline()
 	m := newTestModel(t, []Source{sourceOf(tl)}, 0, 120, 40)
-	require.NotContains(t, m.View(), "schedule")
+	require.NotContains(t, strings.SplitN(m.View(), "\n", 2)[0], "schedule", "the header")
 
 	m = newModel([]Source{sourceOf(tl)}, 0, Options{NoColor: true, Schedule: "writer reader writer"}, plainStyles())
 	m = update(t, m, windowSize(120, 40))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 )
 
@@ -31,6 +32,7 @@ type layout struct {
 	narration int  // narration lines
 	gap       bool // a blank line after each lane
 	pad       int  // blank lines between the lanes and the inspector
+	panel     int  // scheduler mode's panel lines (banner, choices, schedule)
 }
 
 // layout shares the terminal's height between the parts of the view: one
@@ -42,15 +44,20 @@ func (m Model) layout() layout {
 		lay.tooSmall = true
 		return lay
 	}
-	actors, want := 0, 1
+	actors, want, panelWant := 0, 1, 0
 	if m.tape != nil {
 		actors = len(m.tape.names)
 		want = inspectorWant(m.tape, m.pos, m.width)
 	}
 	fixed := 1 + 1 + 4 + narrationLines + 1 // header, axis, cache+db, narration, inspector rule
+	if m.state == stateSchedule && m.sched.active() {
+		lay.panel = 1 // who can go next, or the banner
+		panelWant = schedPanelWant(m.sched.cur(), m.width)
+		fixed += lay.panel
+	}
 	if lay.fullHelp {
 		lay.help = 0
-		for _, col := range m.keys.FullHelp() {
+		for _, col := range m.helpKeys().FullHelp() {
 			lay.help = max(lay.help, len(col))
 		}
 		if m.height-fixed-lay.help < 2*min(actors, 1)+1 {
@@ -65,8 +72,13 @@ func (m Model) layout() layout {
 		lay.tooSmall = true
 		return lay
 	}
-	grow := min(rem, max(min(want, 3)-ins, 0))
+	// scheduler mode: room for the banner and who can go next first
+	grow := min(rem, max(min(panelWant, 2)-lay.panel, 0))
+	lay.panel, rem = lay.panel+grow, rem-grow
+	grow = min(rem, max(min(want, 3)-ins, 0))
 	ins, rem = ins+grow, rem-grow
+	grow = min(rem, max(panelWant-lay.panel, 0))
+	lay.panel, rem = lay.panel+grow, rem-grow
 	more := min(actors-lay.lanes, rem/2)
 	lay.lanes, rem = lay.lanes+more, rem-2*more
 	grow = min(rem, max(want-ins, 0))
@@ -97,6 +109,8 @@ func (m Model) View() string {
 	switch {
 	case m.state == statePicker:
 		return m.picker.View()
+	case m.state == stateExplore:
+		return m.exploreView()
 	case m.state == stateLoading:
 		return m.frame([]string{m.st.paint(inkDim, "loading "+m.sourceName()+"…")})
 	case m.tape == nil:
@@ -107,6 +121,9 @@ func (m Model) View() string {
 	lines := make([]string, 0, m.height)
 	lines = append(lines, renderHeader(t, m.sources[m.cur], m.pos, m.status(), m.width, m.st))
 	lines = append(lines, renderLanes(t, w, m.st)...)
+	if lay.panel > 0 {
+		lines = append(lines, renderSchedPanel(m.sched.cur(), m.width, lay.panel, m.st)...)
+	}
 	for i := range lay.pad {
 		if i == lay.pad-1 {
 			lines = append(lines, m.st.paint(inkDim, clip(legend, m.width)))
@@ -115,9 +132,84 @@ func (m Model) View() string {
 		lines = append(lines, "")
 	}
 	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
-	lines = append(lines, renderNarration(t, m.pos, m.width, lay.narration, m.st)...)
+	lines = append(lines, m.narration(lay.narration)...)
 	lines = append(lines, m.helpView(lay.fullHelp, false))
 	return strings.Join(lines, "\n")
+}
+
+// narration is the narration lines: a note when there is one, the
+// scheduler's intro before its first step, else the current step's story.
+func (m Model) narration(n int) []string {
+	text := ""
+	switch {
+	case m.note != "":
+		text = m.note
+	case m.state == stateSchedule && m.pos == 0:
+		text = schedIntro
+	default:
+		return renderNarration(m.tape, m.pos, m.width, n, m.st)
+	}
+	lines := wrapText(text, m.width, n)
+	if m.note != "" {
+		for i := range lines {
+			lines[i] = m.st.paint(inkError, lines[i])
+		}
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+// exploreView is the exploration page: the header, what is being run and
+// the progress or the result, a note if any, and the help bar.
+func (m Model) exploreView() string {
+	e := &m.explore
+	name := m.sourceName()
+	title := "racetape · explore " + name
+	status := exploreStatus(e)
+	head := m.st.paint(inkBold, clip(title, m.width))
+	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
+		k := inkBold
+		if e.done && e.res != nil && e.res.StaleSchedules > 0 {
+			k = inkBadBadge
+		}
+		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
+	}
+	body := renderExplore(e, name, m.width, m.st)
+	if m.note != "" {
+		body = append(body, "")
+		for _, l := range wrapText(m.note, m.width, 2) {
+			body = append(body, m.st.paint(inkError, l))
+		}
+	}
+	helpLines := strings.Split(m.helpView(m.help.ShowAll, false), "\n")
+	lines := []string{head, ""}
+	room := m.height - len(lines) - len(helpLines)
+	if room < 0 {
+		return strings.Join(append(lines, helpLines...)[:m.height], "\n")
+	}
+	for i, b := range body {
+		if i >= room {
+			break
+		}
+		lines = append(lines, b)
+	}
+	for len(lines) < m.height-len(helpLines) {
+		lines = append(lines, "")
+	}
+	return strings.Join(append(lines, helpLines...), "\n")
+}
+
+// helpKeys is the key map of the current state, for the help bar.
+func (m Model) helpKeys() help.KeyMap {
+	switch m.state {
+	case stateSchedule:
+		return schedHelp{m.keys}
+	case stateExplore:
+		return exploreHelp{m.keys}
+	}
+	return tapeHelp{m.keys}
 }
 
 // frame puts body lines between a header and the help bar, for the views
@@ -145,21 +237,37 @@ func (m Model) frame(body []string) string {
 // helpView is the help bar, full or short; bare leaves out the bindings
 // that need a run. It is drawn once per width and kept.
 func (m Model) helpView(full, bare bool) string {
+	mode := m.state.String()
+	alt := m.state == stateTape && m.tape != m.timed
+	if alt {
+		mode += "+timed"
+	}
+	if m.state == stateExplore && !m.explore.done {
+		mode += "+running"
+	}
 	memo := m.helpMemo
-	if memo != nil && memo.width == m.width && memo.full == full && memo.bare == bare {
+	if memo != nil && memo.width == m.width && memo.full == full && memo.bare == bare && memo.mode == mode {
 		return memo.out
 	}
 	k := m.keys
 	if bare {
-		for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower} {
+		for _, b := range []*key.Binding{&k.Forward, &k.Back, &k.NextMark, &k.PrevMark, &k.Play, &k.ZoomIn, &k.ZoomOut, &k.First, &k.Last, &k.Faster, &k.Slower, &k.Schedule, &k.Explore} {
 			b.SetEnabled(false)
 		}
 	}
+	k.Timed.SetEnabled(alt)
+	if m.state == stateExplore && !m.explore.done {
+		k.Open.SetEnabled(false)
+		k.Explore.SetEnabled(false)
+		k.Cancel.SetHelp("esc", "cancel")
+	}
+	m2 := m
+	m2.keys = k
 	h := m.help
 	h.ShowAll = full
-	out := m.st.clip(h.View(k), m.width)
+	out := m.st.clip(h.View(m2.helpKeys()), m.width)
 	if memo != nil {
-		*memo = helpMemo{width: m.width, full: full, bare: bare, out: out}
+		*memo = helpMemo{width: m.width, full: full, bare: bare, mode: mode, out: out}
 	}
 	return out
 }
@@ -172,6 +280,9 @@ func (m Model) errorLines() []string {
 		out = append(out, m.st.paint(inkError, clip(strings.ReplaceAll(l, "\t", "    "), m.width)))
 	}
 	out = append(out, "", clip("press o to pick another scenario, q to quit", m.width))
+	if m.note != "" {
+		out = append(out, m.st.paint(inkError, clip(m.note, m.width)))
+	}
 	return out
 }
 
@@ -189,7 +300,12 @@ func (m Model) status() string {
 	if m.playing {
 		parts = append(parts, "▶ "+formatShort(speeds[m.speed])+"/step")
 	}
-	if m.opts.Schedule != "" || (m.tape != nil && m.tape.tl.Mode == "schedule") {
+	switch {
+	case m.state == stateSchedule:
+		parts = append(parts, "scheduler")
+	case m.shown != "":
+		parts = append(parts, m.shown)
+	case m.opts.Schedule != "" || (m.tape != nil && m.tape.tl.Mode == "schedule"):
 		parts = append(parts, "schedule")
 	}
 	return strings.Join(parts, "  ")
