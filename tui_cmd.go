@@ -55,9 +55,10 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 			return nil, 0, usageErr(err)
 		}
 		path := arg
+		load := func() (*engine.Scenario, error) { return presets.LoadFile(path) }
 		sources = append(sources, tui.Source{
 			Name: path, Title: path, Description: "scenario file " + path,
-			Load: runner(func() (*engine.Scenario, error) { return presets.LoadFile(path) }, sched),
+			Load: runner(load, sched), Scenario: load,
 		})
 		if sc, err := presets.LoadFile(path); err == nil && sc.Title != "" {
 			sources[0].Title, sources[0].Description = sc.Title, sc.Description
@@ -72,9 +73,10 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 			initial = len(sources)
 			s, ps = sched, params
 		}
+		load := func() (*engine.Scenario, error) { return presets.GetWith(name, ps) }
 		sources = append(sources, tui.Source{
 			Name: name, Title: p.Title, Description: p.Description,
-			Load: runner(func() (*engine.Scenario, error) { return presets.GetWith(name, ps) }, s),
+			Load: runner(load, s), Scenario: load,
 		})
 	}
 	if initial < 0 {
