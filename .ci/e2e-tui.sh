@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Drives the TUI of the built binary in a detached tmux session of a fixed
-# size: the lanes are drawn, n reaches the stale read (STALE), the picker
-# opens another preset, a small terminal gets the too-small message, and q
-# exits cleanly with status 0.
+# size: the lanes are drawn, n reaches the stale read (STALE), scheduler
+# mode reaches the stale-hit banner by hand, exploration opens its
+# counterexample, the picker opens another preset, a small terminal gets
+# the too-small message, and q exits cleanly with status 0.
 set -euo pipefail
 bin=$1
 
@@ -53,6 +54,31 @@ wait_for "step 1/3"
 tm send-keys -t rt G
 wait_for "step 3/3"
 tm send-keys -t rt g
+wait_for "step 0/3"
+
+# Scheduler mode: make the cache serve stale data by hand, undo, leave.
+tm send-keys -t rt s
+wait_for "next: [1 writer: WRITE order:42=PAID]  2 reader: GET order:42"
+tm send-keys -t rt 1
+wait_for 'schedule (1 step): --schedule "writer"'
+tm send-keys -t rt 2
+wait_for "ttl-staleness so far: reader got CANCELLED"
+tm send-keys -t rt 1
+wait_for "You made the cache serve stale data! stale-hit: reader got CANCELLED from the cache, current PAID."
+wait_for '--schedule "writer reader writer"'
+tm send-keys -t rt u
+wait_for "next: [1 writer: DEL order:42]"
+tm send-keys -t rt Escape
+wait_for "step 0/3"
+
+# Exploration: the counterexample, opened in the lanes on its stale read.
+tm send-keys -t rt e
+wait_for "counterexample    writer reader writer"
+wait_for "1 preemption, 3 steps, stale-hit"
+tm send-keys -t rt Enter
+wait_for "counterexample  t=+3.500ms"
+wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
+tm send-keys -t rt Escape
 wait_for "step 0/3"
 
 tm send-keys -t rt o
