@@ -284,17 +284,11 @@ func (e *Explorer) workers() int { return max(e.opts.Workers, 1) }
 // Run explores. On cancellation it returns the partial result with the
 // context's error.
 func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
-	var (
-		tot partial
-		err error
-	)
-	tot.complete = true
-	switch e.opts.Mode {
-	case Exhaustive:
-		tot, err = e.runExhaustive(ctx)
-	default:
-		tot, err = e.runSampled(ctx)
+	run := e.runSampled
+	if e.opts.Mode == Exhaustive {
+		run = e.runExhaustive
 	}
+	tot, err := run(ctx)
 	if err != nil && ctx.Err() == nil {
 		return nil, err
 	}
