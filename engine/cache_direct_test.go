@@ -37,17 +37,21 @@ func randomSchedules(t require.TestingT, sc *engine.Scenario, n int, rng *rand.R
 }
 
 // requireSameOnBothBackends runs sc (timed, or along schedule) through
-// go-redis and through miniredis's Go API and compares the JSON.
+// go-redis, through miniredis's Go API and on the pure-Go model of the
+// cache that exploration uses, and compares the JSON.
 func requireSameOnBothBackends(t require.TestingT, sc *engine.Scenario, schedule []string) {
 	viaRESP, err := engine.Run(sc, engine.Options{Schedule: schedule})
 	require.NoError(t, err)
 	direct, err := engine.Run(sc, engine.Options{Schedule: schedule, Direct: true})
 	require.NoError(t, err)
 	require.Equal(t, string(viaRESP.JSON()), string(direct.JSON()), "schedule %q", strings.Join(schedule, " "))
+	model, err := engine.Run(sc, engine.ModelOptions(engine.Options{Schedule: schedule}))
+	require.NoError(t, err)
+	require.Equal(t, string(viaRESP.JSON()), string(model.JSON()), "model backend, schedule %q", strings.Join(schedule, " "))
 }
 
-// TestBackendsAgree: every preset gives a byte-identical timeline on both
-// cache paths, in timed mode and along random schedules.
+// TestBackendsAgree: every preset gives a byte-identical timeline on the
+// three cache paths, in timed mode and along random schedules.
 func TestBackendsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, p := range presets.All() {

@@ -64,6 +64,10 @@ type ExploreOptions struct {
 	// RESP sends cache steps through go-redis as Run does, instead of
 	// miniredis's Go API. Same results, much slower.
 	RESP bool
+	// Direct sends cache steps to miniredis through its Go API, instead of
+	// the pure-Go model of the cache exploration uses by default. Same
+	// results, slower.
+	Direct bool
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -420,7 +424,7 @@ type worker struct {
 }
 
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
-	r, err := NewRunner(e.sc, Options{NoStates: true, Direct: !e.opts.RESP})
+	r, err := NewRunner(e.sc, Options{NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
 	if err != nil {
 		return nil, err
 	}

@@ -381,3 +381,38 @@ func TestCancel(t *testing.T) {
 	require.False(t, res.Complete)
 	require.Less(t, res.SchedulesRun, int64(77436))
 }
+
+// TestExploreBackendsAgree: exploring on the pure-Go model of the cache
+// (the default) and on miniredis's Go API gives byte-identical results, on
+// every preset and on generated scenarios.
+func TestExploreBackendsAgree(t *testing.T) {
+	same := func(t require.TestingT, sc *engine.Scenario, opts engine.ExploreOptions) {
+		model, err := engine.Explore(context.Background(), sc, opts)
+		require.NoError(t, err)
+		opts.Direct = true
+		direct, err := engine.Explore(context.Background(), sc, opts)
+		require.NoError(t, err)
+		a, err := json.Marshal(model)
+		require.NoError(t, err)
+		b, err := json.Marshal(direct)
+		require.NoError(t, err)
+		require.Equal(t, string(b), string(a))
+		require.Equal(t, direct.Steps, model.Steps)
+	}
+	for _, p := range presets.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			if p.Name != "seed-matrix" {
+				same(t, p.Scenario, engine.ExploreOptions{})
+				same(t, p.Scenario, engine.ExploreOptions{NoReduction: true, Limit: 2000})
+			}
+			same(t, p.Scenario, engine.ExploreOptions{Mode: engine.Random, Samples: 100, Seed: 5})
+		})
+	}
+	t.Run("generated", func(t *testing.T) {
+		rapid.Check(t, func(t *rapid.T) {
+			sc := genScenario(t)
+			same(t, sc, engine.ExploreOptions{NoReduction: true, Limit: 3000})
+			same(t, sc, engine.ExploreOptions{Limit: 3000})
+		})
+	})
+}

@@ -30,6 +30,9 @@ type Options struct {
 	// hundred times cheaper per command. Exploration uses it; ignored with
 	// Redis.
 	Direct bool
+	// model runs cache steps on modelBackend, a pure-Go model of the cache
+	// (exploration only); ignored with Redis.
+	model bool
 }
 
 // ExpiryRule is the expiry rule racetape shows: miniredis's.
@@ -91,9 +94,12 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	for i, a := range sc.Actors {
 		names[i] = a.Name
 	}
-	if opts.Redis != "" {
+	switch {
+	case opts.Redis != "":
 		r.cache = newServerBackend(opts.Redis, "racetape:"+sc.Name+":")
-	} else {
+	case opts.model:
+		r.cache = newModelBackend(r.epoch)
+	default:
 		r.mini = miniredis.NewMiniRedis()
 		r.mini.ClockTTL(true)
 		r.mini.SetTime(r.epoch)
