@@ -78,6 +78,7 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
   racetape list                    # the built-in scenarios
   racetape run cache-aside         # lanes + verdict as text, exit 1 if stale
   racetape run lease --json        # the same as JSON
+  racetape explore stale-set       # every schedule, the simplest counterexample
   racetape validate my-race.yaml   # check a scenario file`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
