@@ -61,9 +61,9 @@ type Runner struct {
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
 	clockLane bool
-	// ttls mirrors the cache's pending expiries (instant and value per key),
-	// refreshed from snapshots.
-	ttls map[string]pendingExpiry
+	// ttls mirrors the cache's pending expiries (instant and value per key,
+	// in no particular order), refreshed from snapshots.
+	ttls []pendingExpiry
 	err  error
 	// lean skips building the events' Command texts (exploration runs
 	// millions of steps and never shows them).
@@ -71,8 +71,33 @@ type Runner struct {
 }
 
 type pendingExpiry struct {
+	key   string
 	at    time.Duration
 	value string
+}
+
+// setTTL records key's pending expiry.
+func (r *Runner) setTTL(p pendingExpiry) {
+	for i := range r.ttls {
+		if r.ttls[i].key == p.key {
+			r.ttls[i] = p
+			return
+		}
+	}
+	r.ttls = append(r.ttls, p)
+}
+
+// dropTTL forgets key's pending expiry.
+func (r *Runner) dropTTL(key string) {
+	for i := range r.ttls {
+		if r.ttls[i].key == key {
+			last := len(r.ttls) - 1
+			r.ttls[i] = r.ttls[last]
+			r.ttls[last] = pendingExpiry{}
+			r.ttls = r.ttls[:last]
+			return
+		}
+	}
 }
 
 // NewRunner prepares a run of sc: it connects one Redis client per actor
@@ -81,7 +106,7 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	if len(sc.Actors) == 0 {
 		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
 	}
-	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch, ttls: map[string]pendingExpiry{}}
+	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch}
 	if r.epoch.IsZero() {
 		r.epoch = DefaultEpoch
 	}
@@ -140,6 +165,7 @@ func (r *Runner) Reset() error {
 	r.reads = r.reads[:0]
 	r.clockLane = false
 	clear(r.ttls)
+	r.ttls = r.ttls[:0]
 	lag := time.Duration(-1)
 	if r.sc.Replica != nil {
 		lag = r.sc.Replica.Lag
@@ -316,9 +342,9 @@ func (r *Runner) tick() (timeline.Event, error) {
 		r.lanes = append(r.lanes, timeline.ClockActor)
 	}
 	var keys []string
-	for k, p := range r.ttls {
+	for _, p := range r.ttls {
 		if p.at == at {
-			keys = append(keys, k)
+			keys = append(keys, p.key)
 		}
 	}
 	sort.Strings(keys)
@@ -346,26 +372,24 @@ func (r *Runner) tick() (timeline.Event, error) {
 // TTL ran out on the way.
 func (r *Runner) moveClock(at time.Duration) {
 	r.cache.setNow(r.epoch.Add(at))
-	var gone []string
-	for k, p := range r.ttls {
+	n := len(r.expiries)
+	kept := r.ttls[:0]
+	for _, p := range r.ttls {
 		if p.at <= at {
-			gone = append(gone, k)
+			r.expiries = append(r.expiries, timeline.Expiry{Key: p.key, Value: p.value, At: p.at})
+		} else {
+			kept = append(kept, p)
 		}
 	}
-	if len(gone) == 0 {
-		return
-	}
-	sort.Slice(gone, func(i, j int) bool {
-		pi, pj := r.ttls[gone[i]], r.ttls[gone[j]]
-		if pi.at != pj.at {
-			return pi.at < pj.at
-		}
-		return gone[i] < gone[j]
-	})
-	for _, k := range gone {
-		p := r.ttls[k]
-		r.expiries = append(r.expiries, timeline.Expiry{Key: k, Value: p.value, At: p.at})
-		delete(r.ttls, k)
+	clear(r.ttls[len(kept):])
+	r.ttls = kept
+	if gone := r.expiries[n:]; len(gone) > 1 {
+		sort.Slice(gone, func(i, j int) bool {
+			if gone[i].At != gone[j].At {
+				return gone[i].At < gone[j].At
+			}
+			return gone[i].Key < gone[j].Key
+		})
 	}
 }
 
@@ -504,9 +528,9 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 		return fmt.Errorf("read TTL of %q: %w", key, err)
 	}
 	if ok && e.TTL >= 0 {
-		r.ttls[key] = pendingExpiry{at: at + e.TTL, value: e.Value}
+		r.setTTL(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
 	} else {
-		delete(r.ttls, key)
+		r.dropTTL(key)
 	}
 	return nil
 }
@@ -532,9 +556,10 @@ func (r *Runner) state(at time.Duration) (timeline.State, error) {
 		return timeline.State{}, fmt.Errorf("snapshot cache: %w", err)
 	}
 	clear(r.ttls)
+	r.ttls = r.ttls[:0]
 	for _, e := range entries {
 		if e.TTL >= 0 {
-			r.ttls[e.Key] = pendingExpiry{at: at + e.TTL, value: e.Value}
+			r.ttls = append(r.ttls, pendingExpiry{key: e.Key, at: at + e.TTL, value: e.Value})
 		}
 	}
 	st := timeline.State{At: at, Cache: entries, DB: r.db.Rows(at), Replica: r.db.ReplicaRows(at)}
