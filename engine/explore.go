@@ -452,6 +452,7 @@ func (w *worker) reset() error {
 	}
 	w.path, w.fps = w.path[:0], w.fps[:0]
 	w.sum = 0
+	clear(w.rem) // refreshRem adds the change to sum
 	w.live = w.live[:0]
 	for i := range w.r.actors {
 		w.refreshRem(i)

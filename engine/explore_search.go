@@ -51,6 +51,13 @@ type node struct {
 	next  int
 	pre   int
 	last  int
+	// saved says snap holds the runner at this node (with the worker's
+	// live, rem and sum), to come back to it without replaying.
+	saved bool
+	snap  *runnerSnap
+	live  []int
+	rem   []int64
+	sum   int64
 }
 
 // taskTarget is how many tasks the tree is cut into (when it is big
@@ -214,7 +221,9 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			return nil
 		}
 		if !fresh {
-			if err := w.replayTo(base + len(w.nodes) - 1); err != nil {
+			if nd.saved {
+				w.restore(nd, base+len(w.nodes)-1)
+			} else if err := w.replayTo(base + len(w.nodes) - 1); err != nil {
 				return err
 			}
 		}
@@ -318,7 +327,27 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 	}
 	nd.done = nd.done[:0]
 	nd.next, nd.pre, nd.last = 0, pre, last
+	nd.saved = w.r.canSnapshot()
+	if nd.saved {
+		if nd.snap == nil {
+			nd.snap = &runnerSnap{}
+		}
+		w.r.save(nd.snap)
+		nd.live = append(nd.live[:0], w.live...)
+		nd.rem = append(nd.rem[:0], w.rem...)
+		nd.sum = w.sum
+	}
 	return innerNode
+}
+
+// restore brings the runner and the worker back to node nd, which is at
+// depth n of the path.
+func (w *worker) restore(nd *node, n int) {
+	w.r.restore(nd.snap)
+	w.live = append(w.live[:0], nd.live...)
+	w.rem = append(w.rem[:0], nd.rem...)
+	w.sum = nd.sum
+	w.path, w.fps = w.path[:n], w.fps[:n]
 }
 
 // choose returns the next participant to try from nd: not asleep, and

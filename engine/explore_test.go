@@ -415,3 +415,43 @@ func TestExploreBackendsAgree(t *testing.T) {
 		})
 	})
 }
+
+// TestRestoreIsReplay: exploration comes back to a branch point by
+// restoring a copy of the runner; at every complete schedule its state is
+// the state a fresh replay of the schedule reaches, on every preset and on
+// generated scenarios.
+func TestRestoreIsReplay(t *testing.T) {
+	for _, p := range presets.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			if p.Name != "seed-matrix" {
+				require.NoError(t, engine.ExploreCheckingState(p.Scenario, engine.ExploreOptions{Limit: 300}))
+				require.NoError(t, engine.ExploreCheckingState(p.Scenario, engine.ExploreOptions{NoReduction: true, Limit: 300}))
+			}
+		})
+	}
+	t.Run("generated", func(t *testing.T) {
+		rapid.Check(t, func(t *rapid.T) {
+			sc := genScenario(t)
+			require.NoError(t, engine.ExploreCheckingState(sc, engine.ExploreOptions{NoReduction: true, Limit: 2000}))
+			require.NoError(t, engine.ExploreCheckingState(sc, engine.ExploreOptions{Limit: 2000}))
+		})
+	})
+}
+
+// TestWorkersAgreeOnGeneratedScenarios: 1 and 3 workers give the same
+// result on generated scenarios (clock ticks included).
+func TestWorkersAgreeOnGeneratedScenarios(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		for _, opts := range []engine.ExploreOptions{{}, {NoReduction: true, Limit: 2000}} {
+			one, err := engine.Explore(context.Background(), sc, opts)
+			require.NoError(t, err)
+			opts.Workers = 3
+			three, err := engine.Explore(context.Background(), sc, opts)
+			require.NoError(t, err)
+			a, _ := json.Marshal(one)
+			b, _ := json.Marshal(three)
+			require.Equal(t, string(a), string(b))
+		}
+	})
+}
