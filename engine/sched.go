@@ -523,6 +523,15 @@ func (r *Runner) trackTTL(st *Step, at time.Duration) error {
 
 // refreshTTL reads key's TTL from the cache into the mirror.
 func (r *Runner) refreshTTL(key string, at time.Duration) error {
+	if m, ok := r.cache.(*modelBackend); ok { // entry without building one
+		m.tick()
+		if e := m.find(key); e != nil && e.hasTTL {
+			r.setTTL(pendingExpiry{key: key, at: at + e.ttl, value: e.val})
+		} else {
+			r.dropTTL(key)
+		}
+		return nil
+	}
 	e, ok, err := r.cache.entry(key)
 	if err != nil {
 		return fmt.Errorf("read TTL of %q: %w", key, err)

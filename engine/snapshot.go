@@ -84,11 +84,8 @@ func (r *Runner) restore(s *runnerSnap) {
 	m := r.cache.(*modelBackend)
 	r.err = nil
 	r.now, r.clockLane, r.lanes = s.now, s.clockLane, r.lanes[:s.lanes]
-	clear(r.events[s.events:])
 	r.events = r.events[:s.events]
-	clear(r.expiries[s.expiries:])
 	r.expiries = r.expiries[:s.expiries]
-	clear(r.reads[s.reads:])
 	r.reads = r.reads[:s.reads]
 	r.db.truncate(s.commits)
 	clear(r.ttls)
@@ -99,10 +96,15 @@ func (r *Runner) restore(s *runnerSnap) {
 	for i := range r.actors {
 		a, as := &r.actors[i], &s.actors[i]
 		frames := append(a.frames[:0], as.frames...)
+		o := a.open
 		*a = as.st
 		a.frames = frames
 		if as.hasOpen {
-			o := new(openRead)
+			// A read still open is referenced by no closed read: its
+			// storage can be reused.
+			if o == nil {
+				o = new(openRead)
+			}
 			*o = as.open
 			o.events = append(o.evs[:0], as.openEvs...)
 			a.open = o
