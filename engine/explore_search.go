@@ -327,7 +327,8 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 	}
 	nd.done = nd.done[:0]
 	nd.next, nd.pre, nd.last = 0, pre, last
-	nd.saved = w.r.canSnapshot()
+	// A copy is only needed to come back for a second child.
+	nd.saved = len(nd.order)-len(nd.sleep) > 1 && w.r.canSnapshot()
 	if nd.saved {
 		if nd.snap == nil {
 			nd.snap = &runnerSnap{}
