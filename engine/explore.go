@@ -419,6 +419,7 @@ type worker struct {
 	stale int64
 	ctx   context.Context
 
+	needFP  bool             // keep fps and the nodes' fp
 	memo    map[uint64]int32 // minimize's table, reused
 	scratch []int
 }
@@ -430,7 +431,10 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	}
 	r.lean = true
 	n := len(e.sc.Actors)
-	return &worker{e: e, r: r, n: n, rem: make([]int64, n), ctx: ctx, res: partial{complete: true}}, nil
+	// Footprints serve the reduction and minimize; the naive search needs
+	// none (but tests look at them).
+	needFP := e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	return &worker{e: e, r: r, n: n, rem: make([]int64, n), ctx: ctx, res: partial{complete: true}, needFP: needFP}, nil
 }
 
 func (w *worker) close() {
@@ -510,14 +514,15 @@ func (w *worker) footprint(p int) footprint {
 
 // step runs participant p's next step.
 func (w *worker) step(p int) error {
-	w.fps = append(w.fps, w.footprint(p))
+	if w.needFP {
+		w.fps = append(w.fps, w.footprint(p))
+	}
 	w.path = append(w.path, p)
 	w.res.steps++
 	if p == w.n {
-		_, err := w.r.Step(ClockIndex)
-		return err
+		return w.r.step(ClockIndex)
 	}
-	if _, err := w.r.Step(p); err != nil {
+	if err := w.r.step(p); err != nil {
 		return err
 	}
 	w.refreshRem(p)

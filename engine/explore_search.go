@@ -317,7 +317,9 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 	nd.order = append(nd.order[:0], en...)
 	for _, p := range en {
 		nd.en[p] = true
-		nd.fp[p] = w.footprint(p)
+		if w.needFP {
+			nd.fp[p] = w.footprint(p)
+		}
 	}
 	nd.sleep = nd.sleep[:0]
 	for _, s := range sleep {
@@ -348,7 +350,10 @@ func (w *worker) restore(nd *node, n int) {
 	w.live = append(w.live[:0], nd.live...)
 	w.rem = append(w.rem[:0], nd.rem...)
 	w.sum = nd.sum
-	w.path, w.fps = w.path[:n], w.fps[:n]
+	w.path = w.path[:n]
+	if w.needFP {
+		w.fps = w.fps[:n]
+	}
 }
 
 // choose returns the next participant to try from nd: not asleep, and

@@ -15,7 +15,7 @@ func fmtOffset(d time.Duration) string { return timeline.FormatOffset(d) }
 // trackRead extends or closes the actor's open read with the step just
 // taken. A read starts at a cache get (or a db.read not under one) and ends
 // once the actor has its value and any cache set of that value is done.
-func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
+func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
 	o := a.open
 	switch st.Op {
 	case OpSleep:
@@ -57,7 +57,7 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev timeline.Event) {
 
 // newOpenRead starts a read at event ev, in one allocation: a read has
 // at most three steps (get, db.read, set).
-func newOpenRead(key string, ev timeline.Event) *openRead {
+func newOpenRead(key string, ev *timeline.Event) *openRead {
 	o := &openRead{key: key, start: ev.Start, end: ev.End}
 	o.evs[0] = ev.Seq
 	o.events = o.evs[:1]

@@ -395,23 +395,36 @@ func (r *Runner) moveClock(at time.Duration) {
 
 // exec runs actor i's next step over [start, end].
 func (r *Runner) exec(i int, start, end time.Duration) (timeline.Event, error) {
+	ev, err := r.execp(i, start, end)
+	if ev == nil {
+		return timeline.Event{}, err
+	}
+	return *ev, err
+}
+
+// execp is exec without copying the event: it returns the event in place
+// (or a copy, when the step failed).
+func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error) {
 	if r.err != nil {
-		return timeline.Event{}, r.err
+		return nil, r.err
 	}
 	a := &r.actors[i]
 	st, _ := a.next()
 	r.moveClock(end)
-	ev := timeline.Event{Seq: len(r.events), Actor: a.name, Lane: i, Step: a.taken + 1, Op: string(st.Op), Key: st.Key, Start: start, End: end}
-	if err := r.apply(a, st, &ev); err != nil {
+	n := len(r.events)
+	r.events = append(r.events, timeline.Event{Seq: n, Actor: a.name, Lane: i, Step: a.taken + 1, Op: string(st.Op), Key: st.Key, Start: start, End: end})
+	ev := &r.events[n]
+	if err := r.apply(a, st, ev); err != nil {
 		r.err = fmt.Errorf("actor %q step %d (%s): %w", a.name, ev.Step, st, err)
-		return ev, r.err
+		failed := *ev
+		r.events = r.events[:n]
+		return &failed, r.err
 	}
 	a.advance()
 	a.ready = end
 	if end > r.now {
 		r.now = end
 	}
-	r.events = append(r.events, ev)
 	r.trackRead(a, st, ev)
 	if _, more := a.next(); !more {
 		r.closeRead(a)
@@ -421,6 +434,21 @@ func (r *Runner) exec(i int, start, end time.Duration) (timeline.Event, error) {
 		return ev, err
 	}
 	return ev, nil
+}
+
+// step is Step without the event, for exploration.
+func (r *Runner) step(i int) error {
+	if i == ClockIndex {
+		_, err := r.tick()
+		return err
+	}
+	st, ok := r.Next(i)
+	if !ok {
+		_, err := r.Step(i)
+		return err
+	}
+	_, err := r.execp(i, r.now, r.now+st.Took)
+	return err
 }
 
 // apply performs the step's effect at ev.End and fills in what it observed.
