@@ -27,7 +27,8 @@ type actorState struct {
 	token       string // lease token currently held
 	tokens      int    // lease tokens handed out so far
 
-	open *openRead
+	open *openRead // the read in progress, in buf, or nil
+	buf  *openRead // the actor's read storage, reused read after read
 }
 
 // An openRead is a read block in progress.
@@ -51,7 +52,7 @@ func newActorState(a Actor, idx int) actorState {
 // frames' storage.
 func (a *actorState) reset(act Actor, idx int) {
 	frames := append(a.frames[:0], frame{steps: act.Steps})
-	*a = actorState{name: act.Name, idx: idx, frames: frames, ready: act.At}
+	*a = actorState{name: act.Name, idx: idx, frames: frames, ready: act.At, buf: a.buf}
 }
 
 // normalize resolves `if` blocks and finished blocks until the top frame

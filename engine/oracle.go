@@ -22,7 +22,7 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
 		return // latency inside the request
 	case OpCacheGet, OpLeaseGet, OpCASGet:
 		r.closeRead(a)
-		o = newOpenRead(st.Key, ev)
+		o = a.newOpenRead(st.Key, ev)
 		if ev.Result == "hit" {
 			o.served, o.source, o.have, o.version = ev.Value, string(timeline.SourceCache), true, ev.Version
 		}
@@ -40,7 +40,7 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
 			return
 		}
 		r.closeRead(a)
-		o = newOpenRead(st.Key, ev)
+		o = a.newOpenRead(st.Key, ev)
 		o.served, o.source, o.have = ev.Value, src, true
 		a.open = o
 		return
@@ -55,10 +55,14 @@ func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
 	r.closeRead(a)
 }
 
-// newOpenRead starts a read at event ev, in one allocation: a read has
-// at most three steps (get, db.read, set).
-func newOpenRead(key string, ev *timeline.Event) *openRead {
-	o := &openRead{key: key, start: ev.Start, end: ev.End}
+// newOpenRead starts a read at event ev in the actor's read storage (a
+// closed read keeps a copy of its events, so the storage is free).
+func (a *actorState) newOpenRead(key string, ev *timeline.Event) *openRead {
+	if a.buf == nil {
+		a.buf = new(openRead)
+	}
+	o := a.buf
+	*o = openRead{key: key, start: ev.Start, end: ev.End}
 	o.evs[0] = ev.Seq
 	o.events = o.evs[:1]
 	return o
@@ -71,9 +75,13 @@ func (r *Runner) closeRead(a *actorState) {
 	if o == nil || !o.have {
 		return
 	}
+	// The events go to readEvs, which is only appended to (Reset starts
+	// past its end; only exploration's restore truncates it).
+	n := len(r.readEvs)
+	r.readEvs = append(r.readEvs, o.events...)
 	r.reads = append(r.reads, timeline.Read{
 		Actor: a.name, Key: o.key, Source: timeline.Source(o.source), Served: o.served,
-		Start: o.start, End: o.end, Events: o.events, Cause: -1,
+		Start: o.start, End: o.end, Events: r.readEvs[n:len(r.readEvs):len(r.readEvs)], Cause: -1,
 	})
 }
 

@@ -60,6 +60,7 @@ type Runner struct {
 	initial   timeline.State
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
+	readEvs   []int // the reads' events
 	clockLane bool
 	// ttls mirrors the cache's pending expiries (instant and value per key,
 	// in no particular order), refreshed from snapshots.
@@ -163,6 +164,7 @@ func (r *Runner) Reset() error {
 	r.states = r.states[:0]
 	r.expiries = r.expiries[:0]
 	r.reads = r.reads[:0]
+	r.readEvs = r.readEvs[len(r.readEvs):] // earlier timelines keep theirs
 	r.clockLane = false
 	clear(r.ttls)
 	r.ttls = r.ttls[:0]

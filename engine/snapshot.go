@@ -26,6 +26,7 @@ type runnerSnap struct {
 	expiries  int
 	reads     int
 	commits   int
+	readEvs   int
 	ttls      []pendingExpiry
 	actors    []actorSnap
 	keys      []modelEntry
@@ -52,6 +53,7 @@ func (r *Runner) save(s *runnerSnap) {
 	m := r.cache.(*modelBackend)
 	s.now, s.clockLane, s.lanes = r.now, r.clockLane, len(r.lanes)
 	s.events, s.expiries, s.reads, s.commits = len(r.events), len(r.expiries), len(r.reads), len(r.db.all)
+	s.readEvs = len(r.readEvs)
 	s.ttls = append(s.ttls[:0], r.ttls...)
 	s.keys = append(s.keys[:0], m.keys...)
 	s.cacheNow, s.lastTick = m.now, m.lastTick
@@ -63,7 +65,7 @@ func (r *Runner) save(s *runnerSnap) {
 		a, as := &r.actors[i], &s.actors[i]
 		frames := append(as.frames[:0], a.frames...)
 		as.st = *a
-		as.st.frames, as.st.open = nil, nil
+		as.st.frames, as.st.open = nil, nil // buf stays: it is the actor's
 		as.frames = frames
 		as.hasOpen = a.open != nil
 		if as.hasOpen {
@@ -87,6 +89,7 @@ func (r *Runner) restore(s *runnerSnap) {
 	r.events = r.events[:s.events]
 	r.expiries = r.expiries[:s.expiries]
 	r.reads = r.reads[:s.reads]
+	r.readEvs = r.readEvs[:s.readEvs]
 	r.db.truncate(s.commits)
 	clear(r.ttls)
 	r.ttls = append(r.ttls[:0], s.ttls...)
@@ -96,15 +99,10 @@ func (r *Runner) restore(s *runnerSnap) {
 	for i := range r.actors {
 		a, as := &r.actors[i], &s.actors[i]
 		frames := append(a.frames[:0], as.frames...)
-		o := a.open
 		*a = as.st
 		a.frames = frames
 		if as.hasOpen {
-			// A read still open is referenced by no closed read: its
-			// storage can be reused.
-			if o == nil {
-				o = new(openRead)
-			}
+			o := a.buf // the read's storage (the actor's, as when saved)
 			*o = as.open
 			o.events = append(o.evs[:0], as.openEvs...)
 			a.open = o
