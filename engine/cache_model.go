@@ -23,9 +23,11 @@ import (
 // baseline with it. It gives byte-identical timelines to the other
 // backends (TestBackendsAgree).
 type modelBackend struct {
-	keys     []modelEntry
-	now      time.Time
-	lastTick time.Time
+	keys  []modelEntry
+	epoch time.Time
+	// now and lastTick are offsets from epoch.
+	now      time.Duration
+	lastTick time.Duration
 }
 
 // A modelEntry is one key: a string, or a CAS hash (fields v and val,
@@ -40,7 +42,7 @@ type modelEntry struct {
 }
 
 func newModelBackend(epoch time.Time) *modelBackend {
-	return &modelBackend{now: epoch, lastTick: epoch}
+	return &modelBackend{epoch: epoch}
 }
 
 func (b *modelBackend) name() string           { return "miniredis" }
@@ -48,17 +50,20 @@ func (b *modelBackend) clockControlled() bool  { return true }
 func (b *modelBackend) connect([]string) error { return nil }
 func (b *modelBackend) close()                 {}
 
-func (b *modelBackend) setNow(t time.Time) {
-	b.now = t
-	if t.Before(b.lastTick) {
-		b.lastTick = t
+func (b *modelBackend) setNow(t time.Time) { b.setAt(t.Sub(b.epoch)) }
+
+// setAt is setNow at epoch+at.
+func (b *modelBackend) setAt(at time.Duration) {
+	b.now = at
+	if at < b.lastTick {
+		b.lastTick = at
 	}
 }
 
 // tick advances the TTLs to the current instant, as miniredis does on
 // every access.
 func (b *modelBackend) tick() {
-	elapsed := b.now.Sub(b.lastTick)
+	elapsed := b.now - b.lastTick
 	if elapsed <= 0 {
 		return
 	}
@@ -209,7 +214,7 @@ func (b *modelBackend) do(_ int, op cacheOp) (cacheReply, error) {
 			return cacheReply{Result: "fail", Note: "no such key"}, nil
 		}
 		if !op.ExpireAt.IsZero() {
-			b.expire(e, time.UnixMilli(op.ExpireAt.UnixMilli()).Sub(b.now))
+			b.expire(e, time.UnixMilli(op.ExpireAt.UnixMilli()).Sub(b.epoch.Add(b.now)))
 		} else {
 			b.expire(e, clientTTL(op.TTL))
 		}

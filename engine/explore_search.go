@@ -299,8 +299,21 @@ func (w *worker) status(sleep []int) nodeStatus {
 // push makes the runner's state the new top node, unless it is a leaf or
 // blocked.
 func (w *worker) push(sleep []int, pre, last int) nodeStatus {
-	if s := w.status(sleep); s != innerNode {
-		return s
+	en := w.enabled()
+	if len(en) == 0 {
+		return leafNode
+	}
+	if w.e.reduced() {
+		blocked := true
+		for _, p := range en {
+			if !slices.Contains(sleep, p) {
+				blocked = false
+				break
+			}
+		}
+		if blocked {
+			return blockedNode
+		}
 	}
 	if len(w.nodes) < cap(w.nodes) {
 		w.nodes = w.nodes[:len(w.nodes)+1]
@@ -313,7 +326,6 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 		nd.fp = make([]footprint, w.n+1)
 	}
 	clear(nd.en)
-	en := w.enabled()
 	nd.order = append(nd.order[:0], en...)
 	for _, p := range en {
 		nd.en[p] = true

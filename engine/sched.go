@@ -50,6 +50,7 @@ type Runner struct {
 	epoch     time.Time
 	opts      Options
 	cache     cacheBackend
+	model     *modelBackend // the cache, when it is the model
 	mini      *miniredis.Miniredis
 	db        *MemDB
 	actors    []actorState
@@ -124,7 +125,8 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	case opts.Redis != "":
 		r.cache = newServerBackend(opts.Redis, "racetape:"+sc.Name+":")
 	case opts.model:
-		r.cache = newModelBackend(r.epoch)
+		r.model = newModelBackend(r.epoch)
+		r.cache = r.model
 	default:
 		r.mini = miniredis.NewMiniRedis()
 		r.mini.ClockTTL(true)
@@ -373,7 +375,11 @@ func (r *Runner) tick() (timeline.Event, error) {
 // moveClock sets the cache's clock to instant at and notes the keys whose
 // TTL ran out on the way.
 func (r *Runner) moveClock(at time.Duration) {
-	r.cache.setNow(r.epoch.Add(at))
+	if r.model != nil {
+		r.model.setAt(at)
+	} else {
+		r.cache.setNow(r.epoch.Add(at))
+	}
 	n := len(r.expiries)
 	kept := r.ttls[:0]
 	for _, p := range r.ttls {
@@ -553,7 +559,7 @@ func (r *Runner) trackTTL(st *Step, at time.Duration) error {
 
 // refreshTTL reads key's TTL from the cache into the mirror.
 func (r *Runner) refreshTTL(key string, at time.Duration) error {
-	if m, ok := r.cache.(*modelBackend); ok { // entry without building one
+	if m := r.model; m != nil { // entry without building one
 		m.tick()
 		if e := m.find(key); e != nil && e.hasTTL {
 			r.setTTL(pendingExpiry{key: key, at: at + e.ttl, value: e.val})

@@ -30,8 +30,8 @@ type runnerSnap struct {
 	ttls      []pendingExpiry
 	actors    []actorSnap
 	keys      []modelEntry
-	cacheNow  time.Time
-	lastTick  time.Time
+	cacheNow  time.Duration
+	lastTick  time.Duration
 }
 
 type actorSnap struct {
@@ -44,13 +44,12 @@ type actorSnap struct {
 
 // canSnapshot reports whether save and restore work on this runner.
 func (r *Runner) canSnapshot() bool {
-	_, ok := r.cache.(*modelBackend)
-	return ok && r.opts.NoStates
+	return r.model != nil && r.opts.NoStates
 }
 
 // save copies the runner's state into s, reusing s's storage.
 func (r *Runner) save(s *runnerSnap) {
-	m := r.cache.(*modelBackend)
+	m := r.model
 	s.now, s.clockLane, s.lanes = r.now, r.clockLane, len(r.lanes)
 	s.events, s.expiries, s.reads, s.commits = len(r.events), len(r.expiries), len(r.reads), len(r.db.all)
 	s.readEvs = len(r.readEvs)
@@ -83,7 +82,7 @@ func (r *Runner) save(s *runnerSnap) {
 // restore brings the runner back to the state saved in s. Every event,
 // read, expiry and commit since then is dropped.
 func (r *Runner) restore(s *runnerSnap) {
-	m := r.cache.(*modelBackend)
+	m := r.model
 	r.err = nil
 	r.now, r.clockLane, r.lanes = s.now, s.clockLane, r.lanes[:s.lanes]
 	r.events = r.events[:s.events]
