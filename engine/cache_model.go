@@ -68,15 +68,21 @@ func (b *modelBackend) tick() {
 		return
 	}
 	b.lastTick = b.now
+	gone := false
+	for i := range b.keys {
+		if e := &b.keys[i]; e.hasTTL {
+			e.ttl -= elapsed
+			gone = gone || e.ttl <= 0
+		}
+	}
+	if !gone {
+		return
+	}
 	out := b.keys[:0]
 	for _, e := range b.keys {
-		if e.hasTTL {
-			e.ttl -= elapsed
-			if e.ttl <= 0 {
-				continue
-			}
+		if !e.hasTTL || e.ttl > 0 {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	clear(b.keys[len(out):])
 	b.keys = out

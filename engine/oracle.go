@@ -77,6 +77,9 @@ func (r *Runner) closeRead(a *actorState) {
 	}
 	// The events go to readEvs, which is only appended to (Reset starts
 	// past its end; only exploration's restore truncates it).
+	if cap(r.readEvs)-len(r.readEvs) < len(o.events) {
+		r.readEvs = make([]int, 0, max(256, 2*len(o.events)))
+	}
 	n := len(r.readEvs)
 	r.readEvs = append(r.readEvs, o.events...)
 	r.reads = append(r.reads, timeline.Read{
