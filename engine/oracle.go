@@ -79,6 +79,7 @@ func (r *Runner) closeRead(a *actorState) {
 	// past its end; only exploration's restore truncates it).
 	if cap(r.readEvs)-len(r.readEvs) < len(o.events) {
 		r.readEvs = make([]int, 0, max(256, 2*len(o.events)))
+		r.readGen++
 	}
 	n := len(r.readEvs)
 	r.readEvs = append(r.readEvs, o.events...)

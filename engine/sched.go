@@ -62,6 +62,7 @@ type Runner struct {
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
 	readEvs   []int // the reads' events
+	readGen   int   // counts readEvs's arrays
 	clockLane bool
 	// ttls mirrors the cache's pending expiries (instant and value per key,
 	// in no particular order), refreshed from snapshots.

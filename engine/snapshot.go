@@ -27,6 +27,7 @@ type runnerSnap struct {
 	reads     int
 	commits   int
 	readEvs   []int // the runner's, whose array may have been replaced since
+	readGen   int
 	ttls      []pendingExpiry
 	actors    []actorSnap
 	keys      []modelEntry
@@ -52,7 +53,7 @@ func (r *Runner) save(s *runnerSnap) {
 	m := r.model
 	s.now, s.clockLane, s.lanes = r.now, r.clockLane, len(r.lanes)
 	s.events, s.expiries, s.reads, s.commits = len(r.events), len(r.expiries), len(r.reads), len(r.db.all)
-	s.readEvs = r.readEvs
+	s.readEvs, s.readGen = r.readEvs, r.readGen
 	s.ttls = append(s.ttls[:0], r.ttls...)
 	s.keys = append(s.keys[:0], m.keys...)
 	s.cacheNow, s.lastTick = m.now, m.lastTick
@@ -88,7 +89,13 @@ func (r *Runner) restore(s *runnerSnap) {
 	r.events = r.events[:s.events]
 	r.expiries = r.expiries[:s.expiries]
 	r.reads = r.reads[:s.reads]
-	r.readEvs = s.readEvs
+	if r.readGen == s.readGen {
+		r.readEvs = s.readEvs
+	} else {
+		// A newer array, filled since the copy by reads now dropped: reuse
+		// it (the saved one keeps the reads from before).
+		r.readEvs = r.readEvs[:0]
+	}
 	r.db.truncate(s.commits)
 	clear(r.ttls)
 	r.ttls = append(r.ttls[:0], s.ttls...)
