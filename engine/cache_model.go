@@ -188,6 +188,11 @@ func (b *modelBackend) entry(key string) (timeline.CacheEntry, bool, error) {
 }
 
 func (b *modelBackend) do(_ int, op cacheOp) (cacheReply, error) {
+	return b.doOp(&op)
+}
+
+// doOp is do without copying the op.
+func (b *modelBackend) doOp(op *cacheOp) (cacheReply, error) {
 	b.tick()
 	switch op.Op {
 	case OpCacheGet:
@@ -254,7 +259,7 @@ func (b *modelBackend) do(_ int, op cacheOp) (cacheReply, error) {
 }
 
 // leaseGet is scriptLeaseGet.
-func (b *modelBackend) leaseGet(op cacheOp) cacheReply {
+func (b *modelBackend) leaseGet(op *cacheOp) cacheReply {
 	lk := leaseKey(op.Key)
 	v, ok, err := b.get(op.Key) // line 1
 	if err != nil {
@@ -279,7 +284,7 @@ func (b *modelBackend) leaseGet(op cacheOp) cacheReply {
 }
 
 // leaseSet is scriptLeaseSet; false when the script fails.
-func (b *modelBackend) leaseSet(op cacheOp) (cacheReply, bool) {
+func (b *modelBackend) leaseSet(op *cacheOp) (cacheReply, bool) {
 	lk := leaseKey(op.Key)
 	h, ok, err := b.get(lk) // line 1
 	if err != nil {
@@ -294,7 +299,7 @@ func (b *modelBackend) leaseSet(op cacheOp) (cacheReply, bool) {
 }
 
 // casSet is scriptCASSet; false when the script fails.
-func (b *modelBackend) casSet(op cacheOp) (cacheReply, bool) {
+func (b *modelBackend) casSet(op *cacheOp) (cacheReply, bool) {
 	e := b.find(op.Key)
 	if e != nil && !e.hash { // line 1: HGET key v
 		return failReply(scriptError(1, msgWrongType)), false

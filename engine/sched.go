@@ -525,7 +525,13 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 	if !r.lean {
 		ev.Command = op.command()
 	}
-	rep, err := r.cache.do(a.idx, op)
+	var rep cacheReply
+	var err error
+	if r.model != nil {
+		rep, err = r.model.doOp(&op)
+	} else {
+		rep, err = r.cache.do(a.idx, op)
+	}
 	if err != nil {
 		return err
 	}
