@@ -409,8 +409,9 @@ type worker struct {
 	fps  []footprint // their footprints
 	en   []int       // scratch: enabled participants
 	live []int       // actors with steps left, in order
-	rem  []int64     // per actor: the most time its remaining steps take
-	sum  int64       // sum of rem
+	// bound is the most time all the actors' programs can take: no
+	// remaining time exceeds it.
+	bound int64
 
 	nodes []node
 	limit int64 // stop each task after this many schedules (0: none)
@@ -434,7 +435,11 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	// Footprints serve the reduction and minimize; the naive search needs
 	// none (but tests look at them).
 	needFP := e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
-	return &worker{e: e, r: r, n: n, rem: make([]int64, n), ctx: ctx, res: partial{complete: true}, needFP: needFP}, nil
+	var bound int64
+	for _, a := range e.sc.Actors {
+		bound += int64(maxTook(a.Steps))
+	}
+	return &worker{e: e, r: r, n: n, bound: bound, ctx: ctx, res: partial{complete: true}, needFP: needFP}, nil
 }
 
 func (w *worker) close() {
@@ -455,11 +460,8 @@ func (w *worker) reset() error {
 		return err
 	}
 	w.path, w.fps = w.path[:0], w.fps[:0]
-	w.sum = 0
-	clear(w.rem) // refreshRem adds the change to sum
 	w.live = w.live[:0]
 	for i := range w.r.actors {
-		w.refreshRem(i)
 		if _, ok := w.r.actors[i].next(); ok {
 			w.live = append(w.live, i)
 		}
@@ -467,23 +469,22 @@ func (w *worker) reset() error {
 	return nil
 }
 
-func (w *worker) refreshRem(i int) {
-	a := &w.r.actors[i]
-	var d int64
-	if _, ok := a.next(); ok {
-		d = int64(a.maxRemaining())
-	}
-	w.sum += d - w.rem[i]
-	w.rem[i] = d
-}
-
 // enabled lists the participants that can take a step, actors in order and
-// then the clock: Runner.Enabled without allocating, with the remaining
-// time kept up to date step by step.
+// then the clock: Runner.Enabled without allocating.
 func (w *worker) enabled() []int {
 	en := append(w.en[:0], w.live...)
-	if w.sum > 0 {
-		if at, ok := w.r.nextExpiry(); ok && int64(at) <= int64(w.r.now)+w.sum {
+	// The clock can move when a pending expiry lands within the time the
+	// remaining steps can take (checked against bound first: most of the
+	// time no expiry is that close).
+	if at, ok := w.r.nextExpiry(); ok && int64(at) <= int64(w.r.now)+w.bound {
+		var sum int64
+		for _, i := range w.live {
+			a := &w.r.actors[i]
+			if _, ok := a.next(); ok {
+				sum += int64(a.maxRemaining())
+			}
+		}
+		if sum > 0 && int64(at) <= int64(w.r.now)+sum {
 			en = append(en, w.n)
 		}
 	}
@@ -525,7 +526,6 @@ func (w *worker) step(p int) error {
 	if err := w.r.step(p); err != nil {
 		return err
 	}
-	w.refreshRem(p)
 	if _, ok := w.r.actors[p].next(); !ok {
 		if i := slices.Index(w.live, p); i >= 0 {
 			w.live = slices.Delete(w.live, i, i+1)

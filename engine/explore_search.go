@@ -52,12 +52,10 @@ type node struct {
 	pre   int
 	last  int
 	// saved says snap holds the runner at this node (with the worker's
-	// live, rem and sum), to come back to it without replaying.
+	// live actors), to come back to it without replaying.
 	saved bool
 	snap  *runnerSnap
 	live  []int
-	rem   []int64
-	sum   int64
 }
 
 // taskTarget is how many tasks the tree is cut into (when it is big
@@ -349,8 +347,6 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 		}
 		w.r.save(nd.snap)
 		nd.live = append(nd.live[:0], w.live...)
-		nd.rem = append(nd.rem[:0], w.rem...)
-		nd.sum = w.sum
 	}
 	return innerNode
 }
@@ -360,8 +356,6 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 func (w *worker) restore(nd *node, n int) {
 	w.r.restore(nd.snap)
 	w.live = append(w.live[:0], nd.live...)
-	w.rem = append(w.rem[:0], nd.rem...)
-	w.sum = nd.sum
 	w.path = w.path[:n]
 	if w.needFP {
 		w.fps = w.fps[:n]
