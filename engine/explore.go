@@ -420,7 +420,9 @@ type worker struct {
 	stale int64
 	ctx   context.Context
 
-	needFP  bool             // keep fps and the nodes' fp
+	needFP  bool      // keep fps and the nodes' fp
+	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
+	rng     *rand.Rand
 	memo    map[uint64]int32 // minimize's table, reused
 	scratch []int
 }
@@ -571,7 +573,7 @@ func (w *worker) leaf(pre int) {
 			continue
 		}
 		stale = true
-		a, _, _ := r.classify(rd, hist)
+		a, _, _ := r.classifyWhy(rd, hist, false)
 		if !slices.Contains(seen[:nseen], a) && nseen < len(seen) {
 			seen[nseen] = a
 			nseen++
@@ -631,7 +633,13 @@ func (e *Explorer) runSampled(ctx context.Context) (partial, error) {
 				return nil
 			}
 			for i := start; i < min(start+chunk, total); i++ {
-				rng := rand.New(rand.NewPCG(e.opts.Seed, uint64(i)))
+				// The same generator as rand.New(rand.NewPCG(Seed, i)), reused.
+				if w.pcg == nil {
+					w.pcg = rand.NewPCG(0, 0)
+					w.rng = rand.New(w.pcg)
+				}
+				w.pcg.Seed(e.opts.Seed, uint64(i))
+				rng := w.rng
 				var err error
 				if e.opts.Mode == PCT {
 					err = w.pct(rng)

@@ -175,12 +175,24 @@ func isInvalidation(ev timeline.Event, key string) bool {
 
 // classify names why a stale read was served.
 func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.Anomaly, int, string) {
+	return r.classifyWhy(rd, hist, true)
+}
+
+// classifyWhy is classify; without why it leaves the explanation out
+// (exploration only counts anomalies, and formatting allocates).
+func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
 	newest, _ := valueAt(hist, rd.End)
 	if rd.Source == timeline.SourceReplica {
+		if !why {
+			return timeline.ReplicaLag, -1, ""
+		}
 		return timeline.ReplicaLag, -1, fmt.Sprintf("%s read %s from the replica and got %s, but the primary had committed %s at %s; the replica lags %s",
 			rd.Actor, rd.Key, rd.Served, newest.Value, fmtOffset(newest.At), r.sc.Replica.Lag)
 	}
 	if rd.Source != timeline.SourceCache {
+		if !why {
+			return timeline.StaleHit, -1, ""
+		}
 		return timeline.StaleHit, -1, fmt.Sprintf("%s was served %s for %s while %s was committed", rd.Actor, rd.Served, rd.Key, newest.Value)
 	}
 	// Find the step that put the served value into the cache: the last
@@ -205,21 +217,33 @@ func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.A
 		c, _ := valueAt(hist, set.End)
 		if c.Value != set.Value {
 			// The set itself wrote an old value.
-			by := fmt.Sprintf("%s set %s=%s at %s, but %s had committed %s at %s", set.Actor, rd.Key, set.Value, fmtOffset(set.End), c.Actor, c.Value, fmtOffset(c.At))
+			by := ""
+			if why {
+				by = fmt.Sprintf("%s set %s=%s at %s, but %s had committed %s at %s", set.Actor, rd.Key, set.Value, fmtOffset(set.End), c.Actor, c.Value, fmtOffset(c.At))
+			}
 			// Invalidations that landed between the commit and the stale set
 			// came too early to remove it. One is the plain stale set; a
 			// second, delayed one that also came too early is a lost
 			// invalidation.
-			var dels []timeline.Event
+			var last *timeline.Event // the latest of them
+			dels := 0
 			for s := cause - 1; s >= 0 && r.events[s].End >= c.At; s-- {
-				if ev := r.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
-					dels = append(dels, ev)
+				if ev := &r.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
+					if dels == 0 {
+						last = ev
+					}
+					dels++
 				}
 			}
-			if len(dels) >= 2 {
-				last := dels[0]
+			if dels >= 2 {
+				if !why {
+					return timeline.LostInvalidation, cause, ""
+				}
 				return timeline.LostInvalidation, cause, fmt.Sprintf("%s's delayed DEL at %s landed before the stale set it should have removed: %s; %s was served %s from the cache at %s",
 					last.Actor, fmtOffset(last.End), by, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+			}
+			if !why {
+				return timeline.StaleSet, cause, ""
 			}
 			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(r.events[hitSeq].End))
 		}
@@ -249,9 +273,15 @@ func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.A
 			break
 		}
 		if isInvalidation(ev, rd.Key) {
+			if !why {
+				return timeline.StaleHit, cause, ""
+			}
 			return timeline.StaleHit, cause, fmt.Sprintf("%s committed %s at %s and %s invalidated %s only at %s; %s was served %s from the cache at %s, in between",
 				stale.Actor, stale.Value, fmtOffset(stale.At), ev.Actor, rd.Key, fmtOffset(ev.End), rd.Actor, rd.Served, fmtOffset(hitEnd))
 		}
+	}
+	if !why {
+		return timeline.TTLStaleness, cause, ""
 	}
 	return timeline.TTLStaleness, cause, fmt.Sprintf("%s committed %s at %s and nothing invalidated %s; %s was served %s from the cache at %s, stale until the TTL runs out",
 		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(hitEnd))
