@@ -53,7 +53,7 @@ type ExploreOptions struct {
 	// Seed seeds Random and PCT modes.
 	Seed uint64
 	// Workers is the number of parallel workers (each with its own
-	// miniredis); < 1 means 1. Results do not depend on it.
+	// cache); < 1 means 1. Results do not depend on it.
 	Workers int
 	// Limit caps exhaustive mode at about Limit schedules; 0 means no
 	// limit. The tree is cut into a fixed set of subtrees, each runs at
@@ -190,8 +190,12 @@ type ExploreProgress struct {
 // Exhaustive mode enumerates every complete schedule (every interleaving of
 // the actors' programs that keeps each program's order, conditional steps
 // following what each step observed, and clock ticks wherever a TTL can run
-// out between steps) by stateless depth-first search: each schedule is run
-// from Reset, replaying the shared prefix. The default reduces it with sleep
+// out between steps) by depth-first search. Cache steps run on a pure-Go
+// model of the cache (cache_model.go, byte-identical to miniredis), whose
+// state is small enough to copy: at each node with more than one child the
+// worker keeps a copy of the runner (snapshot.go), and comes back to it for
+// the next child instead of replaying the prefix from Reset (with
+// miniredis, Direct or RESP, it replays). The default reduces it with sleep
 // sets (Godefroid 1996) over the dependency relation of explore_por.go: at
 // each node, a step independent of every step taken since a sibling
 // explored it stays asleep, so of each class of equivalent schedules (same
@@ -398,7 +402,7 @@ func (e *Explorer) merge(into *partial, p *partial) {
 	into.complete = into.complete && p.complete
 }
 
-// A worker owns a Runner (and its miniredis) and explores with it.
+// A worker owns a Runner (and its cache) and explores with it.
 type worker struct {
 	e   *Explorer
 	r   *Runner
