@@ -339,7 +339,7 @@ func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := Run(e.sc, Options{Schedule: names, Direct: !e.opts.RESP})
+	tl, err := Run(e.sc, Options{Schedule: names, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
