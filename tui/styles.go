@@ -63,6 +63,8 @@ func newRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
 		out = os.Stdout
 	}
 	r := lipgloss.NewRenderer(out)
+	// Never ask the terminal for its background (see Run).
+	r.SetHasDarkBackground(darkBackground(os.Getenv("COLORFGBG")))
 	if noColor {
 		r.SetColorProfile(termenv.Ascii)
 	}

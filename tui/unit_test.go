@@ -213,3 +213,9 @@ func TestCursorOnAnInstantStep(t *testing.T) {
 	require.Equal(t, '✗', []rune(lines[3])[g+40])
 	require.Equal(t, "reader▸", string([]rune(lines[3])[:g]))
 }
+
+func TestDarkBackground(t *testing.T) {
+	for in, want := range map[string]bool{"": true, "15;0": true, "0;15": false, "0;7": false, "7;8": true, "default;default": true, "12;5;4": true, "0;11": false} {
+		require.Equal(t, want, darkBackground(in), in)
+	}
+}
