@@ -268,24 +268,13 @@ func (b *redisBackend) snapshot() ([]timeline.CacheEntry, error) {
 	sort.Strings(keys)
 	out := make([]timeline.CacheEntry, 0, len(keys))
 	for _, full := range keys {
-		e := timeline.CacheEntry{Key: strings.TrimPrefix(full, b.prefix), TTL: -1}
-		typ, err := b.ctl.Type(b.ctx, full).Result()
+		e, ok, err := b.entry(strings.TrimPrefix(full, b.prefix))
 		if err != nil {
 			return nil, err
 		}
-		switch typ {
-		case "string":
-			e.Value, _ = b.ctl.Get(b.ctx, full).Result()
-		case "hash":
-			vals, _ := b.ctl.HMGet(b.ctx, full, "val", "v").Result()
-			e.Value, e.Version = hashEntry(vals)
-		default:
-			continue
+		if ok {
+			out = append(out, e)
 		}
-		if ttl, err := b.ctl.PTTL(b.ctx, full).Result(); err == nil && ttl >= 0 {
-			e.TTL = ttl
-		}
-		out = append(out, e)
 	}
 	return out, nil
 }
