@@ -133,6 +133,22 @@ func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
 		}
 		return sc, nil
 	}
+	params, err := f.params()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := presets.GetWith(arg, params)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return sc, nil
+}
+
+// params returns the --set parameters (nil without any).
+func (f *scenarioFlags) params() (presets.Params, error) {
+	if len(f.sets) == 0 {
+		return nil, nil
+	}
 	params := presets.Params{}
 	for _, s := range f.sets {
 		k, v, ok := strings.Cut(s, "=")
@@ -141,11 +157,7 @@ func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
 		}
 		params[k] = v
 	}
-	sc, err := presets.GetWith(arg, params)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	return sc, nil
+	return params, nil
 }
 
 func parseScheduleFlag(s string) ([]string, error) {

@@ -23,15 +23,15 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var params presets.Params
-	if len(f.sf.sets) > 0 {
+	params, err := f.sf.params()
+	if err != nil {
+		return nil, 0, err
+	}
+	if params != nil {
+		// Check the parameters now: a wrong one is a usage error, not a
+		// load error inside the TUI.
 		if _, err := f.sf.load(arg); err != nil {
 			return nil, 0, err
-		}
-		params = presets.Params{}
-		for _, s := range f.sf.sets {
-			k, v, _ := cutSet(s)
-			params[k] = v
 		}
 	}
 	runner := func(load func() (*engine.Scenario, error), sched []string) func() (*timeline.Timeline, error) {
@@ -83,15 +83,6 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		return nil, 0, usageErr(fmt.Errorf("%w %q", presets.ErrUnknownPreset, arg))
 	}
 	return sources, initial, nil
-}
-
-func cutSet(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == '=' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // runTUI opens the terminal UI on a scenario.
