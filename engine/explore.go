@@ -696,19 +696,21 @@ func (w *worker) preempts(last, p int, lastEnabled bool) bool {
 	return p != w.n && last >= 0 && p != last && lastEnabled
 }
 
-// random runs one uniformly random walk.
-func (w *worker) random(rng *rand.Rand) error {
+// walk runs one schedule from the start, letting choose pick among the
+// enabled participants at each step, and counts its preemptions. after, if
+// set, is called with the participant that just took step number taken.
+func (w *worker) walk(choose func(en []int) int, after func(p, taken int)) error {
 	if err := w.reset(); err != nil {
 		return err
 	}
 	pre, last := 0, -1
-	for {
+	for taken := 1; ; taken++ {
 		en := w.enabled()
 		if len(en) == 0 {
 			w.leaf(pre)
 			return nil
 		}
-		p := en[rng.IntN(len(en))]
+		p := choose(en)
 		if w.preempts(last, p, last >= 0 && slices.Contains(en, last)) {
 			pre++
 		}
@@ -718,16 +720,21 @@ func (w *worker) random(rng *rand.Rand) error {
 		if err := w.step(p); err != nil {
 			return err
 		}
+		if after != nil {
+			after(p, taken)
+		}
 	}
+}
+
+// random runs one uniformly random walk.
+func (w *worker) random(rng *rand.Rand) error {
+	return w.walk(func(en []int) int { return en[rng.IntN(len(en))] }, nil)
 }
 
 // pct runs one PCT schedule: participants get distinct random priorities
 // Depth..Depth+n; the highest-priority enabled one runs; after the step
 // numbered by the i-th change point, the one that ran drops to Depth-i.
 func (w *worker) pct(rng *rand.Rand) error {
-	if err := w.reset(); err != nil {
-		return err
-	}
 	d := w.e.opts.Depth
 	prio := make([]int, w.n+1)
 	for i, p := range rng.Perm(w.n + 1) {
@@ -738,32 +745,20 @@ func (w *worker) pct(rng *rand.Rand) error {
 	for i := range changes {
 		changes[i] = 1 + rng.IntN(k)
 	}
-	pre, last := 0, -1
-	for taken := 1; ; taken++ {
-		en := w.enabled()
-		if len(en) == 0 {
-			w.leaf(pre)
-			return nil
-		}
+	highest := func(en []int) int {
 		p := en[0]
 		for _, q := range en[1:] {
 			if prio[q] > prio[p] {
 				p = q
 			}
 		}
-		if w.preempts(last, p, last >= 0 && slices.Contains(en, last)) {
-			pre++
-		}
-		if p != w.n {
-			last = p
-		}
-		if err := w.step(p); err != nil {
-			return err
-		}
+		return p
+	}
+	return w.walk(highest, func(p, taken int) {
 		for i, c := range changes {
 			if c == taken {
 				prio[p] = d - 1 - i
 			}
 		}
-	}
+	})
 }
