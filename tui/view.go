@@ -183,18 +183,20 @@ func (m Model) exploreView() string {
 			body = append(body, m.st.paint(inkError, l))
 		}
 	}
-	helpLines := strings.Split(m.helpView(m.help.ShowAll, false), "\n")
+	return m.page(head, body, false)
+}
+
+// page stacks a header line, a blank line, as many body lines as fit and
+// the help bar (bare: without the bindings that need a run), padded to the
+// terminal's height.
+func (m Model) page(head string, body []string, bare bool) string {
+	helpLines := strings.Split(m.helpView(m.help.ShowAll, bare), "\n")
 	lines := []string{head, ""}
 	room := m.height - len(lines) - len(helpLines)
 	if room < 0 {
-		return strings.Join(append(lines, helpLines...)[:m.height], "\n")
+		return strings.Join(append(lines, helpLines...)[:max(m.height, 0)], "\n")
 	}
-	for i, b := range body {
-		if i >= room {
-			break
-		}
-		lines = append(lines, b)
-	}
+	lines = append(lines, body[:min(len(body), room)]...)
 	for len(lines) < m.height-len(helpLines) {
 		lines = append(lines, "")
 	}
@@ -219,19 +221,7 @@ func (m Model) frame(body []string) string {
 	if n := m.sourceName(); n != "" {
 		title += " · " + n
 	}
-	helpLines := strings.Split(m.helpView(m.help.ShowAll, true), "\n")
-	lines := []string{m.st.paint(inkBold, clip(title, m.width)), ""}
-	room := m.height - len(lines) - len(helpLines)
-	for i, b := range body {
-		if i >= room {
-			break
-		}
-		lines = append(lines, b)
-	}
-	for len(lines) < m.height-len(helpLines) {
-		lines = append(lines, "")
-	}
-	return strings.Join(append(lines, helpLines...), "\n")
+	return m.page(m.st.paint(inkBold, clip(title, m.width)), body, true)
 }
 
 // helpView is the help bar, full or short; bare leaves out the bindings
