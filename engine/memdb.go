@@ -46,13 +46,7 @@ func (db *MemDB) Commit(key, value string, at time.Duration, actor string, event
 
 // Read returns the row of key committed at or before instant at.
 func (db *MemDB) Read(key string, at time.Duration) (timeline.Commit, bool) {
-	hist := db.rows[key]
-	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].At <= at {
-			return hist[i], true
-		}
-	}
-	return timeline.Commit{}, false
+	return valueAt(db.rows[key], at)
 }
 
 // ReadReplica returns the row of key as the replica sees it at instant at:

@@ -140,16 +140,15 @@ func dedupe(vals []string) []string {
 	return out
 }
 
-// valueAt returns the committed value of the key at instant at.
+// valueAt returns the commit of a key's history current at instant at: the
+// last one committed at or before it.
 func valueAt(hist []timeline.Commit, at time.Duration) (timeline.Commit, bool) {
-	var c timeline.Commit
-	found := false
-	for _, h := range hist {
-		if h.At <= at {
-			c, found = h, true
+	for i := len(hist) - 1; i >= 0; i-- {
+		if hist[i].At <= at {
+			return hist[i], true
 		}
 	}
-	return c, found
+	return timeline.Commit{}, false
 }
 
 // isCacheWrite reports whether ev put a value into the cache for its key.
