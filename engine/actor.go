@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -20,12 +21,7 @@ type actorState struct {
 	ready  time.Duration // timed mode: when the next step may start
 	taken  int           // steps taken so far
 
-	last        string // result of the previous step, for `if`
-	lastValue   string // value last read (or written)
-	lastVersion int
-	hasLast     bool
-	token       string // lease token currently held
-	tokens      int    // lease tokens handed out so far
+	actorMemory
 
 	open *openRead // the read in progress, in buf, or nil
 	buf  *openRead // the actor's read storage, reused read after read
@@ -40,7 +36,6 @@ type openRead struct {
 	source  string
 	have    bool
 	events  []int
-	version int
 	evs     [3]int // events' first storage
 }
 
@@ -114,4 +109,61 @@ func maxTook(steps []Step) time.Duration {
 		d += s.Took
 	}
 	return d
+}
+
+// An actorMemory is what an actor remembers between steps: the result of its
+// last step (for `if`), the value it last read or wrote (for a set without
+// a value of its own) and its lease token. The Runner and the exploration
+// machine share it, and with it what a step takes from it and leaves in it.
+type actorMemory struct {
+	last        string // result of the previous step, for `if`
+	lastValue   string // value last read (or written)
+	lastVersion int
+	hasLast     bool
+	token       string // lease token currently held
+	tokens      int    // lease tokens handed out so far
+}
+
+// saw remembers a database step's result and row.
+func (m *actorMemory) saw(result, value string, version int) {
+	m.last, m.lastValue, m.lastVersion, m.hasLast = result, value, version, true
+}
+
+// prepare fills in the parts of cache step st's command that come from the
+// actor (op has Op, Key, TTL and NX already): the value a set writes, the
+// expiry instant, the lease and its token. It returns a note for the event,
+// or "".
+func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Time) string {
+	note := ""
+	switch st.Op {
+	case OpCacheSet, OpLeaseSet, OpCASSet:
+		op.Value, op.Version = m.lastValue, m.lastVersion
+		if st.HasValue {
+			op.Value = st.Value
+		}
+		if !st.HasValue && !m.hasLast {
+			note = "nothing read yet: setting an empty value"
+		}
+	case OpCacheExpire:
+		if st.HasExpireAt {
+			op.ExpireAt = epoch.Add(st.ExpireAt)
+		}
+	case OpLeaseGet:
+		m.tokens++
+		m.token = fmt.Sprintf("%s#%d", name, m.tokens)
+		op.Lease = st.Lease
+		if op.Lease <= 0 {
+			op.Lease = 10 * time.Second
+		}
+	}
+	op.Token = m.token
+	return note
+}
+
+// observe remembers a cache step's reply.
+func (m *actorMemory) observe(st *Step, rep *cacheReply) {
+	m.last = rep.Result
+	if (st.Op == OpCacheGet || st.Op == OpLeaseGet || st.Op == OpCASGet) && rep.Result == "hit" {
+		m.lastValue, m.lastVersion, m.hasLast = rep.Value, rep.Version, true
+	}
 }

@@ -72,7 +72,7 @@ func sameRunState(w *worker, fresh *Runner) error {
 			a := r.actors[i]
 			fmt.Fprintf(&b, "%v %v %v %v %v %v %v %v %v|", a.frames, a.ready, a.taken, a.last, a.lastValue, a.lastVersion, a.hasLast, a.token, a.tokens)
 			if a.open != nil {
-				fmt.Fprintf(&b, "%v %v %v %v %v %v %v %v|", a.open.key, a.open.start, a.open.end, a.open.served, a.open.source, a.open.have, a.open.events, a.open.version)
+				fmt.Fprintf(&b, "%v %v %v %v %v %v %v|", a.open.key, a.open.start, a.open.end, a.open.served, a.open.source, a.open.have, a.open.events)
 			}
 		}
 		return b.String()

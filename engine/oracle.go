@@ -12,47 +12,76 @@ import (
 // fmtOffset renders a virtual instant as "+4.500ms", as the lanes do.
 func fmtOffset(d time.Duration) string { return timeline.FormatOffset(d) }
 
-// trackRead extends or closes the actor's open read with the step just
-// taken. A read starts at a cache get (or a db.read not under one) and ends
-// once the actor has its value and any cache set of that value is done.
-func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
-	o := a.open
+// A readAction is what a step does to its actor's read in progress. A read
+// starts at a cache get (or a db.read not under one) and ends once the actor
+// has its value and any cache set of that value is done.
+type readAction uint8
+
+const (
+	readKeep   readAction = iota // a sleep: latency inside the request
+	readClose                    // the read in progress, if any, ends before the step
+	readStart                    // the read in progress ends and the step starts a new one
+	readServe                    // a db.read gives the read in progress (a miss) its value
+	readFinish                   // the cache set of the read's value: the read ends with it
+)
+
+// readActionOf says what step st does to the actor's read in progress:
+// sameKey says there is one, on st's key; have that it has a value.
+func readActionOf(st *Step, sameKey, have bool) readAction {
 	switch st.Op {
 	case OpSleep:
-		return // latency inside the request
+		return readKeep
 	case OpCacheGet, OpLeaseGet, OpCASGet:
-		r.closeRead(a)
-		o = a.newOpenRead(st.Key, ev)
-		if ev.Result == "hit" {
-			o.served, o.source, o.have, o.version = ev.Value, string(timeline.SourceCache), true, ev.Version
-		}
-		a.open = o
-		return
+		return readStart
 	case OpDBRead:
-		src := string(timeline.SourceDB)
-		if st.Replica {
-			src = string(timeline.SourceReplica)
+		if sameKey && !have {
+			return readServe
 		}
-		if o != nil && o.key == st.Key && !o.have {
-			o.served, o.source, o.have = ev.Value, src, true
-			o.end = ev.End
-			o.events = append(o.events, ev.Seq)
-			return
-		}
-		r.closeRead(a)
-		o = a.newOpenRead(st.Key, ev)
-		o.served, o.source, o.have = ev.Value, src, true
-		a.open = o
-		return
+		return readStart
 	case OpCacheSet, OpLeaseSet, OpCASSet:
-		if o != nil && o.key == st.Key && o.have {
-			o.end = ev.End
-			o.events = append(o.events, ev.Seq)
-			r.closeRead(a)
-			return
+		if sameKey && have {
+			return readFinish
 		}
 	}
-	r.closeRead(a)
+	return readClose
+}
+
+// readSource is where a read step's value comes from.
+func readSource(st *Step) string {
+	switch {
+	case st.Op != OpDBRead:
+		return string(timeline.SourceCache)
+	case st.Replica:
+		return string(timeline.SourceReplica)
+	}
+	return string(timeline.SourceDB)
+}
+
+// trackRead extends or closes the actor's open read with the step just
+// taken.
+func (r *Runner) trackRead(a *actorState, st *Step, ev *timeline.Event) {
+	o := a.open
+	switch readActionOf(st, o != nil && o.key == st.Key, o != nil && o.have) {
+	case readKeep:
+	case readStart:
+		r.closeRead(a)
+		o = a.newOpenRead(st.Key, ev)
+		// A db.read serves what it found, a missing row as "".
+		if st.Op == OpDBRead || ev.Result == "hit" {
+			o.served, o.source, o.have = ev.Value, readSource(st), true
+		}
+		a.open = o
+	case readServe:
+		o.served, o.source, o.have = ev.Value, readSource(st), true
+		o.end = ev.End
+		o.events = append(o.events, ev.Seq)
+	case readFinish:
+		o.end = ev.End
+		o.events = append(o.events, ev.Seq)
+		r.closeRead(a)
+	case readClose:
+		r.closeRead(a)
+	}
 }
 
 // newOpenRead starts a read at event ev in the actor's read storage (a

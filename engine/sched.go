@@ -484,11 +484,11 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		if !ok {
 			ev.Result = "miss"
 			ev.Note = "no such row"
-			a.last, a.lastValue, a.lastVersion, a.hasLast = "miss", "", 0, true
+			a.saw("miss", "", 0)
 			return nil
 		}
 		ev.Result, ev.Value, ev.Version = "hit", c.Value, c.Version
-		a.last, a.lastValue, a.lastVersion, a.hasLast = "hit", c.Value, c.Version, true
+		a.saw("hit", c.Value, c.Version)
 		return nil
 	case OpDBWrite:
 		c := r.db.Commit(st.Key, st.Value, ev.End, a.name, ev.Seq)
@@ -496,32 +496,11 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 			ev.Command = fmt.Sprintf("COMMIT %s = %s", st.Key, quoteArg(st.Value))
 		}
 		ev.Result, ev.Value, ev.Version = "ok", c.Value, c.Version
-		a.last, a.lastValue, a.lastVersion, a.hasLast = "ok", c.Value, c.Version, true
+		a.saw("ok", c.Value, c.Version)
 		return nil
 	}
 	op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
-	switch st.Op {
-	case OpCacheSet, OpLeaseSet, OpCASSet:
-		op.Value, op.Version = a.lastValue, a.lastVersion
-		if st.HasValue {
-			op.Value = st.Value
-		}
-		if !st.HasValue && !a.hasLast {
-			ev.Note = "nothing read yet: setting an empty value"
-		}
-	case OpCacheExpire:
-		if st.HasExpireAt {
-			op.ExpireAt = r.epoch.Add(st.ExpireAt)
-		}
-	case OpLeaseGet:
-		a.tokens++
-		a.token = fmt.Sprintf("%s#%d", a.name, a.tokens)
-		op.Lease = st.Lease
-		if op.Lease <= 0 {
-			op.Lease = 10 * time.Second
-		}
-	}
-	op.Token = a.token
+	ev.Note = a.prepare(&op, st, a.name, r.epoch)
 	if !r.lean {
 		ev.Command = op.command()
 	}
@@ -539,10 +518,7 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 	if rep.Note != "" {
 		ev.Note = rep.Note
 	}
-	a.last = rep.Result
-	if (st.Op == OpCacheGet || st.Op == OpLeaseGet || st.Op == OpCASGet) && rep.Result == "hit" {
-		a.lastValue, a.lastVersion, a.hasLast = rep.Value, rep.Version, true
-	}
+	a.observe(st, &rep)
 	if r.opts.NoStates {
 		return r.trackTTL(st, ev.End)
 	}
