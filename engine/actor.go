@@ -29,14 +29,14 @@ type actorState struct {
 
 // An openRead is a read block in progress.
 type openRead struct {
-	key     string
-	start   time.Duration
-	end     time.Duration
-	served  string
-	source  string
-	have    bool
-	events  []int
-	evs     [3]int // events' first storage
+	key    string
+	start  time.Duration
+	end    time.Duration
+	served string
+	source string
+	have   bool
+	events []int
+	evs    [3]int // events' first storage
 }
 
 func newActorState(a Actor, idx int) actorState {
