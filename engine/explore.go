@@ -190,12 +190,13 @@ type ExploreProgress struct {
 // Exhaustive mode enumerates every complete schedule (every interleaving of
 // the actors' programs that keeps each program's order, conditional steps
 // following what each step observed, and clock ticks wherever a TTL can run
-// out between steps) by depth-first search. Cache steps run on a pure-Go
-// model of the cache (cache_model.go, byte-identical to miniredis), whose
-// state is small enough to copy: at each node with more than one child the
-// worker keeps a copy of the runner (snapshot.go), and comes back to it for
-// the next child instead of replaying the prefix from Reset (with
-// miniredis, Direct or RESP, it replays). The default reduces it with sleep
+// out between steps) by depth-first search. Schedules run on the machine
+// (machine.go): the Runner's semantics, with cache steps on a pure-Go model
+// of the cache (cache_model.go, byte-identical to miniredis), on a state
+// small enough to copy: at each node with more than one child the worker
+// keeps a copy of the machine, and comes back to it for the next child
+// instead of replaying the prefix (with miniredis, Direct or RESP, a Runner
+// replays it). The default reduces it with sleep
 // sets (Godefroid 1996) over the dependency relation of explore_por.go: at
 // each node, a step independent of every step taken since a sibling
 // explored it stays asleep, so of each class of equivalent schedules (same
@@ -402,20 +403,17 @@ func (e *Explorer) merge(into *partial, p *partial) {
 	into.complete = into.complete && p.complete
 }
 
-// A worker owns a Runner (and its cache) and explores with it.
+// A worker explores with its own target (the machine, or a Runner).
 type worker struct {
 	e   *Explorer
-	r   *Runner
-	n   int // actors; the clock is participant n
+	t   target
+	m   *machine // t, when it is the machine: its state can be saved
+	n   int      // actors; the clock is participant n
 	res partial
 
-	path []int       // participants of the steps taken since Reset
+	path []int       // participants of the steps taken since reset
 	fps  []footprint // their footprints
 	en   []int       // scratch: enabled participants
-	live []int       // actors with steps left, in order
-	// bound is the most time all the actors' programs can take: no
-	// remaining time exceeds it.
-	bound int64
 
 	nodes []node
 	limit int64 // stop each task after this many schedules (0: none)
@@ -429,28 +427,31 @@ type worker struct {
 	rng     *rand.Rand
 	memo    map[uint64]int32 // minimize's table, reused
 	scratch []int
+	seen    [8]timeline.Anomaly // scratch: a schedule's anomalies
 }
 
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
-	r, err := NewRunner(e.sc, Options{NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
-	if err != nil {
-		return nil, err
+	w := &worker{e: e, n: len(e.sc.Actors), ctx: ctx, res: partial{complete: true}}
+	if e.opts.RESP || e.opts.Direct {
+		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct})
+		if err != nil {
+			return nil, err
+		}
+		r.lean = true
+		w.t = newRunnerTarget(r)
+	} else {
+		w.m = newMachine(e.sc)
+		w.t = w.m
 	}
-	r.lean = true
-	n := len(e.sc.Actors)
 	// Footprints serve the reduction and minimize; the naive search needs
 	// none (but tests look at them).
-	needFP := e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
-	var bound int64
-	for _, a := range e.sc.Actors {
-		bound += int64(maxTook(a.Steps))
-	}
-	return &worker{e: e, r: r, n: n, bound: bound, ctx: ctx, res: partial{complete: true}, needFP: needFP}, nil
+	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	return w, nil
 }
 
 func (w *worker) close() {
 	w.publish()
-	w.r.Close()
+	w.t.close()
 }
 
 // publish adds the worker's recent counts to the shared progress.
@@ -460,42 +461,20 @@ func (w *worker) publish() {
 	w.flush, w.stale = 0, 0
 }
 
-// reset brings the runner back to the start.
+// reset brings the target back to the start.
 func (w *worker) reset() error {
-	if err := w.r.Reset(); err != nil {
+	if err := w.t.reset(); err != nil {
 		return err
 	}
 	w.path, w.fps = w.path[:0], w.fps[:0]
-	w.live = w.live[:0]
-	for i := range w.r.actors {
-		if _, ok := w.r.actors[i].next(); ok {
-			w.live = append(w.live, i)
-		}
-	}
 	return nil
 }
 
 // enabled lists the participants that can take a step, actors in order and
-// then the clock: Runner.Enabled without allocating.
+// then the clock.
 func (w *worker) enabled() []int {
-	en := append(w.en[:0], w.live...)
-	// The clock can move when a pending expiry lands within the time the
-	// remaining steps can take (checked against bound first: most of the
-	// time no expiry is that close).
-	if at, ok := w.r.nextExpiry(); ok && int64(at) <= int64(w.r.now)+w.bound {
-		var sum int64
-		for _, i := range w.live {
-			a := &w.r.actors[i]
-			if _, ok := a.next(); ok {
-				sum += int64(a.maxRemaining())
-			}
-		}
-		if sum > 0 && int64(at) <= int64(w.r.now)+sum {
-			en = append(en, w.n)
-		}
-	}
-	w.en = en
-	return en
+	w.en = w.t.enabled(w.en[:0])
+	return w.en
 }
 
 // footprint returns what participant p's next step touches.
@@ -503,15 +482,14 @@ func (w *worker) footprint(p int) footprint {
 	if p == w.n {
 		return footprint{who: p, clock: true}
 	}
-	a := &w.r.actors[p]
-	st, _ := a.next()
+	st, value := w.t.next(p)
 	fp := footprint{who: p, info: w.e.por.steps[st]}
 	if fp.info == nil { // a step the analysis did not see: depend on all
 		fp.clock = true
 		return fp
 	}
 	if fp.info.set {
-		fp.value = a.lastValue
+		fp.value = value
 		if st.HasValue {
 			fp.value = st.Value
 		}
@@ -526,18 +504,7 @@ func (w *worker) step(p int) error {
 	}
 	w.path = append(w.path, p)
 	w.res.steps++
-	if p == w.n {
-		return w.r.step(ClockIndex)
-	}
-	if err := w.r.step(p); err != nil {
-		return err
-	}
-	if _, ok := w.r.actors[p].next(); !ok {
-		if i := slices.Index(w.live, p); i >= 0 {
-			w.live = slices.Delete(w.live, i, i+1)
-		}
-	}
-	return nil
+	return w.t.step(p)
 }
 
 // replay resets and takes the steps of path.
@@ -559,54 +526,39 @@ func (w *worker) stopped() bool {
 }
 
 // leaf judges the complete schedule just run.
-func (w *worker) leaf(pre int) {
-	r := w.r
+func (w *worker) leaf(pre int) error {
 	if w.e.onLeaf != nil {
 		w.e.onLeaf(w)
 	}
 	w.res.runs++
 	w.runs++
 	w.flush++
-	stale := false
-	var seen [8]timeline.Anomaly
-	nseen := 0
-	for i := range r.reads {
-		rd := &r.reads[i]
-		hist := r.db.History(rd.Key)
-		if !isStale(hist, rd.Served, rd.Start, rd.End) {
-			continue
-		}
-		stale = true
-		a, _, _ := r.classifyWhy(rd, hist, false)
-		if !slices.Contains(seen[:nseen], a) && nseen < len(seen) {
-			seen[nseen] = a
-			nseen++
-		}
-	}
 	if w.flush >= 64 {
 		w.publish()
 	}
-	if !stale {
-		return
+	seen, stale, err := w.t.judge(w.path, w.seen[:0])
+	if err != nil || !stale {
+		return err
 	}
 	w.res.stale++
 	w.stale++
 	if w.res.anomalies == nil {
 		w.res.anomalies = map[timeline.Anomaly]int64{}
 	}
-	for _, a := range seen[:nseen] {
+	for _, a := range seen {
 		w.res.anomalies[a]++
 	}
 	c := candidate{path: w.path, pre: pre}
 	if w.e.reduced() || w.e.opts.Mode != Exhaustive {
 		if best := w.res.best; best != nil && best.pre == 0 && len(c.path) > len(best.path) {
-			return // nothing equivalent can beat it
+			return nil // nothing equivalent can beat it
 		}
 		c.path, c.pre = w.minimize(w.path, w.fps, pre)
 	}
 	if w.e.better(&c, w.res.best) {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
 	}
+	return nil
 }
 
 // isStale is IsStale without allocating: served was not the value current
@@ -707,8 +659,7 @@ func (w *worker) walk(choose func(en []int) int, after func(p, taken int)) error
 	for taken := 1; ; taken++ {
 		en := w.enabled()
 		if len(en) == 0 {
-			w.leaf(pre)
-			return nil
+			return w.leaf(pre)
 		}
 		p := choose(en)
 		if w.preempts(last, p, last >= 0 && slices.Contains(en, last)) {

@@ -51,11 +51,10 @@ type node struct {
 	next  int
 	pre   int
 	last  int
-	// saved says snap holds the runner at this node (with the worker's
-	// live actors), to come back to it without replaying.
+	// saved says snap holds the machine at this node, to come back to it
+	// without replaying.
 	saved bool
-	snap  *runnerSnap
-	live  []int
+	snap  *machineSnap
 }
 
 // taskTarget is how many tasks the tree is cut into (when it is big
@@ -193,8 +192,7 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 		w.nodes = w.nodes[:0]
 		switch w.push(t.sleep, t.pre, t.last) {
 		case leafNode:
-			w.leaf(t.pre)
-			return nil
+			return w.leaf(t.pre)
 		case blockedNode:
 			w.res.pruned++
 			return nil
@@ -241,7 +239,9 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 		if cutoff > 0 && len(w.path) >= cutoff {
 			switch w.status(sleep) {
 			case leafNode:
-				w.leaf(pre)
+				if err := w.leaf(pre); err != nil {
+					return err
+				}
 			case blockedNode:
 				w.res.pruned++
 			default:
@@ -252,7 +252,9 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 		}
 		switch w.push(sleep, pre, last) {
 		case leafNode:
-			w.leaf(pre)
+			if err := w.leaf(pre); err != nil {
+				return err
+			}
 		case blockedNode:
 			w.res.pruned++
 		default:
@@ -340,22 +342,20 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 	nd.done = nd.done[:0]
 	nd.next, nd.pre, nd.last = 0, pre, last
 	// A copy is only needed to come back for a second child.
-	nd.saved = len(nd.order)-len(nd.sleep) > 1 && w.r.canSnapshot()
+	nd.saved = len(nd.order)-len(nd.sleep) > 1 && w.m != nil
 	if nd.saved {
 		if nd.snap == nil {
-			nd.snap = &runnerSnap{}
+			nd.snap = &machineSnap{}
 		}
-		w.r.save(nd.snap)
-		nd.live = append(nd.live[:0], w.live...)
+		w.m.save(nd.snap)
 	}
 	return innerNode
 }
 
-// restore brings the runner and the worker back to node nd, which is at
+// restore brings the machine and the worker back to node nd, which is at
 // depth n of the path.
 func (w *worker) restore(nd *node, n int) {
-	w.r.restore(nd.snap)
-	w.live = append(w.live[:0], nd.live...)
+	w.m.restore(nd.snap)
 	w.path = w.path[:n]
 	if w.needFP {
 		w.fps = w.fps[:n]

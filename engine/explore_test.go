@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -417,7 +418,7 @@ func TestExploreBackendsAgree(t *testing.T) {
 }
 
 // TestRestoreIsReplay: exploration comes back to a branch point by
-// restoring a copy of the runner; at every complete schedule its state is
+// restoring a copy of the machine; at every complete schedule its state is
 // the state a fresh replay of the schedule reaches, on every preset and on
 // generated scenarios.
 func TestRestoreIsReplay(t *testing.T) {
@@ -453,5 +454,23 @@ func TestWorkersAgreeOnGeneratedScenarios(t *testing.T) {
 			b, _ := json.Marshal(three)
 			require.Equal(t, string(a), string(b))
 		}
+	})
+}
+
+// TestMachineAgreesWithRunner: the exploration machine and the Runner take
+// the same steps with the same effects, step for step along random
+// schedules, on every preset and on generated scenarios.
+func TestMachineAgreesWithRunner(t *testing.T) {
+	for _, p := range presets.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			require.NoError(t, engine.MachineAgrees(p.Scenario, 20, rand.New(rand.NewPCG(3, 4))))
+		})
+	}
+	t.Run("generated", func(t *testing.T) {
+		rapid.Check(t, func(t *rapid.T) {
+			sc := genScenario(t)
+			rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 0))
+			require.NoError(t, engine.MachineAgrees(sc, 10, rng))
+		})
 	})
 }

@@ -3,11 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
-
-	"github.com/racetape/racetape/timeline"
 )
 
 // ModelOptions returns opts with the cache steps on the pure-Go model of
@@ -18,26 +17,34 @@ func ModelOptions(opts Options) Options {
 }
 
 // ExploreCheckingState explores sc and, at every complete schedule,
-// compares the runner's state (reached by restoring copies at branch
-// points) with a fresh runner that replays the schedule from the start.
+// compares the machine's state (reached by restoring copies at branch
+// points) with a fresh machine that replays the schedule from the start.
 // It returns the first difference.
 func ExploreCheckingState(sc *Scenario, opts ExploreOptions) error {
 	ex, err := NewExplorer(sc, opts)
 	if err != nil {
 		return err
 	}
-	fresh, err := NewRunner(sc, Options{NoStates: true, model: true})
-	if err != nil {
-		return err
-	}
-	defer fresh.Close()
-	fresh.lean = true
+	fresh := newMachine(sc)
+	defer fresh.close()
 	var first error
 	ex.onLeaf = func(w *worker) {
 		if first != nil {
 			return
 		}
-		first = sameRunState(w, fresh)
+		if err := fresh.reset(); err != nil {
+			first = err
+			return
+		}
+		for _, p := range w.path {
+			if err := fresh.step(p); err != nil {
+				first = err
+				return
+			}
+		}
+		if got, want := dumpMachine(w.m), dumpMachine(fresh); got != want {
+			first = fmt.Errorf("schedule %v: restored state differs:\n got %s\nwant %s", w.path, got, want)
+		}
 	}
 	if _, err := ex.Run(context.Background()); err != nil {
 		return err
@@ -45,66 +52,148 @@ func ExploreCheckingState(sc *Scenario, opts ExploreOptions) error {
 	return first
 }
 
-func sameRunState(w *worker, fresh *Runner) error {
-	if err := fresh.Reset(); err != nil {
+// dumpMachine prints a machine's whole state.
+func dumpMachine(m *machine) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "now=%v seq=%d live=%v\n", m.now, m.seq, m.live)
+	for i, a := range m.actors {
+		fmt.Fprintf(&b, "actor %d: %+v\n", i, a)
+	}
+	for k, h := range m.hist {
+		fmt.Fprintf(&b, "key %d: %v\n", k, h)
+	}
+	fmt.Fprintf(&b, "reads %+v\n", m.reads)
+	cache, _ := m.cache.snapshot()
+	fmt.Fprintf(&b, "cache %v\n", cache)
+	return b.String()
+}
+
+// MachineAgrees walks sc along random schedules (drawn from rng) on the
+// exploration machine and on a Runner side by side, and returns the first
+// step where they differ: in who can move, in the step each actor is at,
+// in what the actors remember, in the database, the cache, the reads
+// served so far, or the verdict.
+func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
+	m := newMachine(sc)
+	defer m.close()
+	r, err := NewRunner(sc, Options{NoStates: true, model: true})
+	if err != nil {
 		return err
 	}
-	for _, p := range w.path {
-		if p == w.n {
-			p = ClockIndex
-		}
-		if _, err := fresh.Step(p); err != nil {
+	defer r.Close()
+	n := len(sc.Actors)
+	for range walks {
+		if err := m.reset(); err != nil {
 			return err
 		}
-	}
-	r := w.r
-	ttls := func(r *Runner) []pendingExpiry {
-		return slices.SortedFunc(slices.Values(r.ttls), func(a, b pendingExpiry) int { return strings.Compare(a.key, b.key) })
-	}
-	keys := func(r *Runner) []timeline.CacheEntry {
-		s, _ := r.cache.snapshot()
-		return s
-	}
-	actors := func(r *Runner) string {
-		var b strings.Builder
-		for i := range r.actors {
-			r.actors[i].normalize()
-			a := r.actors[i]
-			fmt.Fprintf(&b, "%v %v %v %v %v %v %v %v %v|", a.frames, a.ready, a.taken, a.last, a.lastValue, a.lastVersion, a.hasLast, a.token, a.tokens)
-			if a.open != nil {
-				fmt.Fprintf(&b, "%v %v %v %v %v %v %v|", a.open.key, a.open.start, a.open.end, a.open.served, a.open.source, a.open.have, a.open.events)
+		if err := r.Reset(); err != nil {
+			return err
+		}
+		var path []int
+		for {
+			if err := sameAsRunner(m, r); err != nil {
+				return fmt.Errorf("after %v: %w", path, err)
+			}
+			en := m.enabled(nil)
+			want := r.Enabled()
+			for i, p := range want {
+				if p == ClockIndex {
+					want[i] = n
+				}
+			}
+			if !slices.Equal(en, want) {
+				return fmt.Errorf("after %v: enabled %v, runner %v", path, en, want)
+			}
+			if len(en) == 0 {
+				break
+			}
+			p := en[rng.IntN(len(en))]
+			path = append(path, p)
+			errM := m.step(p)
+			rp := p
+			if p == n {
+				rp = ClockIndex
+			}
+			_, errR := r.Step(rp)
+			if fmt.Sprint(errM) != fmt.Sprint(errR) {
+				return fmt.Errorf("after %v: error %v, runner %v", path, errM, errR)
+			}
+			if errM != nil {
+				break
 			}
 		}
-		return b.String()
-	}
-	for _, c := range []struct {
-		what      string
-		got, want any
-	}{
-		{"now", r.now, fresh.now},
-		{"lanes", r.lanes, fresh.lanes},
-		{"clock lane", r.clockLane, fresh.clockLane},
-		{"events", r.events, fresh.events},
-		{"reads", r.reads, fresh.reads},
-		{"expiries", r.expiries, fresh.expiries},
-		{"commits", r.db.all, fresh.db.all},
-		{"ttls", ttls(r), ttls(fresh)},
-		{"cache", keys(r), keys(fresh)},
-		{"actors", actors(r), actors(fresh)},
-	} {
-		if !reflect.DeepEqual(c.got, c.want) && !(emptySlice(c.got) && emptySlice(c.want)) {
-			return fmt.Errorf("schedule %v: %s differ:\n got %v\nwant %v", w.path, c.what, c.got, c.want)
-		}
-	}
-	for k, h := range r.db.rows {
-		if !slices.Equal(h, fresh.db.rows[k]) {
-			return fmt.Errorf("schedule %v: history of %q differs", w.path, k)
+		_, stale := r.staleAnomalies(nil)
+		if m.stale() != stale {
+			return fmt.Errorf("schedule %v: stale %v, runner %v", path, m.stale(), stale)
 		}
 	}
 	return nil
 }
 
-func emptySlice(v any) bool {
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Slice && rv.Len() == 0
+func sameAsRunner(m *machine, r *Runner) error {
+	if m.now != r.now {
+		return fmt.Errorf("now %v, runner %v", m.now, r.now)
+	}
+	if m.seq != len(r.events) {
+		return fmt.Errorf("%d steps, runner %d", m.seq, len(r.events))
+	}
+	for i := range m.actors {
+		a, ra := &m.actors[i], &r.actors[i]
+		var st *Step
+		if m.normalize(i) {
+			st, _ = m.next(i)
+		}
+		rst, _ := ra.next()
+		if st != rst {
+			return fmt.Errorf("actor %d at step %v, runner at %v", i, st, rst)
+		}
+		if a.actorMemory != ra.actorMemory {
+			return fmt.Errorf("actor %d remembers %+v, runner %+v", i, a.actorMemory, ra.actorMemory)
+		}
+		if a.hasOpen != (ra.open != nil) {
+			return fmt.Errorf("actor %d read in progress: %v, runner %v", i, a.hasOpen, ra.open != nil)
+		}
+		if a.hasOpen {
+			o, ro := a.open, ra.open
+			if key := keyOf(m, o.kid); key != ro.key || o.have != ro.have || o.served != ro.served || o.start != ro.start || o.end != ro.end {
+				return fmt.Errorf("actor %d read in progress %+v (%s), runner %+v", i, o, key, *ro)
+			}
+		}
+	}
+	var reads []string
+	for _, rd := range m.reads {
+		reads = append(reads, fmt.Sprint(keyOf(m, rd.kid), rd.served, rd.start, rd.end))
+	}
+	var want []string
+	for _, rd := range r.reads {
+		want = append(want, fmt.Sprint(rd.Key, rd.Served, rd.Start, rd.End))
+	}
+	if !slices.Equal(reads, want) {
+		return fmt.Errorf("reads %v, runner %v", reads, want)
+	}
+	for key, k := range m.kids {
+		if h, rh := m.hist[k], r.db.History(key); !slices.Equal(h, rh) && len(h)+len(rh) > 0 {
+			return fmt.Errorf("history of %q %v, runner %v", key, h, rh)
+		}
+	}
+	mc, _ := m.cache.snapshot()
+	rc, _ := r.cache.snapshot()
+	if !reflect.DeepEqual(mc, rc) {
+		return fmt.Errorf("cache %v, runner %v", mc, rc)
+	}
+	at, ok := m.nextExpiry()
+	rat, rok := r.nextExpiry()
+	if at != rat || ok != rok {
+		return fmt.Errorf("next expiry %v %v, runner %v %v", at, ok, rat, rok)
+	}
+	return nil
+}
+
+func keyOf(m *machine, kid int32) string {
+	for k, id := range m.kids {
+		if id == kid {
+			return k
+		}
+	}
+	return "?"
 }

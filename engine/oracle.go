@@ -105,10 +105,9 @@ func (r *Runner) closeRead(a *actorState) {
 		return
 	}
 	// The events go to readEvs, which is only appended to (Reset starts
-	// past its end; only exploration's restore truncates it).
+	// past its end), so the reads of earlier timelines keep theirs.
 	if cap(r.readEvs)-len(r.readEvs) < len(o.events) {
 		r.readEvs = make([]int, 0, max(256, 2*len(o.events)))
-		r.readGen++
 	}
 	n := len(r.readEvs)
 	r.readEvs = append(r.readEvs, o.events...)
@@ -313,6 +312,26 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 	}
 	return timeline.TTLStaleness, cause, fmt.Sprintf("%s committed %s at %s and nothing invalidated %s; %s was served %s from the cache at %s, stale until the TTL runs out",
 		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(hitEnd))
+}
+
+// staleAnomalies judges the reads closed so far and appends the anomaly of
+// each stale one to seen, once each (up to seen's capacity); it reports
+// whether any read is stale.
+func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool) {
+	stale := false
+	for i := range r.reads {
+		rd := &r.reads[i]
+		hist := r.db.History(rd.Key)
+		if !isStale(hist, rd.Served, rd.Start, rd.End) {
+			continue
+		}
+		stale = true
+		a, _, _ := r.classifyWhy(rd, hist, false)
+		if !slices.Contains(seen, a) && len(seen) < cap(seen) {
+			seen = append(seen, a)
+		}
+	}
+	return seen, stale
 }
 
 // StaleCount returns how many reads so far the oracle finds stale, without

@@ -62,7 +62,6 @@ type Runner struct {
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
 	readEvs   []int // the reads' events
-	readGen   int   // counts readEvs's arrays
 	clockLane bool
 	// ttls mirrors the cache's pending expiries (instant and value per key,
 	// in no particular order), refreshed from snapshots.
@@ -424,7 +423,7 @@ func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error)
 	r.events = append(r.events, timeline.Event{Seq: n, Actor: a.name, Lane: i, Step: a.taken + 1, Op: string(st.Op), Key: st.Key, Start: start, End: end})
 	ev := &r.events[n]
 	if err := r.apply(a, st, ev); err != nil {
-		r.err = fmt.Errorf("actor %q step %d (%s): %w", a.name, ev.Step, st, err)
+		r.err = stepError(a.name, ev.Step, st, err)
 		failed := *ev
 		r.events = r.events[:n]
 		return &failed, r.err
@@ -443,6 +442,11 @@ func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error)
 		return ev, err
 	}
 	return ev, nil
+}
+
+// stepError is the error of actor's n-th step st.
+func stepError(actor string, n int, st *Step, err error) error {
+	return fmt.Errorf("actor %q step %d (%s): %w", actor, n, st, err)
 }
 
 // step is Step without the event, for exploration.

@@ -1,0 +1,444 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
+)
+
+// A machine runs a scenario in schedule mode for exploration, with the
+// Runner's semantics on a state small and flat enough to copy at every
+// branch point of the search:
+//   - each actor's program is compiled to a list of instructions, an `if`
+//     becoming a conditional jump, so an actor's place is one index;
+//   - keys are numbered, and each key's database history is a slice;
+//   - cache steps go to the same cache model as the Runner's (cache_model.go),
+//     actors remember what Runner actors remember (actorMemory) and reads
+//     are tracked by the same rule (readActionOf);
+//   - nothing is recorded that the verdict does not need: no events, no
+//     commands, no expiry list, no TTL mirror (the next expiry is read off
+//     the model).
+//
+// A schedule the oracle finds stale is replayed on a Runner, which names its
+// anomalies with the full record. TestMachineAgreesWithRunner checks the two
+// step for step on every preset and on generated scenarios.
+type machine struct {
+	sc    *Scenario
+	epoch time.Time
+	names []string   // actor names
+	progs [][]minstr // per actor
+	kids  map[string]int32
+	lag   time.Duration // of the replica; -1 without one
+	// bound is the most time all the actors' programs can take.
+	bound time.Duration
+	cache *modelBackend
+
+	// The state, which save and restore copy.
+	now    time.Duration
+	seq    int // steps taken, clock ticks included: the next event's number
+	actors []mactor
+	live   []int               // actors with a step left, in order
+	hist   [][]timeline.Commit // per key id, in commit order
+	reads  []mread             // closed reads that served a value
+
+	replay *Runner // names the anomalies of stale schedules; made when needed
+}
+
+type minstrKind uint8
+
+const (
+	instrStep minstrKind = iota // run st
+	instrIf                     // st is an `if`: go on when the condition holds, else jump to to
+	instrJump                   // jump to to (the end of a `then` that has an `else`)
+)
+
+// A minstr is one instruction of a compiled program.
+type minstr struct {
+	st   *Step // the step, in the scenario (exploration's footprints are keyed by it)
+	kind minstrKind
+	to   int32
+	kid  int32 // st's key
+	// rem is the most time the program can still take from here (the
+	// longer branch of each `if`).
+	rem time.Duration
+}
+
+// An mactor is an actor's place in its program and what it remembers.
+type mactor struct {
+	actorMemory
+	pc      int32
+	taken   int32 // steps taken, for error messages
+	open    mread // the read in progress, when hasOpen
+	hasOpen bool
+}
+
+// An mread is a read: a served value over [start, end].
+type mread struct {
+	kid        int32
+	have       bool
+	served     string
+	start, end time.Duration
+}
+
+// newMachine compiles sc.
+func newMachine(sc *Scenario) *machine {
+	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1}
+	if m.epoch.IsZero() {
+		m.epoch = DefaultEpoch
+	}
+	m.cache = newModelBackend(m.epoch)
+	if sc.Replica != nil {
+		m.lag = sc.Replica.Lag
+	}
+	for _, s := range sc.DB {
+		m.kid(s.Key)
+	}
+	for _, a := range sc.Actors {
+		m.names = append(m.names, a.Name)
+		prog := m.compile(nil, a.Steps)
+		var rem time.Duration
+		for i := len(prog) - 1; i >= 0; i-- {
+			in := &prog[i]
+			switch in.kind {
+			case instrStep:
+				rem += in.st.Took
+			case instrIf:
+				rem = max(rem, remAt(prog, in.to))
+			case instrJump:
+				rem = remAt(prog, in.to)
+			}
+			in.rem = rem
+		}
+		m.progs = append(m.progs, prog)
+		m.bound += maxTook(a.Steps)
+	}
+	m.hist = make([][]timeline.Commit, len(m.kids))
+	m.actors = make([]mactor, len(sc.Actors))
+	return m
+}
+
+func remAt(prog []minstr, pc int32) time.Duration {
+	if int(pc) >= len(prog) {
+		return 0
+	}
+	return prog[pc].rem
+}
+
+// kid numbers key.
+func (m *machine) kid(key string) int32 {
+	id, ok := m.kids[key]
+	if !ok {
+		id = int32(len(m.kids))
+		m.kids[key] = id
+	}
+	return id
+}
+
+// compile appends steps to prog: an `if` is a jump over its `then` when the
+// condition fails, and a `then` followed by an `else` jumps over it.
+func (m *machine) compile(prog []minstr, steps []Step) []minstr {
+	for i := range steps {
+		st := &steps[i]
+		if st.Op != OpIf {
+			prog = append(prog, minstr{st: st, kind: instrStep, kid: m.kid(st.Key)})
+			continue
+		}
+		at := len(prog)
+		prog = append(prog, minstr{st: st, kind: instrIf})
+		prog = m.compile(prog, st.Then)
+		if len(st.Else) > 0 {
+			jump := len(prog)
+			prog = append(prog, minstr{st: st, kind: instrJump})
+			prog[at].to = int32(len(prog))
+			prog = m.compile(prog, st.Else)
+			prog[jump].to = int32(len(prog))
+		} else {
+			prog[at].to = int32(len(prog))
+		}
+	}
+	return prog
+}
+
+// reset brings the machine to the scenario's initial state, as Runner.Reset
+// does in schedule mode.
+func (m *machine) reset() error {
+	m.now, m.seq = 0, 0
+	m.cache.setAt(0)
+	if err := m.cache.flush(); err != nil {
+		return err
+	}
+	for k := range m.hist {
+		m.hist[k] = m.hist[k][:0]
+	}
+	for _, s := range m.sc.DB {
+		m.commit(m.kids[s.Key], s.Key, s.Value, 0, "seed", -1)
+	}
+	for _, s := range m.sc.Cache {
+		if err := m.cache.seed(s.Key, s.Value, s.TTL); err != nil {
+			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
+		}
+	}
+	m.reads = m.reads[:0]
+	m.live = m.live[:0]
+	for i := range m.actors {
+		m.actors[i] = mactor{}
+		if m.normalize(i) {
+			m.live = append(m.live, i)
+		}
+	}
+	return nil
+}
+
+func (m *machine) commit(kid int32, key, value string, at time.Duration, actor string, event int) timeline.Commit {
+	h := m.hist[kid]
+	c := timeline.Commit{Key: key, Value: value, Version: len(h) + 1, At: at, Actor: actor, Event: event}
+	m.hist[kid] = append(h, c)
+	return c
+}
+
+// normalize takes actor i past `if`s to its next step, and reports whether
+// it has one.
+func (m *machine) normalize(i int) bool {
+	a, prog := &m.actors[i], m.progs[i]
+	for int(a.pc) < len(prog) {
+		in := &prog[a.pc]
+		switch in.kind {
+		case instrStep:
+			return true
+		case instrIf:
+			if a.last == in.st.Cond {
+				a.pc++
+			} else {
+				a.pc = in.to
+			}
+		case instrJump:
+			a.pc = in.to
+		}
+	}
+	return false
+}
+
+// next returns actor i's next step (the actor has one) and the value a set
+// without a value of its own would write.
+func (m *machine) next(i int) (*Step, string) {
+	return m.progs[i][m.actors[i].pc].st, m.actors[i].lastValue
+}
+
+// enabled appends the participants that can take a step to en: the actors
+// with steps left, in order, then the clock (participant len(actors)) when
+// a pending expiry lands within the time the remaining steps can take.
+func (m *machine) enabled(en []int) []int {
+	en = append(en, m.live...)
+	if at, ok := m.nextExpiry(); ok && int64(at) <= int64(m.now)+int64(m.bound) {
+		var sum int64
+		for _, i := range m.live {
+			sum += int64(m.progs[i][m.actors[i].pc].rem)
+		}
+		if sum > 0 && int64(at) <= int64(m.now)+sum {
+			en = append(en, len(m.actors))
+		}
+	}
+	return en
+}
+
+// nextExpiry is the earliest pending expiry after now. The model keeps each
+// key's remaining TTL as of its last tick, so the instant is lastTick+ttl.
+func (m *machine) nextExpiry() (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	c := m.cache
+	for i := range c.keys {
+		e := &c.keys[i]
+		if !e.hasTTL {
+			continue
+		}
+		if at := c.lastTick + e.ttl; at > m.now && (!found || at < best) {
+			best, found = at, true
+		}
+	}
+	return best, found
+}
+
+// step runs participant p's next step: an actor's, which starts when the
+// previous step ended, or the clock's, which moves to the next expiry.
+func (m *machine) step(p int) error {
+	if p == len(m.actors) {
+		at, ok := m.nextExpiry()
+		if !ok {
+			return fmt.Errorf("%w: the clock has no pending expiry", ErrScheduleActor)
+		}
+		m.now = at
+		m.cache.setAt(at)
+		m.seq++
+		return nil
+	}
+	a := &m.actors[p]
+	in := &m.progs[p][a.pc]
+	st := in.st
+	start, end := m.now, m.now+st.Took
+	m.cache.setAt(end)
+	var result, value string
+	switch st.Op {
+	case OpSleep:
+	case OpDBRead:
+		at := end
+		if st.Replica {
+			at = max(end-m.lag, 0)
+		}
+		c, ok := valueAt(m.hist[in.kid], at)
+		if ok {
+			result, value = "hit", c.Value
+			a.saw("hit", c.Value, c.Version)
+		} else {
+			result = "miss"
+			a.saw("miss", "", 0)
+		}
+	case OpDBWrite:
+		c := m.commit(in.kid, st.Key, st.Value, end, m.names[p], m.seq)
+		result, value = "ok", st.Value
+		a.saw("ok", c.Value, c.Version)
+	default:
+		op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
+		a.prepare(&op, st, m.names[p], m.epoch)
+		rep, err := m.cache.doOp(&op)
+		if err != nil {
+			return stepError(m.names[p], int(a.taken)+1, st, err)
+		}
+		result, value = rep.Result, rep.Value
+		a.observe(st, &rep)
+	}
+	a.pc++
+	a.taken++
+	m.seq++
+	m.now = end
+	m.trackRead(a, in, result, value, start, end)
+	if !m.normalize(p) {
+		m.closeRead(a)
+		for k, i := range m.live {
+			if i == p {
+				m.live = append(m.live[:k], m.live[k+1:]...)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// trackRead is Runner.trackRead on the machine's reads.
+func (m *machine) trackRead(a *mactor, in *minstr, result, value string, start, end time.Duration) {
+	o := &a.open
+	switch readActionOf(in.st, a.hasOpen && o.kid == in.kid, a.hasOpen && o.have) {
+	case readKeep:
+	case readStart:
+		m.closeRead(a)
+		*o = mread{kid: in.kid, start: start, end: end}
+		// A db.read serves what it found, a missing row as "".
+		if in.st.Op == OpDBRead || result == "hit" {
+			o.served, o.have = value, true
+		}
+		a.hasOpen = true
+	case readServe:
+		o.served, o.have, o.end = value, true, end
+	case readFinish:
+		o.end = end
+		m.closeRead(a)
+	case readClose:
+		m.closeRead(a)
+	}
+}
+
+func (m *machine) closeRead(a *mactor) {
+	if a.hasOpen && a.open.have {
+		m.reads = append(m.reads, a.open)
+	}
+	a.hasOpen = false
+}
+
+// stale applies the oracle to every read of the schedule just run.
+func (m *machine) stale() bool {
+	for i := range m.reads {
+		rd := &m.reads[i]
+		if isStale(m.hist[rd.kid], rd.served, rd.start, rd.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// anomalies replays path (participants; len(actors) is the clock) on a
+// Runner and names the anomalies of its stale reads, each once, appended
+// to seen.
+func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, error) {
+	if m.replay == nil {
+		r, err := NewRunner(m.sc, Options{NoStates: true, model: true})
+		if err != nil {
+			return seen, err
+		}
+		r.lean = true
+		m.replay = r
+	}
+	r := m.replay
+	if err := r.Reset(); err != nil {
+		return seen, err
+	}
+	for _, p := range path {
+		if p == len(m.actors) {
+			p = ClockIndex
+		}
+		if err := r.step(p); err != nil {
+			return seen, err
+		}
+	}
+	seen, _ = r.staleAnomalies(seen)
+	return seen, nil
+}
+
+func (m *machine) close() {
+	if m.replay != nil {
+		m.replay.Close()
+	}
+}
+
+// A machineSnap is a copy of a machine's state. The histories and reads
+// are only appended to, and what is appended is never changed: their
+// lengths are enough.
+type machineSnap struct {
+	now      time.Duration
+	seq      int
+	actors   []mactor
+	live     []int
+	rows     []int
+	reads    int
+	keys     []modelEntry
+	cacheNow time.Duration
+	lastTick time.Duration
+}
+
+// save copies the machine's state into s, reusing s's storage.
+func (m *machine) save(s *machineSnap) {
+	s.now, s.seq, s.reads = m.now, m.seq, len(m.reads)
+	s.actors = append(s.actors[:0], m.actors...)
+	s.live = append(s.live[:0], m.live...)
+	s.rows = s.rows[:0]
+	for _, h := range m.hist {
+		s.rows = append(s.rows, len(h))
+	}
+	s.keys = append(s.keys[:0], m.cache.keys...)
+	s.cacheNow, s.lastTick = m.cache.now, m.cache.lastTick
+}
+
+// restore brings the machine back to the state saved in s.
+func (m *machine) restore(s *machineSnap) {
+	m.now, m.seq, m.reads = s.now, s.seq, m.reads[:s.reads]
+	copy(m.actors, s.actors)
+	m.live = append(m.live[:0], s.live...)
+	for k, n := range s.rows {
+		m.hist[k] = m.hist[k][:n]
+	}
+	c := m.cache
+	if len(c.keys) > len(s.keys) {
+		clear(c.keys[len(s.keys):])
+	}
+	c.keys = append(c.keys[:0], s.keys...)
+	c.now, c.lastTick = s.cacheNow, s.lastTick
+}
