@@ -137,10 +137,7 @@ func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Tim
 	note := ""
 	switch st.Op {
 	case OpCacheSet, OpLeaseSet, OpCASSet:
-		op.Value, op.Version = m.lastValue, m.lastVersion
-		if st.HasValue {
-			op.Value = st.Value
-		}
+		op.Value, op.Version = m.written(st)
 		if !st.HasValue && !m.hasLast {
 			note = "nothing read yet: setting an empty value"
 		}
@@ -158,6 +155,15 @@ func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Tim
 	}
 	op.Token = m.token
 	return note
+}
+
+// written is the value a set step writes, its own or the last one the
+// actor read, and the version that goes with it.
+func (m *actorMemory) written(st *Step) (string, int) {
+	if st.HasValue {
+		return st.Value, m.lastVersion
+	}
+	return m.lastValue, m.lastVersion
 }
 
 // observe remembers a cache step's reply.

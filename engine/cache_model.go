@@ -196,29 +196,11 @@ func (b *modelBackend) doOp(op *cacheOp) (cacheReply, error) {
 	b.tick()
 	switch op.Op {
 	case OpCacheGet:
-		v, ok, err := b.get(op.Key)
-		if err != nil {
-			return cacheReply{Result: "fail", Note: msgWrongType}, nil
-		}
-		if !ok {
-			return cacheReply{Result: "miss"}, nil
-		}
-		return cacheReply{Result: "hit", Value: v}, nil
+		return b.getCmd(op.Key), nil
 	case OpCacheSet:
-		if op.NX && b.find(op.Key) != nil {
-			return cacheReply{Result: "fail", Value: op.Value, Note: "NX: key already set"}, nil
-		}
-		b.setString(op.Key, op.Value, clientTTL(op.TTL))
-		return cacheReply{Result: "ok", Value: op.Value}, nil
+		return b.setCmd(op.Key, op.Value, op.TTL, op.NX), nil
 	case OpCacheDel, OpLeaseDel:
-		n := b.del(op.Key)
-		if op.Op == OpLeaseDel && b.del(leaseKey(op.Key)) {
-			n = true
-		}
-		if !n {
-			return cacheReply{Result: "ok", Note: "nothing to delete"}, nil
-		}
-		return cacheReply{Result: "ok"}, nil
+		return b.delCmd(op.Key, op.Op == OpLeaseDel), nil
 	case OpCacheExpire:
 		e := b.find(op.Key)
 		if e == nil {
@@ -256,6 +238,39 @@ func (b *modelBackend) doOp(op *cacheOp) (cacheReply, error) {
 		return r, nil
 	}
 	return cacheReply{}, fmt.Errorf("op %q is not a cache op", op.Op)
+}
+
+// getCmd is GET key (after a tick).
+func (b *modelBackend) getCmd(key string) cacheReply {
+	v, ok, err := b.get(key)
+	if err != nil {
+		return cacheReply{Result: "fail", Note: msgWrongType}
+	}
+	if !ok {
+		return cacheReply{Result: "miss"}
+	}
+	return cacheReply{Result: "hit", Value: v}
+}
+
+// setCmd is SET key value [PX ttl] [NX] (after a tick).
+func (b *modelBackend) setCmd(key, value string, ttl time.Duration, nx bool) cacheReply {
+	if nx && b.find(key) != nil {
+		return cacheReply{Result: "fail", Value: value, Note: "NX: key already set"}
+	}
+	b.setString(key, value, clientTTL(ttl))
+	return cacheReply{Result: "ok", Value: value}
+}
+
+// delCmd is DEL key, and with lease its lease key too (after a tick).
+func (b *modelBackend) delCmd(key string, lease bool) cacheReply {
+	n := b.del(key)
+	if lease && b.del(leaseKey(key)) {
+		n = true
+	}
+	if !n {
+		return cacheReply{Result: "ok", Note: "nothing to delete"}
+	}
+	return cacheReply{Result: "ok"}
 }
 
 // leaseGet is scriptLeaseGet.

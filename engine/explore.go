@@ -333,14 +333,15 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	return res, ctx.Err()
 }
 
-// counterexample replays the best stale schedule with a full record, to
-// name its anomaly exactly as `racetape run --schedule` will.
+// counterexample replays the best stale schedule on a Runner, to name its
+// anomaly exactly as `racetape run --schedule` will (without the per-step
+// states, which do not change the verdict).
 func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	names := make([]string, len(c.path))
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := Run(e.sc, Options{Schedule: names, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
+	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
@@ -418,10 +419,12 @@ type worker struct {
 	nodes []node
 	limit int64 // stop each task after this many schedules (0: none)
 	runs  int64 // schedules of the current task
+	polls int   // calls of stopped
 	flush int64 // runs not yet added to the shared progress
 	stale int64
 	ctx   context.Context
 
+	reduced bool      // the sleep-set reduction is on
 	needFP  bool      // keep fps and the nodes' fp
 	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
 	rng     *rand.Rand
@@ -445,7 +448,8 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	}
 	// Footprints serve the reduction and minimize; the naive search needs
 	// none (but tests look at them).
-	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	w.reduced = e.reduced()
+	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
 	return w, nil
 }
 
@@ -522,7 +526,12 @@ func (w *worker) replay(path []int) error {
 
 // stopped reports whether the current task should stop.
 func (w *worker) stopped() bool {
-	return (w.limit > 0 && w.runs >= w.limit) || w.ctx.Err() != nil
+	if w.limit > 0 && w.runs >= w.limit {
+		return true
+	}
+	// Asking the context takes a lock: once in a while is soon enough.
+	w.polls++
+	return w.polls%128 == 0 && w.ctx.Err() != nil
 }
 
 // leaf judges the complete schedule just run.
@@ -549,7 +558,7 @@ func (w *worker) leaf(pre int) error {
 		w.res.anomalies[a]++
 	}
 	c := candidate{path: w.path, pre: pre}
-	if w.e.reduced() || w.e.opts.Mode != Exhaustive {
+	if w.reduced || w.e.opts.Mode != Exhaustive {
 		if best := w.res.best; best != nil && best.pre == 0 && len(c.path) > len(best.path) {
 			return nil // nothing equivalent can beat it
 		}

@@ -285,7 +285,7 @@ func (w *worker) status(sleep []int) nodeStatus {
 	if len(en) == 0 {
 		return leafNode
 	}
-	if w.e.reduced() {
+	if w.reduced {
 		for _, p := range en {
 			if !slices.Contains(sleep, p) {
 				return innerNode
@@ -299,11 +299,17 @@ func (w *worker) status(sleep []int) nodeStatus {
 // push makes the runner's state the new top node, unless it is a leaf or
 // blocked.
 func (w *worker) push(sleep []int, pre, last int) nodeStatus {
-	en := w.enabled()
+	// The node is made in place; it only counts once it has children.
+	if len(w.nodes) == cap(w.nodes) {
+		w.nodes = append(w.nodes, node{})[:len(w.nodes)]
+	}
+	nd := &w.nodes[:len(w.nodes)+1][len(w.nodes)]
+	nd.order = w.t.enabled(nd.order[:0])
+	en := nd.order
 	if len(en) == 0 {
 		return leafNode
 	}
-	if w.e.reduced() {
+	if w.reduced {
 		blocked := true
 		for _, p := range en {
 			if !slices.Contains(sleep, p) {
@@ -315,18 +321,12 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 			return blockedNode
 		}
 	}
-	if len(w.nodes) < cap(w.nodes) {
-		w.nodes = w.nodes[:len(w.nodes)+1]
-	} else {
-		w.nodes = append(w.nodes, node{})
-	}
-	nd := &w.nodes[len(w.nodes)-1]
+	w.nodes = w.nodes[:len(w.nodes)+1]
 	if nd.en == nil {
 		nd.en = make([]bool, w.n+1)
 		nd.fp = make([]footprint, w.n+1)
 	}
 	clear(nd.en)
-	nd.order = append(nd.order[:0], en...)
 	for _, p := range en {
 		nd.en[p] = true
 		if w.needFP {
@@ -389,7 +389,7 @@ func boolInt(b bool) int {
 // childSleep is the sleep set after taking p from nd: the steps asleep or
 // already explored at nd that commute with p.
 func (w *worker) childSleep(nd *node, p int, out []int) []int {
-	if !w.e.reduced() {
+	if !w.reduced {
 		return out
 	}
 	for _, set := range [2][]int{nd.sleep, nd.done} {

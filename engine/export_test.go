@@ -62,7 +62,7 @@ func dumpMachine(m *machine) string {
 	for k, h := range m.hist {
 		fmt.Fprintf(&b, "key %d: %v\n", k, h)
 	}
-	fmt.Fprintf(&b, "reads %+v\n", m.reads)
+	fmt.Fprintf(&b, "reads %d stale %d late %+v\n", m.closed, m.nstale, m.reads)
 	cache, _ := m.cache.snapshot()
 	fmt.Fprintf(&b, "cache %v\n", cache)
 	return b.String()
@@ -160,16 +160,17 @@ func sameAsRunner(m *machine, r *Runner) error {
 			}
 		}
 	}
-	var reads []string
-	for _, rd := range m.reads {
-		reads = append(reads, fmt.Sprint(keyOf(m, rd.kid), rd.served, rd.start, rd.end))
+	if m.closed != len(r.reads) {
+		return fmt.Errorf("%d reads closed, runner %d", m.closed, len(r.reads))
 	}
-	var want []string
+	rstale := 0
 	for _, rd := range r.reads {
-		want = append(want, fmt.Sprint(rd.Key, rd.Served, rd.Start, rd.End))
+		if IsStale(r.db.History(rd.Key), rd.Served, rd.Start, rd.End) {
+			rstale++
+		}
 	}
-	if !slices.Equal(reads, want) {
-		return fmt.Errorf("reads %v, runner %v", reads, want)
+	if m.staleReads() != rstale {
+		return fmt.Errorf("%d stale reads, runner %d", m.staleReads(), rstale)
 	}
 	for key, k := range m.kids {
 		if h, rh := m.hist[k], r.db.History(key); !slices.Equal(h, rh) && len(h)+len(rh) > 0 {

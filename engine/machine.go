@@ -29,6 +29,11 @@ type machine struct {
 	names []string   // actor names
 	progs [][]minstr // per actor
 	kids  map[string]int32
+	// late says, per key id, that a db.write of the key takes no time: a
+	// commit can then land at the very instant a read of the key ended,
+	// and the read is judged at the end of the schedule instead of when it
+	// closes.
+	late  []bool
 	lag   time.Duration // of the replica; -1 without one
 	// bound is the most time all the actors' programs can take.
 	bound time.Duration
@@ -40,7 +45,9 @@ type machine struct {
 	actors []mactor
 	live   []int               // actors with a step left, in order
 	hist   [][]timeline.Commit // per key id, in commit order
-	reads  []mread             // closed reads that served a value
+	closed int                 // reads closed that served a value
+	nstale int                 // of which judged stale when they closed
+	reads  []mread             // closed reads judged at the end (late keys)
 
 	replay *Runner // names the anomalies of stale schedules; made when needed
 }
@@ -114,6 +121,14 @@ func newMachine(sc *Scenario) *machine {
 		m.bound += maxTook(a.Steps)
 	}
 	m.hist = make([][]timeline.Commit, len(m.kids))
+	m.late = make([]bool, len(m.kids))
+	for _, prog := range m.progs {
+		for _, in := range prog {
+			if in.kind == instrStep && in.st.Op == OpDBWrite && in.st.Took == 0 {
+				m.late[in.kid] = true
+			}
+		}
+	}
 	m.actors = make([]mactor, len(sc.Actors))
 	return m
 }
@@ -180,6 +195,7 @@ func (m *machine) reset() error {
 		}
 	}
 	m.reads = m.reads[:0]
+	m.closed, m.nstale = 0, 0
 	m.live = m.live[:0]
 	for i := range m.actors {
 		m.actors[i] = mactor{}
@@ -298,11 +314,26 @@ func (m *machine) step(p int) error {
 		result, value = "ok", st.Value
 		a.saw("ok", c.Value, c.Version)
 	default:
-		op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
-		a.prepare(&op, st, m.names[p], m.epoch)
-		rep, err := m.cache.doOp(&op)
-		if err != nil {
-			return stepError(m.names[p], int(a.taken)+1, st, err)
+		var rep cacheReply
+		switch st.Op {
+		// The plain commands, without building a cacheOp.
+		case OpCacheGet:
+			m.cache.tick()
+			rep = m.cache.getCmd(st.Key)
+		case OpCacheSet:
+			m.cache.tick()
+			v, _ := a.written(st)
+			rep = m.cache.setCmd(st.Key, v, st.TTL, st.NX)
+		case OpCacheDel:
+			m.cache.tick()
+			rep = m.cache.delCmd(st.Key, false)
+		default:
+			op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
+			a.prepare(&op, st, m.names[p], m.epoch)
+			var err error
+			if rep, err = m.cache.doOp(&op); err != nil {
+				return stepError(m.names[p], int(a.taken)+1, st, err)
+			}
 		}
 		result, value = rep.Result, rep.Value
 		a.observe(st, &rep)
@@ -347,22 +378,40 @@ func (m *machine) trackRead(a *mactor, in *minstr, result, value string, start, 
 	}
 }
 
+// closeRead ends the actor's read in progress, if it served a value, and
+// applies the oracle to it. Every step ends at or after the read's end, and
+// a commit after the read can only change the verdict by landing at the
+// very instant it ended: unless the key has a db.write that takes no time,
+// the verdict is final now.
 func (m *machine) closeRead(a *mactor) {
 	if a.hasOpen && a.open.have {
-		m.reads = append(m.reads, a.open)
+		o := &a.open
+		m.closed++
+		if m.late[o.kid] {
+			m.reads = append(m.reads, *o)
+		} else if isStale(m.hist[o.kid], o.served, o.start, o.end) {
+			m.nstale++
+		}
 	}
 	a.hasOpen = false
 }
 
-// stale applies the oracle to every read of the schedule just run.
-func (m *machine) stale() bool {
+// staleReads applies the oracle to the reads closed so far and counts the
+// stale ones.
+func (m *machine) staleReads() int {
+	n := m.nstale
 	for i := range m.reads {
 		rd := &m.reads[i]
 		if isStale(m.hist[rd.kid], rd.served, rd.start, rd.end) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
+}
+
+// stale says whether the schedule just run served a stale read.
+func (m *machine) stale() bool {
+	return m.nstale > 0 || (len(m.reads) > 0 && m.staleReads() > 0)
 }
 
 // anomalies replays path (participants; len(actors) is the clock) on a
@@ -409,6 +458,8 @@ type machineSnap struct {
 	live     []int
 	rows     []int
 	reads    int
+	closed   int
+	nstale   int
 	keys     []modelEntry
 	cacheNow time.Duration
 	lastTick time.Duration
@@ -416,7 +467,7 @@ type machineSnap struct {
 
 // save copies the machine's state into s, reusing s's storage.
 func (m *machine) save(s *machineSnap) {
-	s.now, s.seq, s.reads = m.now, m.seq, len(m.reads)
+	s.now, s.seq, s.reads, s.closed, s.nstale = m.now, m.seq, len(m.reads), m.closed, m.nstale
 	s.actors = append(s.actors[:0], m.actors...)
 	s.live = append(s.live[:0], m.live...)
 	s.rows = s.rows[:0]
@@ -429,7 +480,7 @@ func (m *machine) save(s *machineSnap) {
 
 // restore brings the machine back to the state saved in s.
 func (m *machine) restore(s *machineSnap) {
-	m.now, m.seq, m.reads = s.now, s.seq, m.reads[:s.reads]
+	m.now, m.seq, m.reads, m.closed, m.nstale = s.now, s.seq, m.reads[:s.reads], s.closed, s.nstale
 	copy(m.actors, s.actors)
 	m.live = append(m.live[:0], s.live...)
 	for k, n := range s.rows {
