@@ -33,8 +33,8 @@ type machine struct {
 	// commit can then land at the very instant a read of the key ended,
 	// and the read is judged at the end of the schedule instead of when it
 	// closes.
-	late  []bool
-	lag   time.Duration // of the replica; -1 without one
+	late []bool
+	lag  time.Duration // of the replica; -1 without one
 	// bound is the most time all the actors' programs can take.
 	bound time.Duration
 	cache *modelBackend
