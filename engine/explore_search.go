@@ -29,13 +29,13 @@ type suspended struct {
 }
 
 // suspend copies the search stack.
-func (w *worker) suspend(base int) *suspended {
-	sp := &suspended{path: slices.Clone(w.path[:base+len(w.nodes)-1])}
+func (w *worker) suspend() *suspended {
+	sp := &suspended{path: slices.Clone(w.path[:w.nodes[len(w.nodes)-1].depth])}
 	for _, nd := range w.nodes {
 		sp.nodes = append(sp.nodes, node{
 			order: slices.Clone(nd.order), en: slices.Clone(nd.en), fp: slices.Clone(nd.fp),
 			sleep: slices.Clone(nd.sleep), done: slices.Clone(nd.done),
-			next: nd.next, pre: nd.pre, last: nd.last,
+			next: nd.next, pre: nd.pre, last: nd.last, depth: nd.depth,
 		})
 	}
 	return sp
@@ -51,6 +51,7 @@ type node struct {
 	next  int
 	pre   int
 	last  int
+	depth int // steps taken to reach the node
 	// saved says snap holds the machine at this node, to come back to it
 	// without replaying.
 	saved bool
@@ -178,7 +179,9 @@ func (e *Explorer) runRound(ctx context.Context, tasks []task, todo []int, budge
 // and emits the nodes there as tasks.
 func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 	w.runs = 0
-	base := len(t.path)
+	// Steps nobody has to choose are taken at once, except when cutting
+	// the tree into tasks at a depth.
+	forced := cutoff == 0
 	if sp := t.resume; sp != nil {
 		t.resume = nil
 		if err := w.replay(sp.path); err != nil {
@@ -190,7 +193,11 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			return err
 		}
 		w.nodes = w.nodes[:0]
-		switch w.push(t.sleep, t.pre, t.last) {
+		st, err := w.push(t.sleep, t.pre, t.last, forced)
+		if err != nil {
+			return err
+		}
+		switch st {
 		case leafNode:
 			return w.leaf(t.pre)
 		case blockedNode:
@@ -212,14 +219,14 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			nd.next--
 			w.res.complete = false
 			if w.ctx.Err() == nil {
-				t.resume = w.suspend(base)
+				t.resume = w.suspend()
 			}
 			return nil
 		}
 		if !fresh {
 			if nd.saved {
-				w.restore(nd, base+len(w.nodes)-1)
-			} else if err := w.replayTo(base + len(w.nodes) - 1); err != nil {
+				w.restore(nd)
+			} else if err := w.replayTo(nd.depth); err != nil {
 				return err
 			}
 		}
@@ -250,7 +257,11 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			}
 			continue
 		}
-		switch w.push(sleep, pre, last) {
+		st, err := w.push(sleep, pre, last, forced)
+		if err != nil {
+			return err
+		}
+		switch st {
 		case leafNode:
 			if err := w.leaf(pre); err != nil {
 				return err
@@ -296,29 +307,46 @@ func (w *worker) status(sleep []int) nodeStatus {
 	return innerNode
 }
 
-// push makes the runner's state the new top node, unless it is a leaf or
-// blocked.
-func (w *worker) push(sleep []int, pre, last int) nodeStatus {
+// push makes the state reached the new top node, unless it is a leaf or
+// blocked. With forced, a state where only one participant can move is not
+// made a node: there is nothing to choose there, and the step cannot be a
+// preemption (nor asleep, past the first), so it is taken at once, and so
+// on to the next choice.
+func (w *worker) push(sleep []int, pre, last int, forced bool) (nodeStatus, error) {
 	// The node is made in place; it only counts once it has children.
 	if len(w.nodes) == cap(w.nodes) {
 		w.nodes = append(w.nodes, node{})[:len(w.nodes)]
 	}
 	nd := &w.nodes[:len(w.nodes)+1][len(w.nodes)]
-	nd.order = w.t.enabled(nd.order[:0])
-	en := nd.order
-	if len(en) == 0 {
-		return leafNode
-	}
-	if w.reduced {
-		blocked := true
-		for _, p := range en {
-			if !slices.Contains(sleep, p) {
-				blocked = false
-				break
+	var en []int
+	for {
+		nd.order = w.t.enabled(nd.order[:0])
+		en = nd.order
+		if len(en) == 0 {
+			return leafNode, nil
+		}
+		if w.reduced {
+			blocked := true
+			for _, p := range en {
+				if !slices.Contains(sleep, p) {
+					blocked = false
+					break
+				}
+			}
+			if blocked {
+				return blockedNode, nil
 			}
 		}
-		if blocked {
-			return blockedNode
+		if !forced || len(en) > 1 {
+			break
+		}
+		p := en[0]
+		if p != w.n {
+			last = p
+		}
+		sleep = nil // what was asleep is not enabled
+		if err := w.step(p); err != nil {
+			return 0, err
 		}
 	}
 	w.nodes = w.nodes[:len(w.nodes)+1]
@@ -340,7 +368,7 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 		}
 	}
 	nd.done = nd.done[:0]
-	nd.next, nd.pre, nd.last = 0, pre, last
+	nd.next, nd.pre, nd.last, nd.depth = 0, pre, last, len(w.path)
 	// A copy is only needed to come back for a second child.
 	nd.saved = len(nd.order)-len(nd.sleep) > 1 && w.m != nil
 	if nd.saved {
@@ -349,13 +377,13 @@ func (w *worker) push(sleep []int, pre, last int) nodeStatus {
 		}
 		w.m.save(nd.snap)
 	}
-	return innerNode
+	return innerNode, nil
 }
 
-// restore brings the machine and the worker back to node nd, which is at
-// depth n of the path.
-func (w *worker) restore(nd *node, n int) {
+// restore brings the machine and the worker back to node nd.
+func (w *worker) restore(nd *node) {
 	w.m.restore(nd.snap)
+	n := nd.depth
 	w.path = w.path[:n]
 	if w.needFP {
 		w.fps = w.fps[:n]
