@@ -443,7 +443,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 		r.lean = true
 		w.t = newRunnerTarget(r)
 	} else {
-		w.m = newMachine(e.sc)
+		w.m = newMachine(e.sc, e.por)
 		w.t = w.m
 	}
 	// Footprints serve the reduction and minimize; the naive search needs

@@ -131,6 +131,9 @@ type porInfo struct {
 	bound time.Duration
 	// maxSteps bounds the length of a schedule (ticks included).
 	maxSteps int
+	// expires says some key can expire during a run: without it, the clock
+	// never moves.
+	expires bool
 }
 
 // analyze builds the footprints of sc's steps.
@@ -170,7 +173,11 @@ func analyze(sc *Scenario) *porInfo {
 
 	// Keys that can expire during a run, or whose instants can tie.
 	timed := map[string]bool{}
-	soon := func(d time.Duration) bool { return d <= info.bound+time.Millisecond }
+	soon := func(d time.Duration) bool {
+		s := d <= info.bound+time.Millisecond
+		info.expires = info.expires || s
+		return s
+	}
 	for _, s := range sc.Cache {
 		if s.TTL > 0 && soon(s.TTL) {
 			timed[s.Key] = true

@@ -25,7 +25,7 @@ func ExploreCheckingState(sc *Scenario, opts ExploreOptions) error {
 	if err != nil {
 		return err
 	}
-	fresh := newMachine(sc)
+	fresh := newMachine(sc, analyze(sc))
 	defer fresh.close()
 	var first error
 	ex.onLeaf = func(w *worker) {
@@ -74,7 +74,7 @@ func dumpMachine(m *machine) string {
 // in what the actors remember, in the database, the cache, the reads
 // served so far, or the verdict.
 func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
-	m := newMachine(sc)
+	m := newMachine(sc, analyze(sc))
 	defer m.close()
 	r, err := NewRunner(sc, Options{NoStates: true, model: true})
 	if err != nil {

@@ -37,6 +37,9 @@ type machine struct {
 	lag  time.Duration // of the replica; -1 without one
 	// bound is the most time all the actors' programs can take.
 	bound time.Duration
+	// expires says a key can expire during a run (porInfo.expires):
+	// without it the clock is never enabled.
+	expires bool
 	cache *modelBackend
 
 	// The state, which save and restore copy.
@@ -88,9 +91,9 @@ type mread struct {
 	start, end time.Duration
 }
 
-// newMachine compiles sc.
-func newMachine(sc *Scenario) *machine {
-	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1}
+// newMachine compiles sc, whose analysis is por.
+func newMachine(sc *Scenario, por *porInfo) *machine {
+	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires}
 	if m.epoch.IsZero() {
 		m.epoch = DefaultEpoch
 	}
@@ -246,6 +249,9 @@ func (m *machine) next(i int) (*Step, string) {
 // a pending expiry lands within the time the remaining steps can take.
 func (m *machine) enabled(en []int) []int {
 	en = append(en, m.live...)
+	if !m.expires {
+		return en
+	}
 	if at, ok := m.nextExpiry(); ok && int64(at) <= int64(m.now)+int64(m.bound) {
 		var sum int64
 		for _, i := range m.live {
@@ -345,12 +351,15 @@ func (m *machine) step(p int) error {
 	m.trackRead(a, in, result, value, start, end)
 	if !m.normalize(p) {
 		m.closeRead(a)
-		for k, i := range m.live {
-			if i == p {
-				m.live = append(m.live[:k], m.live[k+1:]...)
-				break
-			}
+		live := m.live
+		k := 0
+		for live[k] != p {
+			k++
 		}
+		for ; k < len(live)-1; k++ {
+			live[k] = live[k+1]
+		}
+		m.live = live[:len(live)-1]
 	}
 	return nil
 }
