@@ -40,7 +40,7 @@ type machine struct {
 	// expires says a key can expire during a run (porInfo.expires):
 	// without it the clock is never enabled.
 	expires bool
-	cache *modelBackend
+	cache   *modelBackend
 
 	// The state, which save and restore copy.
 	now    time.Duration
