@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/racetape/racetape/timeline"
 )
 
 // ModelOptions returns opts with the cache steps on the pure-Go model of
@@ -63,8 +66,7 @@ func dumpMachine(m *machine) string {
 		fmt.Fprintf(&b, "key %d: %v\n", k, h)
 	}
 	fmt.Fprintf(&b, "reads %d stale %d late %+v\n", m.closed, m.nstale, m.reads)
-	cache, _ := m.cache.snapshot()
-	fmt.Fprintf(&b, "cache %v\n", cache)
+	fmt.Fprintf(&b, "cache %v\n", peek(m.cache, m.now))
 	return b.String()
 }
 
@@ -72,7 +74,9 @@ func dumpMachine(m *machine) string {
 // exploration machine and on a Runner side by side, and returns the first
 // step where they differ: in who can move, in the step each actor is at,
 // in what the actors remember, in the database, the cache, the reads
-// served so far, or the verdict.
+// served so far, or the verdict. Every other walk the machine records
+// (as the one that names anomalies does): then its events, expiries and
+// anomalies must be the Runner's too.
 func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
 	m := newMachine(sc, analyze(sc))
 	defer m.close()
@@ -82,7 +86,8 @@ func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
 	}
 	defer r.Close()
 	n := len(sc.Actors)
-	for range walks {
+	for walk := range walks {
+		m.rec = walk%2 == 1
 		if err := m.reset(); err != nil {
 			return err
 		}
@@ -122,9 +127,12 @@ func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
 				break
 			}
 		}
-		_, stale := r.staleAnomalies(nil)
+		want, stale := r.staleAnomalies(make([]timeline.Anomaly, 0, 8))
 		if m.stale() != stale {
 			return fmt.Errorf("schedule %v: stale %v, runner %v", path, m.stale(), stale)
+		}
+		if got := m.recordedAnomalies(make([]timeline.Anomaly, 0, 8)); m.rec && !slices.Equal(got, want) {
+			return fmt.Errorf("schedule %v: anomalies %v, runner %v", path, got, want)
 		}
 	}
 	return nil
@@ -177,10 +185,24 @@ func sameAsRunner(m *machine, r *Runner) error {
 			return fmt.Errorf("history of %q %v, runner %v", key, h, rh)
 		}
 	}
-	mc, _ := m.cache.snapshot()
-	rc, _ := r.cache.snapshot()
+	// Not snapshot, which ticks the clock and would hide a key the machine
+	// keeps past its expiry.
+	mc, rc := peek(m.cache, m.now), peek(r.model, r.now)
 	if !reflect.DeepEqual(mc, rc) {
 		return fmt.Errorf("cache %v, runner %v", mc, rc)
+	}
+	if m.rec {
+		var evs []timeline.Event
+		for _, ev := range r.events {
+			evs = append(evs, timeline.Event{Seq: ev.Seq, Actor: ev.Actor, Lane: ev.Lane, Step: ev.Step, Op: ev.Op, Key: ev.Key,
+				Result: ev.Result, Value: ev.Value, Version: ev.Version, Start: ev.Start, End: ev.End})
+		}
+		if !slices.Equal(m.events, evs) {
+			return fmt.Errorf("events %+v, runner %+v", m.events, evs)
+		}
+		if !slices.Equal(m.expiries, r.expiries) {
+			return fmt.Errorf("expiries %+v, runner %+v", m.expiries, r.expiries)
+		}
 	}
 	at, ok := m.nextExpiry()
 	rat, rok := r.nextExpiry()
@@ -188,6 +210,23 @@ func sameAsRunner(m *machine, r *Runner) error {
 		return fmt.Errorf("next expiry %v %v, runner %v %v", at, ok, rat, rok)
 	}
 	return nil
+}
+
+// peek lists a model's live keys at instant now (with their expiry
+// instants) without ticking its clock.
+func peek(b *modelBackend, now time.Duration) []string {
+	var out []string
+	for _, e := range b.keys {
+		at := time.Duration(-1)
+		if e.hasTTL {
+			if at = b.lastTick + e.ttl; at <= now {
+				continue
+			}
+		}
+		out = append(out, fmt.Sprint(e.key, e.hash, e.val, e.ver, at))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func keyOf(m *machine, kid int32) string {

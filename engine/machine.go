@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/racetape/racetape/timeline"
@@ -20,15 +23,19 @@ import (
 //     commands, no expiry list, no TTL mirror (the next expiry is read off
 //     the model).
 //
-// A schedule the oracle finds stale is replayed on a Runner, which names its
-// anomalies with the full record. TestMachineAgreesWithRunner checks the two
-// step for step on every preset and on generated scenarios.
+// A schedule the oracle finds stale is replayed on a second machine that
+// records events and expiries as the Runner does, and its anomalies are
+// named from that record by the Runner's own classification (runRecord).
+// TestMachineAgreesWithRunner checks the machine against the Runner step for
+// step, records included, on every preset and on generated scenarios.
 type machine struct {
 	sc    *Scenario
 	epoch time.Time
 	names []string   // actor names
 	progs [][]minstr // per actor
 	kids  map[string]int32
+	keys  []string // by key id
+	por   *porInfo
 	// late says, per key id, that a db.write of the key takes no time: a
 	// commit can then land at the very instant a read of the key ended,
 	// and the read is judged at the end of the schedule instead of when it
@@ -52,7 +59,14 @@ type machine struct {
 	nstale int                 // of which judged stale when they closed
 	reads  []mread             // closed reads judged at the end (late keys)
 
-	replay *Runner // names the anomalies of stale schedules; made when needed
+	// rec makes the machine record what classification needs, as the
+	// Runner does: events, expiries, and every read.
+	rec      bool
+	events   []timeline.Event
+	expiries []timeline.Expiry
+	all      []mread
+	// recorder replays stale schedules with rec on; made when needed.
+	recorder *machine
 }
 
 type minstrKind uint8
@@ -86,14 +100,37 @@ type mactor struct {
 // An mread is a read: a served value over [start, end].
 type mread struct {
 	kid        int32
+	first      int32 // the number of its first step
 	have       bool
+	src        readFrom
 	served     string
 	start, end time.Duration
 }
 
+// readFrom is where a read's value came from.
+type readFrom uint8
+
+const (
+	fromCache readFrom = iota
+	fromDB
+	fromReplica
+)
+
+var readSources = [...]timeline.Source{fromCache: timeline.SourceCache, fromDB: timeline.SourceDB, fromReplica: timeline.SourceReplica}
+
+func readFromStep(st *Step) readFrom {
+	switch {
+	case st.Op != OpDBRead:
+		return fromCache
+	case st.Replica:
+		return fromReplica
+	}
+	return fromDB
+}
+
 // newMachine compiles sc, whose analysis is por.
 func newMachine(sc *Scenario, por *porInfo) *machine {
-	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires}
+	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires, por: por}
 	if m.epoch.IsZero() {
 		m.epoch = DefaultEpoch
 	}
@@ -149,6 +186,7 @@ func (m *machine) kid(key string) int32 {
 	if !ok {
 		id = int32(len(m.kids))
 		m.kids[key] = id
+		m.keys = append(m.keys, key)
 	}
 	return id
 }
@@ -199,6 +237,7 @@ func (m *machine) reset() error {
 	}
 	m.reads = m.reads[:0]
 	m.closed, m.nstale = 0, 0
+	m.events, m.expiries, m.all = m.events[:0], m.expiries[:0], m.all[:0]
 	m.live = m.live[:0]
 	for i := range m.actors {
 		m.actors[i] = mactor{}
@@ -289,6 +328,9 @@ func (m *machine) step(p int) error {
 		if !ok {
 			return fmt.Errorf("%w: the clock has no pending expiry", ErrScheduleActor)
 		}
+		if m.rec {
+			m.recordTick(at)
+		}
 		m.now = at
 		m.cache.setAt(at)
 		m.seq++
@@ -298,10 +340,15 @@ func (m *machine) step(p int) error {
 	in := &m.progs[p][a.pc]
 	st := in.st
 	start, end := m.now, m.now+st.Took
+	if m.rec {
+		m.recordExpiries(start, end)
+	}
 	m.cache.setAt(end)
 	var result, value string
+	version := 0
 	switch st.Op {
 	case OpSleep:
+		result = "ok"
 	case OpDBRead:
 		at := end
 		if st.Replica {
@@ -309,7 +356,7 @@ func (m *machine) step(p int) error {
 		}
 		c, ok := valueAt(m.hist[in.kid], at)
 		if ok {
-			result, value = "hit", c.Value
+			result, value, version = "hit", c.Value, c.Version
 			a.saw("hit", c.Value, c.Version)
 		} else {
 			result = "miss"
@@ -317,7 +364,7 @@ func (m *machine) step(p int) error {
 		}
 	case OpDBWrite:
 		c := m.commit(in.kid, st.Key, st.Value, end, m.names[p], m.seq)
-		result, value = "ok", st.Value
+		result, value, version = "ok", st.Value, c.Version
 		a.saw("ok", c.Value, c.Version)
 	default:
 		var rep cacheReply
@@ -341,8 +388,12 @@ func (m *machine) step(p int) error {
 				return stepError(m.names[p], int(a.taken)+1, st, err)
 			}
 		}
-		result, value = rep.Result, rep.Value
+		result, value, version = rep.Result, rep.Value, rep.Version
 		a.observe(st, &rep)
+	}
+	if m.rec {
+		m.events = append(m.events, timeline.Event{Seq: m.seq, Actor: m.names[p], Lane: p, Step: int(a.taken) + 1,
+			Op: string(st.Op), Key: st.Key, Result: result, Value: value, Version: version, Start: start, End: end})
 	}
 	a.pc++
 	a.taken++
@@ -371,14 +422,14 @@ func (m *machine) trackRead(a *mactor, in *minstr, result, value string, start, 
 	case readKeep:
 	case readStart:
 		m.closeRead(a)
-		*o = mread{kid: in.kid, start: start, end: end}
+		*o = mread{kid: in.kid, first: int32(m.seq - 1), start: start, end: end}
 		// A db.read serves what it found, a missing row as "".
 		if in.st.Op == OpDBRead || result == "hit" {
-			o.served, o.have = value, true
+			o.served, o.have, o.src = value, true, readFromStep(in.st)
 		}
 		a.hasOpen = true
 	case readServe:
-		o.served, o.have, o.end = value, true, end
+		o.served, o.have, o.src, o.end = value, true, readFromStep(in.st), end
 	case readFinish:
 		o.end = end
 		m.closeRead(a)
@@ -396,6 +447,9 @@ func (m *machine) closeRead(a *mactor) {
 	if a.hasOpen && a.open.have {
 		o := &a.open
 		m.closed++
+		if m.rec {
+			m.all = append(m.all, *o)
+		}
 		if m.late[o.kid] {
 			m.reads = append(m.reads, *o)
 		} else if isStale(m.hist[o.kid], o.served, o.start, o.end) {
@@ -423,39 +477,81 @@ func (m *machine) stale() bool {
 	return m.nstale > 0 || (len(m.reads) > 0 && m.staleReads() > 0)
 }
 
-// anomalies replays path (participants; len(actors) is the clock) on a
-// Runner and names the anomalies of its stale reads, each once, appended
+// anomalies replays path (participants; len(actors) is the clock) on the
+// recorder and names the anomalies of its stale reads, each once, appended
 // to seen.
 func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, error) {
-	if m.replay == nil {
-		r, err := NewRunner(m.sc, Options{NoStates: true, model: true})
-		if err != nil {
-			return seen, err
-		}
-		r.lean = true
-		m.replay = r
+	if m.recorder == nil {
+		m.recorder = newMachine(m.sc, m.por)
+		m.recorder.rec = true
 	}
-	r := m.replay
-	if err := r.Reset(); err != nil {
+	rm := m.recorder
+	if err := rm.reset(); err != nil {
 		return seen, err
 	}
 	for _, p := range path {
-		if p == len(m.actors) {
-			p = ClockIndex
-		}
-		if err := r.step(p); err != nil {
+		if err := rm.step(p); err != nil {
 			return seen, err
 		}
 	}
-	seen, _ = r.staleAnomalies(seen)
-	return seen, nil
+	return rm.recordedAnomalies(seen), nil
 }
 
-func (m *machine) close() {
-	if m.replay != nil {
-		m.replay.Close()
+// recordedAnomalies names the anomalies of the stale reads recorded, as
+// Runner.staleAnomalies does.
+func (m *machine) recordedAnomalies(seen []timeline.Anomaly) []timeline.Anomaly {
+	record := runRecord{events: m.events, expiries: m.expiries, lag: m.lag}
+	var first [1]int
+	for i := range m.all {
+		o := &m.all[i]
+		hist := m.hist[o.kid]
+		if !isStale(hist, o.served, o.start, o.end) {
+			continue
+		}
+		first[0] = int(o.first)
+		rd := timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: first[:]}
+		a, _, _ := record.classify(&rd, hist, false)
+		seen = appendAnomaly(seen, a)
+	}
+	return seen
+}
+
+// recordExpiries records the expiries in (from, to], in order, as the
+// Runner's moveClock does.
+func (m *machine) recordExpiries(from, to time.Duration) {
+	n := len(m.expiries)
+	c := m.cache
+	for i := range c.keys {
+		e := &c.keys[i]
+		if at := c.lastTick + e.ttl; e.hasTTL && at > from && at <= to {
+			m.expiries = append(m.expiries, timeline.Expiry{Key: e.key, Value: e.val, At: at})
+		}
+	}
+	if gone := m.expiries[n:]; len(gone) > 1 {
+		slices.SortFunc(gone, func(a, b timeline.Expiry) int {
+			if a.At != b.At {
+				return cmp.Compare(a.At, b.At)
+			}
+			return strings.Compare(a.Key, b.Key)
+		})
 	}
 }
+
+// recordTick records a clock tick to instant at.
+func (m *machine) recordTick(at time.Duration) {
+	n := len(m.expiries)
+	m.recordExpiries(m.now, at)
+	var keys []string
+	for _, x := range m.expiries[n:] {
+		if x.At == at {
+			keys = append(keys, x.Key)
+		}
+	}
+	m.events = append(m.events, timeline.Event{Seq: m.seq, Actor: timeline.ClockActor, Lane: len(m.actors),
+		Op: "clock.tick", Key: strings.Join(keys, " "), Result: "ok", Start: m.now, End: at})
+}
+
+func (m *machine) close() {}
 
 // A machineSnap is a copy of a machine's state. The histories and reads
 // are only appended to, and what is appended is never changed: their

@@ -208,13 +208,26 @@ func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.A
 // classifyWhy is classify; without why it leaves the explanation out
 // (exploration only counts anomalies, and formatting allocates).
 func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
+	return runRecord{events: r.events, expiries: r.expiries, lag: r.db.lag}.classify(rd, hist, why)
+}
+
+// A runRecord is what naming an anomaly looks at: the events of the run,
+// the expiries, and the replica's lag.
+type runRecord struct {
+	events   []timeline.Event
+	expiries []timeline.Expiry
+	lag      time.Duration
+}
+
+// classify is Runner.classifyWhy on a record.
+func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
 	newest, _ := valueAt(hist, rd.End)
 	if rd.Source == timeline.SourceReplica {
 		if !why {
 			return timeline.ReplicaLag, -1, ""
 		}
 		return timeline.ReplicaLag, -1, fmt.Sprintf("%s read %s from the replica and got %s, but the primary had committed %s at %s; the replica lags %s",
-			rd.Actor, rd.Key, rd.Served, newest.Value, fmtOffset(newest.At), r.sc.Replica.Lag)
+			rd.Actor, rd.Key, rd.Served, newest.Value, fmtOffset(newest.At), rec.lag)
 	}
 	if rd.Source != timeline.SourceCache {
 		if !why {
@@ -227,7 +240,7 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 	hitSeq := rd.Events[0]
 	cause := -1
 	for s := hitSeq - 1; s >= 0; s-- {
-		ev := r.events[s]
+		ev := rec.events[s]
 		if ev.Key == rd.Key && isCacheWrite(ev) {
 			cause = s
 			break
@@ -237,10 +250,10 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 	// the value was current, of something else.
 	var putAt time.Duration
 	if cause >= 0 {
-		putAt = r.events[cause].End
+		putAt = rec.events[cause].End
 	}
 	if cause >= 0 {
-		set := r.events[cause]
+		set := rec.events[cause]
 		c, _ := valueAt(hist, set.End)
 		if c.Value != set.Value {
 			// The set itself wrote an old value.
@@ -254,8 +267,8 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 			// invalidation.
 			var last *timeline.Event // the latest of them
 			dels := 0
-			for s := cause - 1; s >= 0 && r.events[s].End >= c.At; s-- {
-				if ev := &r.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
+			for s := cause - 1; s >= 0 && rec.events[s].End >= c.At; s-- {
+				if ev := &rec.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
 					if dels == 0 {
 						last = ev
 					}
@@ -267,12 +280,12 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 					return timeline.LostInvalidation, cause, ""
 				}
 				return timeline.LostInvalidation, cause, fmt.Sprintf("%s's delayed DEL at %s landed before the stale set it should have removed: %s; %s was served %s from the cache at %s",
-					last.Actor, fmtOffset(last.End), by, rd.Actor, rd.Served, fmtOffset(r.events[hitSeq].End))
+					last.Actor, fmtOffset(last.End), by, rd.Actor, rd.Served, fmtOffset(rec.events[hitSeq].End))
 			}
 			if !why {
 				return timeline.StaleSet, cause, ""
 			}
-			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(r.events[hitSeq].End))
+			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(rec.events[hitSeq].End))
 		}
 	}
 	// The value was current when it was put there; a later commit made it
@@ -287,15 +300,15 @@ func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool
 	// What removed the served entry afterwards: an invalidation (DEL or a
 	// newer set) means the read fell in the window before it; an expiry, or
 	// nothing at all, means only the TTL would ever fix it.
-	hitEnd := r.events[hitSeq].End
+	hitEnd := rec.events[hitSeq].End
 	expiry := time.Duration(-1)
-	for _, x := range r.expiries {
+	for _, x := range rec.expiries {
 		if x.Key == rd.Key && x.At > hitEnd {
 			expiry = x.At
 			break
 		}
 	}
-	for _, ev := range r.events[hitSeq+1:] {
+	for _, ev := range rec.events[hitSeq+1:] {
 		if expiry >= 0 && ev.End >= expiry {
 			break
 		}
@@ -327,11 +340,17 @@ func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bo
 		}
 		stale = true
 		a, _, _ := r.classifyWhy(rd, hist, false)
-		if !slices.Contains(seen, a) && len(seen) < cap(seen) {
-			seen = append(seen, a)
-		}
+		seen = appendAnomaly(seen, a)
 	}
 	return seen, stale
+}
+
+// appendAnomaly adds a to seen unless it is there (or seen is full).
+func appendAnomaly(seen []timeline.Anomaly, a timeline.Anomaly) []timeline.Anomaly {
+	if !slices.Contains(seen, a) && len(seen) < cap(seen) {
+		seen = append(seen, a)
+	}
+	return seen
 }
 
 // StaleCount returns how many reads so far the oracle finds stale, without
