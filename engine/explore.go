@@ -61,12 +61,12 @@ type ExploreOptions struct {
 	// schedules run spread over the first choices and do not depend on
 	// Workers; a tree of at most Limit schedules is explored completely.
 	Limit int64
-	// RESP sends cache steps through go-redis as Run does, instead of
-	// miniredis's Go API. Same results, much slower.
+	// RESP runs the schedules on a Runner whose cache steps go through
+	// go-redis to miniredis, as Run does, instead of on the exploration
+	// machine and its pure-Go model of the cache. Same results, much
+	// slower.
 	RESP bool
-	// Direct sends cache steps to miniredis through its Go API, instead of
-	// the pure-Go model of the cache exploration uses by default. Same
-	// results, slower.
+	// Direct is RESP through miniredis's Go API. Same results, slower.
 	Direct bool
 }
 

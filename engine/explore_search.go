@@ -289,7 +289,7 @@ const (
 	blockedNode
 )
 
-// status says whether the runner's state is a complete schedule, or has
+// status says whether the state reached is a complete schedule, or has
 // every enabled step asleep.
 func (w *worker) status(sleep []int) nodeStatus {
 	en := w.enabled()
