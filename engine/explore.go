@@ -428,7 +428,7 @@ type worker struct {
 	needFP  bool      // keep fps and the nodes' fp
 	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
 	rng     *rand.Rand
-	memo    map[uint64]int32 // minimize's table, reused
+	mz      minimizer // minimize's program, reused
 	scratch []int
 	seen    [8]timeline.Anomaly // scratch: a schedule's anomalies
 }

@@ -435,116 +435,168 @@ func (w *worker) childSleep(nd *node, p int, out []int) []int {
 // then the lexicographically smallest, and its preemption count. It is a
 // dynamic program over the prefixes of the equivalence class (one count of
 // steps taken per participant, and who ran last); when that space is too
-// large it returns path itself.
+// large it returns path itself. The schedule returned is the worker's
+// until the next call.
 func (w *worker) minimize(path []int, fps []footprint, pre int) ([]int, int) {
-	m, parts := len(path), w.n+1
-	cnt := make([]int, parts)
-	pos := make([]int, m)
-	for k, p := range path {
-		pos[k] = cnt[p]
-		cnt[p]++
-	}
-	mult := make([]uint64, parts)
-	size := uint64(1)
-	for p := range parts {
-		mult[p] = size
-		if size > math.MaxUint64/uint64(parts+1)/uint64(cnt[p]+1) {
-			return path, pre
-		}
-		size *= uint64(cnt[p] + 1)
-	}
-	// events[p][i] is participant p's i-th step; need[k*parts+q] is how many
-	// of q's steps must come before step k.
-	events := make([][]int, parts)
-	need := make([]int32, m*parts)
-	for k, p := range path {
-		events[p] = append(events[p], k)
-		for j := range k {
-			if q := path[j]; q != p && dependent(&fps[j], &fps[k]) {
-				need[k*parts+q] = max(need[k*parts+q], int32(pos[j]+1))
-			}
-		}
-	}
-	if w.memo == nil {
-		w.memo = map[uint64]int32{}
-	}
-	clear(w.memo)
-	const maxStates = 1 << 18
-	s := make([]int, parts)
-	available := func(q int) (int, bool) {
-		if s[q] == cnt[q] {
-			return 0, false
-		}
-		k := events[q][s[q]]
-		for r := range parts {
-			if int(need[k*parts+r]) > s[r] {
-				return 0, false
-			}
-		}
-		return k, true
-	}
-	cost := func(last, q int) (int32, int) {
-		if q == w.n {
-			return 0, last
-		}
-		if last >= 0 && q != last && s[last] < cnt[last] {
-			return 1, q
-		}
-		return 0, q
-	}
-	tooBig := false
-	var solve func(code uint64, taken, last int) int32
-	solve = func(code uint64, taken, last int) int32 {
-		if taken == m {
-			return 0
-		}
-		key := code*uint64(parts) + uint64(last+1)
-		if v, ok := w.memo[key]; ok {
-			return v
-		}
-		if len(w.memo) >= maxStates {
-			tooBig = true
-			return 0
-		}
-		best := int32(math.MaxInt32)
-		for q := range parts {
-			if _, ok := available(q); !ok {
-				continue
-			}
-			c, nl := cost(last, q)
-			s[q]++
-			v := c + solve(code+mult[q], taken+1, nl)
-			s[q]--
-			best = min(best, v)
-		}
-		w.memo[key] = best
-		return best
-	}
-	total := solve(0, 0, -1)
-	if tooBig {
+	mz := &w.mz
+	if !mz.prepare(w, path, fps) {
 		return path, pre
 	}
-	out := make([]int, 0, m)
+	total := mz.solve(0, 0, -1)
+	if mz.tooBig {
+		return path, pre
+	}
+	out := mz.out[:0]
 	code, last := uint64(0), -1
-	for taken := range m {
-		want := solve(code, taken, last)
+	for taken := range len(path) {
+		want := mz.solve(code, taken, last)
 		pick, pickLast := -1, 0
-		for q := range parts {
-			if _, ok := available(q); !ok {
+		for q := range mz.parts {
+			if !mz.available(q) {
 				continue
 			}
-			c, nl := cost(last, q)
-			s[q]++
-			v := c + solve(code+mult[q], taken+1, nl)
-			s[q]--
+			c, nl := mz.cost(last, q)
+			mz.s[q]++
+			v := c + mz.solve(code+mz.mult[q], taken+1, nl)
+			mz.s[q]--
 			if v == want && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
 				pick, pickLast = q, nl
 			}
 		}
 		out = append(out, pick)
-		s[pick]++
-		code += mult[pick]
+		mz.s[pick]++
+		code += mz.mult[pick]
 		last = pickLast
 	}
+	mz.out = out
 	return out, int(total)
+}
+
+// A minimizer is minimize's dynamic program, its storage reused from one
+// stale schedule to the next.
+type minimizer struct {
+	clock int // the clock's participant number
+	parts int // participants
+	m     int // steps
+	cnt   []int
+	pos   []int    // pos[k]: how many steps of its participant come before step k
+	mult  []uint64 // a prefix's code is sum(s[p] * mult[p])
+	start []int    // participant p's steps are evs[start[p]:start[p+1]]
+	evs   []int
+	need  []int32 // need[k*parts+q]: how many of q's steps must come before step k
+	s     []int   // steps taken per participant, in the prefix being solved
+	memo  map[uint64]int32
+	// tooBig says the table outgrew maxStates.
+	tooBig bool
+	out    []int
+}
+
+// maxStates bounds minimize's table.
+const maxStates = 1 << 18
+
+// prepare sets the program up for path; false when its state space cannot
+// be numbered.
+func (mz *minimizer) prepare(w *worker, path []int, fps []footprint) bool {
+	m, parts := len(path), w.n+1
+	mz.clock, mz.parts, mz.m, mz.tooBig = w.n, parts, m, false
+	mz.cnt = resize(mz.cnt, parts)
+	mz.pos = resize(mz.pos, m)
+	for k, p := range path {
+		mz.pos[k] = mz.cnt[p]
+		mz.cnt[p]++
+	}
+	mz.mult = resize(mz.mult, parts)
+	size := uint64(1)
+	for p := range parts {
+		mz.mult[p] = size
+		if size > math.MaxUint64/uint64(parts+1)/uint64(mz.cnt[p]+1) {
+			return false
+		}
+		size *= uint64(mz.cnt[p] + 1)
+	}
+	mz.start = resize(mz.start, parts+1)
+	for p := range parts {
+		mz.start[p+1] = mz.start[p] + mz.cnt[p]
+	}
+	mz.evs = resize(mz.evs, m)
+	mz.need = resize(mz.need, m*parts)
+	for k, p := range path {
+		mz.evs[mz.start[p]+mz.pos[k]] = k
+		for j := range k {
+			if q := path[j]; q != p && dependent(&fps[j], &fps[k]) {
+				mz.need[k*parts+q] = max(mz.need[k*parts+q], int32(mz.pos[j]+1))
+			}
+		}
+	}
+	mz.s = resize(mz.s, parts)
+	if mz.memo == nil {
+		mz.memo = map[uint64]int32{}
+	}
+	clear(mz.memo)
+	return true
+}
+
+// resize returns a zeroed slice of n elements, reusing b's storage.
+func resize[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// available says whether q's next step can come next in the prefix s.
+func (mz *minimizer) available(q int) bool {
+	if mz.s[q] == mz.cnt[q] {
+		return false
+	}
+	k := mz.evs[mz.start[q]+mz.s[q]]
+	for r := range mz.parts {
+		if int(mz.need[k*mz.parts+r]) > mz.s[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// cost is what taking q after last adds to the preemptions, and who has
+// then run last.
+func (mz *minimizer) cost(last, q int) (int32, int) {
+	if q == mz.clock {
+		return 0, last
+	}
+	if last >= 0 && q != last && mz.s[last] < mz.cnt[last] {
+		return 1, q
+	}
+	return 0, q
+}
+
+// solve is the fewest preemptions to complete the prefix numbered code (of
+// taken steps, last run by last).
+func (mz *minimizer) solve(code uint64, taken, last int) int32 {
+	if taken == mz.m {
+		return 0
+	}
+	key := code*uint64(mz.parts) + uint64(last+1)
+	if v, ok := mz.memo[key]; ok {
+		return v
+	}
+	if len(mz.memo) >= maxStates {
+		mz.tooBig = true
+		return 0
+	}
+	best := int32(math.MaxInt32)
+	for q := range mz.parts {
+		if !mz.available(q) {
+			continue
+		}
+		c, nl := mz.cost(last, q)
+		mz.s[q]++
+		v := c + mz.solve(code+mz.mult[q], taken+1, nl)
+		mz.s[q]--
+		best = min(best, v)
+	}
+	mz.memo[key] = best
+	return best
 }

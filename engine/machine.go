@@ -65,6 +65,8 @@ type machine struct {
 	events   []timeline.Event
 	expiries []timeline.Expiry
 	all      []mread
+	read     timeline.Read // scratch: a stale read being named
+	first    [1]int        // its first event
 	// recorder replays stale schedules with rec on; made when needed.
 	recorder *machine
 }
@@ -501,16 +503,15 @@ func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Ano
 // Runner.staleAnomalies does.
 func (m *machine) recordedAnomalies(seen []timeline.Anomaly) []timeline.Anomaly {
 	record := runRecord{events: m.events, expiries: m.expiries, lag: m.lag}
-	var first [1]int
 	for i := range m.all {
 		o := &m.all[i]
 		hist := m.hist[o.kid]
 		if !isStale(hist, o.served, o.start, o.end) {
 			continue
 		}
-		first[0] = int(o.first)
-		rd := timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: first[:]}
-		a, _, _ := record.classify(&rd, hist, false)
+		m.first[0] = int(o.first)
+		m.read = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: m.first[:]}
+		a, _, _ := record.classify(&m.read, hist, false)
 		seen = appendAnomaly(seen, a)
 	}
 	return seen
