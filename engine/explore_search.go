@@ -452,14 +452,8 @@ func (w *worker) minimize(path []int, fps []footprint, pre int) ([]int, int) {
 		want := mz.solve(code, taken, last)
 		pick, pickLast := -1, 0
 		for q := range mz.parts {
-			if !mz.available(q) {
-				continue
-			}
-			c, nl := mz.cost(last, q)
-			mz.s[q]++
-			v := c + mz.solve(code+mz.mult[q], taken+1, nl)
-			mz.s[q]--
-			if v == want && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
+			v, nl, ok := mz.try(code, taken, last, q)
+			if ok && v == want && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
 				pick, pickLast = q, nl
 			}
 		}
@@ -588,15 +582,23 @@ func (mz *minimizer) solve(code uint64, taken, last int) int32 {
 	}
 	best := int32(math.MaxInt32)
 	for q := range mz.parts {
-		if !mz.available(q) {
-			continue
+		if v, _, ok := mz.try(code, taken, last, q); ok {
+			best = min(best, v)
 		}
-		c, nl := mz.cost(last, q)
-		mz.s[q]++
-		v := c + mz.solve(code+mz.mult[q], taken+1, nl)
-		mz.s[q]--
-		best = min(best, v)
 	}
 	mz.memo[key] = best
 	return best
+}
+
+// try is the fewest preemptions to complete the prefix by taking q's next
+// step first, and who has then run last; false when q cannot go next.
+func (mz *minimizer) try(code uint64, taken, last, q int) (int32, int, bool) {
+	if !mz.available(q) {
+		return 0, 0, false
+	}
+	c, nl := mz.cost(last, q)
+	mz.s[q]++
+	v := c + mz.solve(code+mz.mult[q], taken+1, nl)
+	mz.s[q]--
+	return v, nl, true
 }
