@@ -374,14 +374,14 @@ func (m *machine) step(p int) error {
 		// The plain commands, without building a cacheOp.
 		case OpCacheGet:
 			m.cache.tick()
-			rep = m.cache.getCmd(st.Key)
+			rep = cmdGet(m.cache, st.Key)
 		case OpCacheSet:
 			m.cache.tick()
 			v, _ := a.written(st)
-			rep = m.cache.setCmd(st.Key, v, st.TTL, st.NX)
+			rep = cmdSet(m.cache, st.Key, v, st.TTL, st.NX)
 		case OpCacheDel:
 			m.cache.tick()
-			rep = m.cache.delCmd(st.Key, false)
+			rep = cmdDel(m.cache, st.Key, false)
 		default:
 			op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
 			a.prepare(&op, st, m.names[p], m.epoch)
