@@ -332,8 +332,17 @@ func miniSnapshot(m *miniredis.Miniredis) []timeline.CacheEntry {
 	return out
 }
 
+// A miniReader reads miniredis keys: *miniredis.Miniredis (which ticks its
+// clock at every call) or the *miniredis.RedisDB of an operation.
+type miniReader interface {
+	Type(k string) string
+	Get(k string) (string, error)
+	HGet(k, f string) string
+	TTL(k string) time.Duration
+}
+
 // miniEntry reads one key of miniredis through its direct API.
-func miniEntry(m *miniredis.Miniredis, k string) (timeline.CacheEntry, bool) {
+func miniEntry(m miniReader, k string) (timeline.CacheEntry, bool) {
 	e := timeline.CacheEntry{Key: k, TTL: -1}
 	switch m.Type(k) {
 	case "string":

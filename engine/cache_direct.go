@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -60,21 +59,8 @@ func (b *directBackend) snapshot() ([]timeline.CacheEntry, error) {
 }
 
 func (b *directBackend) entry(key string) (timeline.CacheEntry, bool, error) {
-	db := b.tick()
-	e := timeline.CacheEntry{Key: key, TTL: -1}
-	switch db.Type(key) {
-	case "string":
-		e.Value, _ = db.Get(key)
-	case "hash":
-		e.Value = db.HGet(key, "val")
-		e.Version, _ = strconv.Atoi(db.HGet(key, "v"))
-	default:
-		return e, false, nil
-	}
-	if ttl := db.TTL(key); ttl > 0 {
-		e.TTL = ttl
-	}
-	return e, true, nil
+	e, ok := miniEntry(b.tick(), key)
+	return e, ok, nil
 }
 
 func (b *directBackend) seed(key, value string, ttl time.Duration) error {
