@@ -61,8 +61,9 @@ depend on --workers.
 seed-matrix without --set explores each cell of the matrix and prints a
 table.
 
-Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or an
-exhaustive search stopped by --limit before finding one. Wall time and
+Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or a
+search stopped (by --limit or Ctrl-C) before finding one. Ctrl-C prints
+what the schedules run so far found, marked incomplete. Wall time and
 rate go to stderr, with a progress line when stderr is a terminal.`,
 		Example: `  racetape explore cache-aside
   racetape explore stale-set --json
@@ -147,17 +148,19 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 			return err
 		}
 	} else {
-		writeExplore(w, res, replayCommand(arg, f.sf.sets))
+		writeExplore(w, res, replayCommand(arg, f.sf.sets), ctx.Err() != nil)
 	}
-	return exploreVerdict(res.StaleSchedules, !res.Complete, opts)
+	return exploreVerdict(res.StaleSchedules, !res.Complete, ctx.Err() != nil, opts)
 }
 
-// exploreVerdict is the exit status: stale schedules found, none, or a
-// search that stopped before it could say.
-func exploreVerdict(stale int64, incomplete bool, opts engine.ExploreOptions) error {
+// exploreVerdict is the exit status: stale schedules found (even by a
+// search cut short), none, or a search that stopped before it could say.
+func exploreVerdict(stale int64, incomplete, interrupted bool, opts engine.ExploreOptions) error {
 	switch {
 	case stale > 0:
 		return &exitError{code: exitStale, err: fmt.Errorf("%d stale schedules", stale)}
+	case interrupted:
+		return usageErr(errors.New("interrupted before covering every schedule, and found no stale one"))
 	case incomplete:
 		return usageErr(fmt.Errorf("the search stopped at --limit %d before covering every schedule, and found no stale one; raise --limit or use --random/--pct", opts.Limit))
 	}
@@ -177,10 +180,11 @@ func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts
 	stopProgress()
 	wall := time.Since(start)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, usageErr(fmt.Errorf("explore %s: interrupted after %d schedules", sc.Name, ex.Progress().Schedules))
+		if ctx.Err() == nil || res == nil {
+			return nil, usageErr(fmt.Errorf("explore %s: %w", sc.Name, err))
 		}
-		return nil, usageErr(fmt.Errorf("explore %s: %w", sc.Name, err))
+		// Interrupted: what was found so far is still worth showing.
+		fmt.Fprintf(stderr, "racetape: %s: interrupted; the result covers the schedules run so far\n", sc.Name)
 	}
 	perStep := ""
 	if res.SchedulesRun > 0 {
@@ -277,7 +281,7 @@ func describe(res *engine.ExploreResult) string {
 }
 
 // writeExplore prints a result as text.
-func writeExplore(w io.Writer, res *engine.ExploreResult, replay string) {
+func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, interrupted bool) {
 	fmt.Fprintf(w, "%s: %s\n", res.Scenario, describe(res))
 	fmt.Fprintf(w, "schedules run     %d\n", res.SchedulesRun)
 	if res.Pruned > 0 {
@@ -287,7 +291,10 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string) {
 	for _, a := range sortedAnomalies(res.Anomalies) {
 		fmt.Fprintf(w, "  %-16s%d\n", string(a)+" ", res.Anomalies[a])
 	}
-	if !res.Complete {
+	switch {
+	case interrupted:
+		fmt.Fprintf(w, "incomplete        interrupted: not every schedule was run\n")
+	case !res.Complete:
 		fmt.Fprintf(w, "incomplete        stopped at --limit: not every schedule was run\n")
 	}
 	ce := res.Counterexample
@@ -383,6 +390,9 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 		cells = append(cells, matrixCell{Cell: c.Name, TTL: c.TTL.String(), Readers: c.Readers, Writers: c.Writers, Result: res})
 		stale += res.StaleSchedules
 		incomplete = incomplete || !res.Complete
+		if ctx.Err() != nil {
+			break // the cells so far, the rest not run
+		}
 	}
 	w := cmd.OutOrStdout()
 	if f.asJSON {
@@ -393,12 +403,12 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 			return err
 		}
 	} else {
-		writeMatrix(w, cells)
+		writeMatrix(w, cells, ctx.Err() != nil)
 	}
-	return exploreVerdict(stale, incomplete, opts)
+	return exploreVerdict(stale, incomplete, ctx.Err() != nil, opts)
 }
 
-func writeMatrix(w io.Writer, cells []matrixCell) {
+func writeMatrix(w io.Writer, cells []matrixCell, interrupted bool) {
 	fmt.Fprintf(w, "seed-matrix: %s per cell\n", describe(cells[0].Result))
 	fmt.Fprintf(w, "%-5s %-4s %7s %7s %10s %16s  %s\n", "cell", "TTL", "readers", "writers", "schedules", "stale", "anomalies (stale schedules)")
 	for _, c := range cells {
@@ -409,6 +419,9 @@ func writeMatrix(w io.Writer, cells []matrixCell) {
 		}
 		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10d %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, r.SchedulesRun,
 			fmt.Sprintf("%d%s", r.StaleSchedules, percent(r.StaleSchedules, r.SchedulesRun)), strings.Join(an, ", "))
+	}
+	if interrupted {
+		fmt.Fprintf(w, "interrupted: the last cell shown is partial, and the cells after it were not run\n")
 	}
 	fmt.Fprintf(w, "replay a cell: racetape explore seed-matrix --set cell=NAME ... (its counterexample and replay command)\n")
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -212,4 +214,27 @@ func TestCLIExploreSeedMatrix(t *testing.T) {
 		require.Equal(t, int64(20), c.Result.SchedulesRun, c.Cell)
 		require.Equal(t, "seed-matrix", c.Result.Scenario)
 	}
+}
+
+// TestExploreInterrupted: an exploration stopped by Ctrl-C (a cancelled
+// context) still prints what it covered, says it is partial, and exits 2
+// since it found nothing stale; --json says complete: false.
+func TestExploreInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	file := writeScenario(t, "readers.yaml", readersOnly)
+	for _, args := range [][]string{{"explore", file}, {"explore", "seed-matrix", "--random", "50"}} {
+		var out, errOut bytes.Buffer
+		code := runContext(ctx, args, &out, &errOut)
+		require.Equal(t, exitUsage, code, "%v: stderr %s", args, errOut.String())
+		require.Contains(t, out.String(), "interrupted", args)
+		require.Contains(t, errOut.String(), "interrupted before covering every schedule, and found no stale one", args)
+	}
+	var out, errOut bytes.Buffer
+	code := runContext(ctx, []string{"explore", file, "--json", "--workers", "1"}, &out, &errOut)
+	require.Equal(t, exitUsage, code)
+	var j exploreJSON
+	require.NoError(t, json.Unmarshal(out.Bytes(), &j))
+	require.False(t, j.Complete)
+	require.Zero(t, j.StaleSchedules)
 }
