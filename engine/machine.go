@@ -83,6 +83,7 @@ const (
 type minstr struct {
 	st   *Step // the step, in the scenario (exploration's footprints are keyed by it)
 	kind minstrKind
+	code opcode // st.Op
 	to   int32
 	kid  int32 // st's key
 	// rem is the most time the program can still take from here (the
@@ -199,7 +200,7 @@ func (m *machine) compile(prog []minstr, steps []Step) []minstr {
 	for i := range steps {
 		st := &steps[i]
 		if st.Op != OpIf {
-			prog = append(prog, minstr{st: st, kind: instrStep, kid: m.kid(st.Key)})
+			prog = append(prog, minstr{st: st, kind: instrStep, code: opcodeOf(st.Op), kid: m.kid(st.Key)})
 			continue
 		}
 		at := len(prog)
@@ -348,10 +349,10 @@ func (m *machine) step(p int) error {
 	m.cache.setAt(end)
 	var result, value string
 	version := 0
-	switch st.Op {
-	case OpSleep:
+	switch in.code {
+	case opSleep:
 		result = "ok"
-	case OpDBRead:
+	case opDBRead:
 		at := end
 		if st.Replica {
 			at = max(end-m.lag, 0)
@@ -364,22 +365,22 @@ func (m *machine) step(p int) error {
 			result = "miss"
 			a.saw("miss", "", 0)
 		}
-	case OpDBWrite:
+	case opDBWrite:
 		c := m.commit(in.kid, st.Key, st.Value, end, m.names[p], m.seq)
 		result, value, version = "ok", st.Value, c.Version
 		a.saw("ok", c.Value, c.Version)
 	default:
 		var rep cacheReply
-		switch st.Op {
+		switch in.code {
 		// The plain commands, without building a cacheOp.
-		case OpCacheGet:
+		case opCacheGet:
 			m.cache.tick()
 			rep = cmdGet(m.cache, st.Key)
-		case OpCacheSet:
+		case opCacheSet:
 			m.cache.tick()
 			v, _ := a.written(st)
 			rep = cmdSet(m.cache, st.Key, v, st.TTL, st.NX)
-		case OpCacheDel:
+		case opCacheDel:
 			m.cache.tick()
 			rep = cmdDel(m.cache, st.Key, false)
 		default:
@@ -598,4 +599,35 @@ func (m *machine) restore(s *machineSnap) {
 	}
 	c.keys = append(c.keys[:0], s.keys...)
 	c.now, c.lastTick = s.cacheNow, s.lastTick
+}
+
+// An opcode is an Op as a small number, for the machine's switches.
+type opcode uint8
+
+const (
+	opOther opcode = iota
+	opSleep
+	opDBRead
+	opDBWrite
+	opCacheGet
+	opCacheSet
+	opCacheDel
+)
+
+func opcodeOf(op Op) opcode {
+	switch op {
+	case OpSleep:
+		return opSleep
+	case OpDBRead:
+		return opDBRead
+	case OpDBWrite:
+		return opDBWrite
+	case OpCacheGet:
+		return opCacheGet
+	case OpCacheSet:
+		return opCacheSet
+	case OpCacheDel:
+		return opCacheDel
+	}
+	return opOther
 }
