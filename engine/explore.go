@@ -224,6 +224,7 @@ type Explorer struct {
 	sc    *Scenario
 	opts  ExploreOptions
 	por   *porInfo
+	prog  *program // the scenario compiled for the machine
 	names []string // participant names: the actors, then the clock
 
 	runs, stale atomic.Int64
@@ -258,6 +259,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
 	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
+	e.prog = compile(sc, e.por)
 	for _, a := range sc.Actors {
 		e.names = append(e.names, a.Name)
 	}
@@ -443,7 +445,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 		r.lean = true
 		w.t = newRunnerTarget(r)
 	} else {
-		w.m = newMachine(e.sc, e.por)
+		w.m = e.prog.newMachine()
 		w.t = w.m
 	}
 	// Footprints serve the reduction and minimize; the naive search needs
@@ -634,15 +636,19 @@ func (e *Explorer) parallel(ctx context.Context, body func(*worker) error) (part
 		ws[i] = w
 	}
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i, w := range ws {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = body(w)
-		}()
+	if n == 1 {
+		errs[0] = body(ws[0]) // no goroutine to start, nor a stack to grow
+	} else {
+		var wg sync.WaitGroup
+		for i, w := range ws {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = body(w)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	tot := partial{complete: true}
 	for _, w := range ws {
 		w.close()

@@ -29,25 +29,8 @@ import (
 // TestMachineAgreesWithRunner checks the machine against the Runner step for
 // step, records included, on every preset and on generated scenarios.
 type machine struct {
-	sc    *Scenario
-	epoch time.Time
-	names []string   // actor names
-	progs [][]minstr // per actor
-	kids  map[string]int32
-	keys  []string // by key id
-	por   *porInfo
-	// late says, per key id, that a db.write of the key takes no time: a
-	// commit can then land at the very instant a read of the key ended,
-	// and the read is judged at the end of the schedule instead of when it
-	// closes.
-	late []bool
-	lag  time.Duration // of the replica; -1 without one
-	// bound is the most time all the actors' programs can take.
-	bound time.Duration
-	// expires says a key can expire during a run (porInfo.expires):
-	// without it the clock is never enabled.
-	expires bool
-	cache   *modelBackend
+	*program
+	cache *modelBackend
 
 	// The state, which save and restore copy.
 	now    time.Duration
@@ -69,6 +52,30 @@ type machine struct {
 	first    [1]int        // its first event
 	// recorder replays stale schedules with rec on; made when needed.
 	recorder *machine
+}
+
+// A program is a scenario compiled for machines; machines (one per worker,
+// and their recorders) share it.
+type program struct {
+	sc    *Scenario
+	epoch time.Time
+	names []string   // actor names
+	progs [][]minstr // per actor
+	kids  map[string]int32
+	keys  []string // by key id
+	seeds []int32  // the key ids of sc.DB
+	por   *porInfo
+	// late says, per key id, that a db.write of the key takes no time: a
+	// commit can then land at the very instant a read of the key ended,
+	// and the read is judged at the end of the schedule instead of when it
+	// closes.
+	late []bool
+	lag  time.Duration // of the replica; -1 without one
+	// bound is the most time all the actors' programs can take.
+	bound time.Duration
+	// expires says a key can expire during a run (porInfo.expires):
+	// without it the clock is never enabled.
+	expires bool
 }
 
 type minstrKind uint8
@@ -131,18 +138,28 @@ func readFromStep(st *Step) readFrom {
 	return fromDB
 }
 
-// newMachine compiles sc, whose analysis is por.
+// newMachine compiles sc, whose analysis is por, for a machine.
 func newMachine(sc *Scenario, por *porInfo) *machine {
-	m := &machine{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires, por: por}
+	return compile(sc, por).newMachine()
+}
+
+// newMachine makes a machine that runs p.
+func (p *program) newMachine() *machine {
+	return &machine{program: p, cache: newModelBackend(p.epoch),
+		hist: make([][]timeline.Commit, len(p.kids)), actors: make([]mactor, len(p.sc.Actors))}
+}
+
+// compile compiles sc, whose analysis is por.
+func compile(sc *Scenario, por *porInfo) *program {
+	m := &program{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires, por: por}
 	if m.epoch.IsZero() {
 		m.epoch = DefaultEpoch
 	}
-	m.cache = newModelBackend(m.epoch)
 	if sc.Replica != nil {
 		m.lag = sc.Replica.Lag
 	}
 	for _, s := range sc.DB {
-		m.kid(s.Key)
+		m.seeds = append(m.seeds, m.kid(s.Key))
 	}
 	for _, a := range sc.Actors {
 		m.names = append(m.names, a.Name)
@@ -163,7 +180,6 @@ func newMachine(sc *Scenario, por *porInfo) *machine {
 		m.progs = append(m.progs, prog)
 		m.bound += maxTook(a.Steps)
 	}
-	m.hist = make([][]timeline.Commit, len(m.kids))
 	m.late = make([]bool, len(m.kids))
 	for _, prog := range m.progs {
 		for _, in := range prog {
@@ -172,7 +188,6 @@ func newMachine(sc *Scenario, por *porInfo) *machine {
 			}
 		}
 	}
-	m.actors = make([]mactor, len(sc.Actors))
 	return m
 }
 
@@ -184,7 +199,7 @@ func remAt(prog []minstr, pc int32) time.Duration {
 }
 
 // kid numbers key.
-func (m *machine) kid(key string) int32 {
+func (m *program) kid(key string) int32 {
 	id, ok := m.kids[key]
 	if !ok {
 		id = int32(len(m.kids))
@@ -196,7 +211,7 @@ func (m *machine) kid(key string) int32 {
 
 // compile appends steps to prog: an `if` is a jump over its `then` when the
 // condition fails, and a `then` followed by an `else` jumps over it.
-func (m *machine) compile(prog []minstr, steps []Step) []minstr {
+func (m *program) compile(prog []minstr, steps []Step) []minstr {
 	for i := range steps {
 		st := &steps[i]
 		if st.Op != OpIf {
@@ -230,8 +245,8 @@ func (m *machine) reset() error {
 	for k := range m.hist {
 		m.hist[k] = m.hist[k][:0]
 	}
-	for _, s := range m.sc.DB {
-		m.commit(m.kids[s.Key], s.Key, s.Value, 0, "seed", -1)
+	for i, s := range m.sc.DB {
+		m.commit(m.seeds[i], s.Key, s.Value, 0, "seed", -1)
 	}
 	for _, s := range m.sc.Cache {
 		if err := m.cache.seed(s.Key, s.Value, s.TTL); err != nil {
@@ -485,7 +500,7 @@ func (m *machine) stale() bool {
 // to seen.
 func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, error) {
 	if m.recorder == nil {
-		m.recorder = newMachine(m.sc, m.por)
+		m.recorder = m.program.newMachine()
 		m.recorder.rec = true
 	}
 	rm := m.recorder
