@@ -29,7 +29,9 @@ import (
 // TestMachineAgreesWithRunner checks the machine against the Runner step for
 // step, records included, on every preset and on generated scenarios.
 type machine struct {
-	*program
+	// A copy, not a pointer: workers on other cores write next to their
+	// machines, and a shared header would sit on their cache lines.
+	program
 	cache *modelBackend
 
 	// The state, which save and restore copy.
@@ -145,7 +147,7 @@ func newMachine(sc *Scenario, por *porInfo) *machine {
 
 // newMachine makes a machine that runs p.
 func (p *program) newMachine() *machine {
-	return &machine{program: p, cache: newModelBackend(p.epoch),
+	return &machine{program: *p, cache: newModelBackend(p.epoch),
 		hist: make([][]timeline.Commit, len(p.kids)), actors: make([]mactor, len(p.sc.Actors))}
 }
 
