@@ -66,7 +66,7 @@ func dumpMachine(m *machine) string {
 		fmt.Fprintf(&b, "key %d: %v\n", k, h)
 	}
 	fmt.Fprintf(&b, "reads %d stale %d late %+v\n", m.closed, m.nstale, m.reads)
-	fmt.Fprintf(&b, "cache %v\n", peek(m.cache, m.now))
+	fmt.Fprintf(&b, "cache %v\n", peek(&m.cache, m.now))
 	return b.String()
 }
 
@@ -187,7 +187,7 @@ func sameAsRunner(m *machine, r *Runner) error {
 	}
 	// Not snapshot, which ticks the clock and would hide a key the machine
 	// keeps past its expiry.
-	mc, rc := peek(m.cache, m.now), peek(r.model, r.now)
+	mc, rc := peek(&m.cache, m.now), peek(r.model, r.now)
 	if !reflect.DeepEqual(mc, rc) {
 		return fmt.Errorf("cache %v, runner %v", mc, rc)
 	}
