@@ -16,9 +16,10 @@ import (
 //   - each actor's program is compiled to a list of instructions, an `if`
 //     becoming a conditional jump, so an actor's place is one index;
 //   - keys are numbered, and each key's database history is a slice;
-//   - cache steps go to the same cache model as the Runner's (cache_model.go),
-//     actors remember what Runner actors remember (actorMemory) and reads
-//     are tracked by the same rule (readActionOf);
+//   - cache steps run the same commands as the Runner's in-process backends
+//     (cache_commands.go) on the pure-Go model of the key space
+//     (cache_model.go), actors remember what Runner actors remember
+//     (actorMemory) and reads are tracked by the same rule (readActionOf);
 //   - nothing is recorded that the verdict does not need: no events, no
 //     commands, no expiry list, no TTL mirror (the next expiry is read off
 //     the model).
