@@ -474,3 +474,33 @@ func TestMachineAgreesWithRunner(t *testing.T) {
 		})
 	})
 }
+
+// TestCommitAtTheReadsLastInstant: a commit that takes no time can land at
+// the very instant a read ended, and then counts as current for it (the
+// interval is closed). Exploration judges most reads as they close, so this
+// is the case it must not judge early: the reader is served NEW from the
+// cache over [0, 1ms] and the writer commits NEW at 1ms right after it,
+// which makes the read current; the other order commits first. No schedule
+// is stale, as the Runner agrees.
+func TestCommitAtTheReadsLastInstant(t *testing.T) {
+	sc := &engine.Scenario{Name: "tie", DB: []engine.Seed{{Key: "k", Value: "OLD"}},
+		Cache: []engine.Seed{{Key: "k", Value: "NEW"}},
+		Actors: []engine.Actor{
+			{Name: "reader", Steps: []engine.Step{{Op: engine.OpCacheGet, Key: "k", Took: ms}}},
+			{Name: "writer", Steps: []engine.Step{{Op: engine.OpDBWrite, Key: "k", Value: "NEW", HasValue: true}}},
+		}}
+	tl, err := engine.Run(sc, engine.Options{Schedule: []string{"reader", "writer"}})
+	require.NoError(t, err)
+	require.Len(t, tl.Reads, 1)
+	require.Empty(t, tl.StaleReads())
+	for _, opts := range []engine.ExploreOptions{{}, {NoReduction: true}, {Mode: engine.Random, Samples: 20, Seed: 1}} {
+		res := explore(t, sc, opts)
+		require.Equal(t, int64(0), res.StaleSchedules, "%+v", opts)
+	}
+	// A writer that takes time commits after the read: stale.
+	sc.Actors[1].Steps[0].Took = ms
+	res := explore(t, sc, engine.ExploreOptions{NoReduction: true})
+	require.Equal(t, int64(2), res.SchedulesRun)
+	require.Equal(t, int64(1), res.StaleSchedules)
+	require.NoError(t, engine.MachineAgrees(sc, 10, rand.New(rand.NewPCG(1, 2))))
+}
