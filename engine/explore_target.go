@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/racetape/racetape/timeline"
 )
@@ -46,69 +45,29 @@ func errMachine(path []int) error {
 }
 
 // A runnerTarget explores with a Runner, replaying the prefix at every
-// backtrack.
+// backtrack. It only serves the RESP and Direct paths, where a command
+// costs far more than the Runner's bookkeeping.
 type runnerTarget struct {
-	r    *Runner
-	live []int // actors with steps left, in order
-	// bound is the most time all the actors' programs can take: no
-	// remaining time exceeds it.
-	bound int64
+	r *Runner
 }
 
-func newRunnerTarget(r *Runner) *runnerTarget {
-	t := &runnerTarget{r: r}
-	for _, a := range r.sc.Actors {
-		t.bound += int64(maxTook(a.Steps))
-	}
-	return t
-}
+func newRunnerTarget(r *Runner) *runnerTarget { return &runnerTarget{r: r} }
 
-func (t *runnerTarget) reset() error {
-	if err := t.r.Reset(); err != nil {
-		return err
-	}
-	t.live = t.live[:0]
-	for i := range t.r.actors {
-		if _, ok := t.r.actors[i].next(); ok {
-			t.live = append(t.live, i)
-		}
-	}
-	return nil
-}
+func (t *runnerTarget) reset() error { return t.r.Reset() }
 
 func (t *runnerTarget) step(p int) error {
 	if p == len(t.r.actors) {
-		return t.r.step(ClockIndex)
+		p = ClockIndex
 	}
-	if err := t.r.step(p); err != nil {
-		return err
-	}
-	if _, ok := t.r.actors[p].next(); !ok {
-		if i := slices.Index(t.live, p); i >= 0 {
-			t.live = slices.Delete(t.live, i, i+1)
-		}
-	}
-	return nil
+	return t.r.step(p)
 }
 
-// enabled is Runner.Enabled without allocating.
 func (t *runnerTarget) enabled(en []int) []int {
-	en = append(en, t.live...)
-	// The clock can move when a pending expiry lands within the time the
-	// remaining steps can take (checked against bound first: most of the
-	// time no expiry is that close).
-	r := t.r
-	if at, ok := r.nextExpiry(); ok && int64(at) <= int64(r.now)+t.bound {
-		var sum int64
-		for _, i := range t.live {
-			a := &r.actors[i]
-			if _, ok := a.next(); ok {
-				sum += int64(a.maxRemaining())
-			}
+	for _, p := range t.r.Enabled() {
+		if p == ClockIndex {
+			p = len(t.r.actors)
 		}
-		if sum > 0 && int64(at) <= int64(r.now)+sum {
-			en = append(en, len(r.actors))
-		}
+		en = append(en, p)
 	}
 	return en
 }
