@@ -293,18 +293,23 @@ const (
 // every enabled step asleep.
 func (w *worker) status(sleep []int) nodeStatus {
 	en := w.enabled()
-	if len(en) == 0 {
+	switch {
+	case len(en) == 0:
 		return leafNode
-	}
-	if w.reduced {
-		for _, p := range en {
-			if !slices.Contains(sleep, p) {
-				return innerNode
-			}
-		}
+	case w.reduced && allAsleep(en, sleep):
 		return blockedNode
 	}
 	return innerNode
+}
+
+// allAsleep says whether every enabled participant is asleep.
+func allAsleep(en, sleep []int) bool {
+	for _, p := range en {
+		if !slices.Contains(sleep, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // push makes the state reached the new top node, unless it is a leaf or
@@ -325,17 +330,8 @@ func (w *worker) push(sleep []int, pre, last int, forced bool) (nodeStatus, erro
 		if len(en) == 0 {
 			return leafNode, nil
 		}
-		if w.reduced {
-			blocked := true
-			for _, p := range en {
-				if !slices.Contains(sleep, p) {
-					blocked = false
-					break
-				}
-			}
-			if blocked {
-				return blockedNode, nil
-			}
+		if w.reduced && allAsleep(en, sleep) {
+			return blockedNode, nil
 		}
 		if !forced || len(en) > 1 {
 			break
