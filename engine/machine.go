@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -553,14 +551,7 @@ func (m *machine) recordExpiries(from, to time.Duration) {
 			m.expiries = append(m.expiries, timeline.Expiry{Key: e.key, Value: e.val, At: at})
 		}
 	}
-	if gone := m.expiries[n:]; len(gone) > 1 {
-		slices.SortFunc(gone, func(a, b timeline.Expiry) int {
-			if a.At != b.At {
-				return cmp.Compare(a.At, b.At)
-			}
-			return strings.Compare(a.Key, b.Key)
-		})
-	}
+	sortExpiries(m.expiries[n:])
 }
 
 // recordTick records a clock tick to instant at.

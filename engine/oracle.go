@@ -47,15 +47,7 @@ func readActionOf(st *Step, sameKey, have bool) readAction {
 }
 
 // readSource is where a read step's value comes from.
-func readSource(st *Step) string {
-	switch {
-	case st.Op != OpDBRead:
-		return string(timeline.SourceCache)
-	case st.Replica:
-		return string(timeline.SourceReplica)
-	}
-	return string(timeline.SourceDB)
-}
+func readSource(st *Step) string { return string(readSources[readFromStep(st)]) }
 
 // trackRead extends or closes the actor's open read with the step just
 // taken.

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -391,14 +393,18 @@ func (r *Runner) moveClock(at time.Duration) {
 	}
 	clear(r.ttls[len(kept):])
 	r.ttls = kept
-	if gone := r.expiries[n:]; len(gone) > 1 {
-		sort.Slice(gone, func(i, j int) bool {
-			if gone[i].At != gone[j].At {
-				return gone[i].At < gone[j].At
-			}
-			return gone[i].Key < gone[j].Key
-		})
-	}
+	sortExpiries(r.expiries[n:])
+}
+
+// sortExpiries orders expiries that happened on one move of the clock: by
+// instant, then key.
+func sortExpiries(gone []timeline.Expiry) {
+	slices.SortFunc(gone, func(a, b timeline.Expiry) int {
+		if c := cmp.Compare(a.At, b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 }
 
 // exec runs actor i's next step over [start, end].
