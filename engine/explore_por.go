@@ -146,14 +146,9 @@ func analyze(sc *Scenario) *porInfo {
 			expiries++
 		}
 	}
-	var walk func(steps []Step)
-	walk = func(steps []Step) {
-		for i := range steps {
-			st := &steps[i]
+	for _, a := range sc.Actors {
+		eachStep(a.Steps, func(st *Step) {
 			switch st.Op {
-			case OpIf:
-				walk(st.Then)
-				walk(st.Else)
 			case OpCacheSet, OpLeaseSet, OpCASSet:
 				if st.TTL > 0 {
 					expiries++
@@ -161,10 +156,7 @@ func analyze(sc *Scenario) *porInfo {
 			case OpCacheExpire, OpLeaseGet:
 				expiries++
 			}
-		}
-	}
-	for _, a := range sc.Actors {
-		walk(a.Steps)
+		})
 		span = satAdd(span, maxTook(a.Steps))
 		info.maxSteps += maxAtomic(a.Steps)
 	}
@@ -183,106 +175,88 @@ func analyze(sc *Scenario) *porInfo {
 			timed[s.Key] = true
 		}
 	}
-	var mark func(steps []Step)
-	mark = func(steps []Step) {
-		for i := range steps {
-			st := &steps[i]
-			if st.Op == OpIf {
-				mark(st.Then)
-				mark(st.Else)
-				continue
+	mark := func(st *Step) {
+		if st.Op == OpSleep {
+			return
+		}
+		keys := []string{st.Key}
+		if st.Op == OpLeaseGet || st.Op == OpLeaseSet || st.Op == OpLeaseDel {
+			keys = append(keys, leaseKey(st.Key))
+		}
+		// A step that takes no time can tie instants; a replica read
+		// compares its instant minus the lag with the key's commits.
+		if st.Took == 0 || (st.Op == OpDBRead && st.Replica) {
+			for _, k := range keys {
+				timed[k] = true
 			}
-			if st.Op == OpSleep {
-				continue
+		}
+		switch st.Op {
+		case OpCacheSet, OpLeaseSet, OpCASSet:
+			if st.TTL > 0 && soon(st.TTL) {
+				timed[st.Key] = true
 			}
-			keys := []string{st.Key}
-			if st.Op == OpLeaseGet || st.Op == OpLeaseSet || st.Op == OpLeaseDel {
-				keys = append(keys, leaseKey(st.Key))
+		case OpCacheExpire:
+			if (st.HasExpireAt && soon(st.ExpireAt)) || (!st.HasExpireAt && soon(st.TTL)) {
+				timed[st.Key] = true
 			}
-			// A step that takes no time can tie instants; a replica read
-			// compares its instant minus the lag with the key's commits.
-			if st.Took == 0 || (st.Op == OpDBRead && st.Replica) {
-				for _, k := range keys {
-					timed[k] = true
-				}
+		case OpLeaseGet:
+			lease := st.Lease
+			if lease <= 0 {
+				lease = 10 * time.Second
 			}
-			switch st.Op {
-			case OpCacheSet, OpLeaseSet, OpCASSet:
-				if st.TTL > 0 && soon(st.TTL) {
-					timed[st.Key] = true
-				}
-			case OpCacheExpire:
-				if (st.HasExpireAt && soon(st.ExpireAt)) || (!st.HasExpireAt && soon(st.TTL)) {
-					timed[st.Key] = true
-				}
-			case OpLeaseGet:
-				lease := st.Lease
-				if lease <= 0 {
-					lease = 10 * time.Second
-				}
-				if soon(lease) {
-					timed[leaseKey(st.Key)] = true
-				}
+			if soon(lease) {
+				timed[leaseKey(st.Key)] = true
 			}
 		}
 	}
 	for _, a := range sc.Actors {
-		mark(a.Steps)
+		eachStep(a.Steps, mark)
 	}
 
-	var build func(steps []Step)
-	build = func(steps []Step) {
-		for i := range steps {
-			st := &steps[i]
-			if st.Op == OpIf {
-				build(st.Then)
-				build(st.Else)
-				continue
-			}
-			si := &stepInfo{took: st.Took}
-			k, lk := st.Key, leaseKey(st.Key)
-			switch st.Op {
-			case OpSleep:
-				si.sleep = true
-			case OpCacheGet, OpCASGet:
-				si.add(k, cacheRead)
-			case OpCacheSet:
-				si.add(k, cacheWrite)
-				si.set = !st.NX
-			case OpCacheDel:
-				si.add(k, cacheWrite)
-				si.del = true
-			case OpCacheExpire, OpCASSet:
-				si.add(k, cacheWrite)
-			case OpDBRead:
-				si.add(k, dbRead)
-				si.timed = st.Replica
-			case OpDBWrite:
-				si.add(k, dbWrite)
-			case OpLeaseGet:
-				si.add(k, cacheRead)
-				si.add(lk, cacheWrite)
-			case OpLeaseSet:
-				si.add(k, cacheWrite)
-				si.add(lk, cacheWrite)
-			case OpLeaseDel:
-				si.add(k, cacheWrite)
-				si.add(lk, cacheWrite)
-				si.del = true
-			default:
-				si.timed = true // unknown: depend on everything
-				si.add(k, cacheWrite|dbWrite)
-			}
-			for j := range si.nkeys {
-				if timed[si.keys[j]] {
-					si.timed = true
-				}
-			}
-			info.steps[st] = si
+	build := func(st *Step) {
+		si := &stepInfo{took: st.Took}
+		k, lk := st.Key, leaseKey(st.Key)
+		switch st.Op {
+		case OpSleep:
+			si.sleep = true
+		case OpCacheGet, OpCASGet:
+			si.add(k, cacheRead)
+		case OpCacheSet:
+			si.add(k, cacheWrite)
+			si.set = !st.NX
+		case OpCacheDel:
+			si.add(k, cacheWrite)
+			si.del = true
+		case OpCacheExpire, OpCASSet:
+			si.add(k, cacheWrite)
+		case OpDBRead:
+			si.add(k, dbRead)
+			si.timed = st.Replica
+		case OpDBWrite:
+			si.add(k, dbWrite)
+		case OpLeaseGet:
+			si.add(k, cacheRead)
+			si.add(lk, cacheWrite)
+		case OpLeaseSet:
+			si.add(k, cacheWrite)
+			si.add(lk, cacheWrite)
+		case OpLeaseDel:
+			si.add(k, cacheWrite)
+			si.add(lk, cacheWrite)
+			si.del = true
+		default:
+			si.timed = true // unknown: depend on everything
+			si.add(k, cacheWrite|dbWrite)
 		}
+		for j := range si.nkeys {
+			if timed[si.keys[j]] {
+				si.timed = true
+			}
+		}
+		info.steps[st] = si
 	}
 	for _, a := range sc.Actors {
-		build(a.Steps)
+		eachStep(a.Steps, build)
 	}
 	return info
 }
@@ -291,6 +265,19 @@ func (si *stepInfo) add(key string, acc access) {
 	si.keys[si.nkeys] = key
 	si.acc[si.nkeys] = acc
 	si.nkeys++
+}
+
+// eachStep calls f on every atomic step of a program, in both branches of
+// every `if`.
+func eachStep(steps []Step, f func(*Step)) {
+	for i := range steps {
+		if st := &steps[i]; st.Op == OpIf {
+			eachStep(st.Then, f)
+			eachStep(st.Else, f)
+		} else {
+			f(st)
+		}
+	}
 }
 
 // maxAtomic is the most atomic steps a program can take.
