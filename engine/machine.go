@@ -377,7 +377,7 @@ func (m *machine) step(p int) error {
 	case opDBRead:
 		at := end
 		if st.Replica {
-			at = max(end-m.lag, 0)
+			at = replicaSees(end, m.lag)
 		}
 		c, ok := valueAt(m.hist[in.kid], at)
 		if ok {

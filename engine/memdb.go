@@ -52,8 +52,12 @@ func (db *MemDB) Read(key string, at time.Duration) (timeline.Commit, bool) {
 // ReadReplica returns the row of key as the replica sees it at instant at:
 // commits up to at-Lag (the initial rows are always there).
 func (db *MemDB) ReadReplica(key string, at time.Duration) (timeline.Commit, bool) {
-	return db.Read(key, max(at-db.lag, 0))
+	return db.Read(key, replicaSees(at, db.lag))
 }
+
+// replicaSees is the instant of the primary's history a replica lagging
+// lag shows at instant at (the initial rows are always there).
+func replicaSees(at, lag time.Duration) time.Duration { return max(at-lag, 0) }
 
 // History returns the commits of key in order.
 func (db *MemDB) History(key string) []timeline.Commit { return db.rows[key] }
@@ -72,7 +76,7 @@ func (db *MemDB) ReplicaRows(at time.Duration) []timeline.Row {
 	if !db.hasReplica {
 		return nil
 	}
-	rows := db.rowsAt(max(at-db.lag, 0))
+	rows := db.rowsAt(replicaSees(at, db.lag))
 	if rows == nil {
 		rows = []timeline.Row{}
 	}
