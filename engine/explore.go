@@ -224,7 +224,7 @@ type Explorer struct {
 	sc    *Scenario
 	opts  ExploreOptions
 	por   *porInfo
-	prog  *program // the scenario compiled for the machine
+	prog  *program // the scenario compiled for the machine (nil with RESP or Direct)
 	names []string // participant names: the actors, then the clock
 
 	runs, stale atomic.Int64
@@ -259,7 +259,9 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
 	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
-	e.prog = compile(sc, e.por)
+	if !opts.RESP && !opts.Direct {
+		e.prog = compile(sc, e.por)
+	}
 	for _, a := range sc.Actors {
 		e.names = append(e.names, a.Name)
 	}
