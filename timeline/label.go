@@ -73,6 +73,17 @@ func (t *Timeline) label(e Event, f labelForm) string {
 		}
 		return " → " + s
 	}
+	// gotRead is what a read step got: the value (and version), missText
+	// on a miss, or its result.
+	gotRead := func(missText string) string {
+		switch e.Result {
+		case "hit":
+			return got(e.Value + version(e.Version))
+		case "miss":
+			return got(missText)
+		}
+		return got(e.Result)
+	}
 	failed := atEnd && e.Result == "fail"
 
 	switch e.Op {
@@ -81,13 +92,7 @@ func (t *Timeline) label(e Event, f labelForm) string {
 		if e.Op == "cas.get" {
 			s = verb("CAS GET")
 		}
-		switch e.Result {
-		case "hit":
-			return s + got(e.Value+version(e.Version))
-		case "miss":
-			return s + got("miss")
-		}
-		return s + got(e.Result)
+		return s + gotRead("miss")
 	case "cache.set":
 		s := "SET " + kv(e.Value) + options(setOptions(e.Command, t.Epoch))
 		if failed {
@@ -107,13 +112,7 @@ func (t *Timeline) label(e Event, f labelForm) string {
 		if strings.Contains(strings.ToLower(e.Command), "replica") {
 			s += " (replica)"
 		}
-		switch e.Result {
-		case "hit":
-			return s + got(e.Value+version(e.Version))
-		case "miss":
-			return s + got("no row")
-		}
-		return s + got(e.Result)
+		return s + gotRead("no row")
 	case "db.write":
 		s := "WRITE " + kv(e.Value)
 		if atEnd {
