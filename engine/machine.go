@@ -316,12 +316,13 @@ func (m *machine) enabled(en []int) []int {
 	if !m.expires {
 		return en
 	}
-	if at, ok := m.nextExpiry(); ok && int64(at) <= int64(m.now)+int64(m.bound) {
-		var sum int64
+	// Against bound first: most of the time no expiry is that close.
+	if at, ok := m.nextExpiry(); ok && clockDue(at, m.now, m.bound) {
+		var rem time.Duration
 		for _, i := range m.live {
-			sum += int64(m.progs[i][m.actors[i].pc].rem)
+			rem += m.progs[i][m.actors[i].pc].rem
 		}
-		if sum > 0 && int64(at) <= int64(m.now)+sum {
+		if clockDue(at, m.now, rem) {
 			en = append(en, len(m.actors))
 		}
 	}

@@ -278,8 +278,12 @@ func (r *Runner) clockEnabled() bool {
 			rem += r.actors[i].maxRemaining()
 		}
 	}
-	return rem > 0 && at <= r.now+rem
+	return clockDue(at, r.now, rem)
 }
+
+// clockDue says whether an expiry at instant at can land before a run
+// that is at now, with at most rem of steps to take, ends.
+func clockDue(at, now, rem time.Duration) bool { return rem > 0 && at <= now+rem }
 
 func (r *Runner) nextExpiry() (time.Duration, bool) {
 	best, found := time.Duration(0), false
