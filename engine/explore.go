@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/racetape/racetape/timeline"
 )
@@ -68,6 +67,10 @@ type ExploreOptions struct {
 	RESP bool
 	// Direct is RESP through miniredis's Go API. Same results, slower.
 	Direct bool
+	// Consistency is the model schedules are judged by (zero: strict).
+	// Under linearizable and bounded:D every step is time-sensitive for
+	// the reduction (explore_por.go), which then reduces far less.
+	Consistency Consistency
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -234,8 +237,8 @@ type Explorer struct {
 
 // NewExplorer checks the options and prepares an exploration of sc.
 func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
-	if len(sc.Actors) == 0 {
-		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
+	if err := sc.Validate(); err != nil {
+		return nil, err
 	}
 	switch opts.Mode {
 	case Exhaustive:
@@ -258,7 +261,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
-	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
+	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, opts.Consistency)}
 	if !opts.RESP && !opts.Direct {
 		e.prog = compile(sc, e.por)
 	}
@@ -345,7 +348,7 @@ func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
+	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct, Consistency: e.opts.Consistency})
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
@@ -440,7 +443,7 @@ type worker struct {
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w := &worker{e: e, n: len(e.sc.Actors), ctx: ctx, res: partial{complete: true}}
 	if e.opts.RESP || e.opts.Direct {
-		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct})
+		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct, Consistency: e.opts.Consistency})
 		if err != nil {
 			return nil, err
 		}
@@ -572,21 +575,6 @@ func (w *worker) leaf(pre int) error {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
 	}
 	return nil
-}
-
-// isStale is IsStale without allocating: served was not the value current
-// at start, nor any value committed in (start, end].
-func isStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
-	cur := ""
-	for _, c := range hist {
-		switch {
-		case c.At <= start:
-			cur = c.Value
-		case c.At <= end && c.Value == served:
-			return false
-		}
-	}
-	return cur != served
 }
 
 // runSampled runs Random or PCT mode: schedule i is drawn from a generator

@@ -29,10 +29,13 @@ type JSONRun struct {
 	StaleReads  []JSONStaleRead  `json:"stale_reads"`
 	Reads       []JSONRead       `json:"reads"`
 	Divergences []JSONDivergence `json:"divergences"`
-	Commits     []JSONCommit     `json:"commits"`
-	Expiries    []JSONExpiry     `json:"expiries"`
-	Events      []JSONEvent      `json:"events"`
-	FinalState  JSONState        `json:"final_state"`
+	// Seeds are the database rows the run starts with: there before the
+	// first instant, not commits at 0.
+	Seeds      []JSONSeed   `json:"seeds"`
+	Commits    []JSONCommit `json:"commits"`
+	Expiries   []JSONExpiry `json:"expiries"`
+	Events     []JSONEvent  `json:"events"`
+	FinalState JSONState    `json:"final_state"`
 }
 
 // A JSONVerdict counts what the oracle found. Anomalies maps each anomaly
@@ -83,7 +86,14 @@ type JSONDivergence struct {
 	TTLLeftUS  *int64 `json:"ttl_left_us"`
 }
 
-// A JSONCommit is a Commit; Event is the Seq of the db.write, -1 for a seed.
+// A JSONSeed is a database row the run starts with.
+type JSONSeed struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// A JSONCommit is a Commit by an actor; Event is the Seq of its db.write.
+// Versions count the seed row, if the key has one, as version 1.
 type JSONCommit struct {
 	Key     string `json:"key"`
 	Value   string `json:"value"`
@@ -179,6 +189,7 @@ func (t *Timeline) JSONRun() *JSONRun {
 		StaleReads:  []JSONStaleRead{},
 		Reads:       make([]JSONRead, 0, len(t.Reads)),
 		Divergences: make([]JSONDivergence, 0, len(t.Divergences)),
+		Seeds:       []JSONSeed{},
 		Commits:     make([]JSONCommit, 0, len(t.Commits)),
 		Expiries:    make([]JSONExpiry, 0, len(t.Expiries)),
 		Events:      make([]JSONEvent, 0, len(t.Events)),
@@ -226,6 +237,10 @@ func (t *Timeline) JSONRun() *JSONRun {
 		run.Divergences = append(run.Divergences, jd)
 	}
 	for _, c := range t.Commits {
+		if c.Seed {
+			run.Seeds = append(run.Seeds, JSONSeed{Key: c.Key, Value: c.Value})
+			continue
+		}
 		run.Commits = append(run.Commits, JSONCommit{
 			Key: c.Key, Value: c.Value, Version: c.Version,
 			AtUS: c.At.Microseconds(), Actor: c.Actor, Event: c.Event,
