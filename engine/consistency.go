@@ -370,3 +370,40 @@ func writeOps(events []timeline.Event, groups []int) []timeline.Operation {
 	}
 	return out
 }
+
+// JudgeJSON judges the reads of a run from its JSON form alone (seeds,
+// commits, write operations, reads and the model it names), as an
+// external checker would, and returns the verdict on each read of
+// run.Reads. Judged again this way, a run racetape exported gets the
+// verdicts racetape gave it.
+func JudgeJSON(run *timeline.JSONRun) ([]bool, error) {
+	cons, err := ParseConsistency(run.Consistency)
+	if err != nil {
+		return nil, err
+	}
+	us := func(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+	hists := map[string][]timeline.Commit{}
+	for _, s := range run.Seeds {
+		hists[s.Key] = append(hists[s.Key], timeline.Commit{Key: s.Key, Value: s.Value, Seed: true, Event: -1})
+	}
+	for _, c := range run.Commits {
+		hists[c.Key] = append(hists[c.Key], timeline.Commit{Key: c.Key, Value: c.Value, At: us(c.AtUS), Actor: c.Actor, Event: c.Event})
+	}
+	ops := make([]timeline.Operation, len(run.Operations))
+	for i, o := range run.Operations {
+		ops[i] = timeline.Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Start: us(o.StartUS), End: us(o.EndUS)}
+	}
+	reads := make([]timeline.Read, len(run.Reads))
+	for i, r := range run.Reads {
+		reads[i] = timeline.Read{Actor: r.Actor, Key: r.Key, Source: timeline.Source(r.Source), Served: r.Served, Start: us(r.StartUS), End: us(r.EndUS)}
+	}
+	vs, err := cons.judge(reads, func(k string) []timeline.Commit { return hists[k] }, ops)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(vs))
+	for i, v := range vs {
+		out[i] = v.stale
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,4 +264,56 @@ func TestZeroLengthDBReadBeforeASimultaneousCommit(t *testing.T) {
 	require.Equal(t, timeline.SimultaneousCommit, stale[0].Anomaly)
 	require.Equal(t, []string{"D"}, stale[0].Current)
 	require.Contains(t, stale[0].Why, "same instant")
+}
+
+// TestClientNamesRealRedisAccepts: an actor name that CLIENT SETNAME
+// refuses on a real server (a space, a non-ASCII letter) is encoded, so a
+// run never fails on it.
+func TestClientNamesRealRedisAccepts(t *testing.T) {
+	require.Equal(t, "reader-1", clientName("reader-1"))
+	require.Equal(t, "lecteur-%C3%A9", clientName("lecteur-é"))
+	require.Equal(t, "a%20b%25c", clientName("a b%c"))
+	for _, n := range []string{"lecteur-é", "a b", "tab\there", "x\ny"} {
+		for _, c := range []byte(clientName(n)) {
+			require.True(t, c >= '!' && c <= '~', "%q → %q", n, clientName(n))
+		}
+	}
+	sc := &Scenario{Name: "t", Actors: []Actor{{Name: "lecteur é", Steps: []Step{{Op: OpCacheGet, Key: "k"}}}}}
+	tl := mustRun(t, sc, Options{})
+	require.Equal(t, "lecteur é", tl.Events[0].Actor)
+}
+
+// TestWriteOperations: under linearizable a write operation is the
+// db.write with the invalidations its actor takes after it, up to a read;
+// an op: block makes the whole block one operation.
+func TestWriteOperations(t *testing.T) {
+	lin := Consistency{Model: Linearizable}
+	writer := []Step{
+		write("k", "NEW", ms),
+		{Op: OpCacheGet, Key: "other", Took: ms}, // a read: the default operation ends before it
+		{Op: OpCacheDel, Key: "k", Took: ms},
+	}
+	sc := &Scenario{Name: "t", Consistency: lin, DB: []Seed{{Key: "k", Value: "OLD"}}, Cache: []Seed{{Key: "k", Value: "OLD"}},
+		Actors: []Actor{
+			{Name: "w", Steps: writer},
+			{Name: "r", At: 1500 * time.Microsecond, Steps: []Step{{Op: OpCacheGet, Key: "k", Took: 100 * time.Microsecond}}},
+		}}
+	tl := mustRun(t, sc, Options{})
+	require.Equal(t, []timeline.Operation{{Actor: "w", Key: "k", Value: "NEW", Start: 0, End: ms, Events: []int{0}}}, tl.Operations)
+	require.Len(t, tl.StaleReads(), 1, "the read starts after the operation ended")
+
+	block := slices.Clone(writer)
+	for i := range block {
+		block[i].Group = 1
+	}
+	sc.Actors[0].Steps = block
+	tl = mustRun(t, sc, Options{})
+	require.Equal(t, time.Duration(0), tl.Operations[0].Start)
+	require.Equal(t, 3*ms, tl.Operations[0].End)
+	require.Empty(t, tl.StaleReads(), "inside the op: block's operation, either value may be read")
+
+	// The default operation stretches over sleeps to the last invalidation.
+	sc.Actors[0].Steps = []Step{write("k", "NEW", ms), {Op: OpSleep, Took: 5 * ms}, {Op: OpCacheDel, Key: "k", Took: ms}, {Op: OpSleep, Took: ms}}
+	tl = mustRun(t, sc, Options{})
+	require.Equal(t, 7*ms, tl.Operations[0].End)
 }

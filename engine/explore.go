@@ -67,10 +67,6 @@ type ExploreOptions struct {
 	RESP bool
 	// Direct is RESP through miniredis's Go API. Same results, slower.
 	Direct bool
-	// Consistency is the model schedules are judged by (zero: strict).
-	// Under linearizable and bounded:D every step is time-sensitive for
-	// the reduction (explore_por.go), which then reduces far less.
-	Consistency Consistency
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -80,9 +76,11 @@ var ErrExploreOptions = errors.New("bad exploration options")
 // deterministic: the same scenario and options give the same result, for
 // any Workers and GOMAXPROCS.
 type ExploreResult struct {
-	Scenario  string `json:"scenario"`
-	Mode      string `json:"mode"`
-	Reduction string `json:"reduction"` // "sleep-sets" or "none"
+	Scenario string `json:"scenario"`
+	Mode     string `json:"mode"`
+	// Consistency is the model schedules were judged by.
+	Consistency string `json:"consistency"`
+	Reduction   string `json:"reduction"` // "sleep-sets" or "none"
 	// Seed and Depth, for random and PCT modes.
 	Seed  *uint64 `json:"seed,omitempty"`
 	Depth int     `json:"depth,omitempty"`
@@ -261,7 +259,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
-	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, opts.Consistency)}
+	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, sc.Consistency)}
 	if !opts.RESP && !opts.Direct {
 		e.prog = compile(sc, e.por)
 	}
@@ -309,7 +307,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		return nil, err
 	}
 	res := &ExploreResult{
-		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Reduction: "none",
+		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Consistency: e.sc.Consistency.String(), Reduction: "none",
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
 		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
@@ -348,7 +346,7 @@ func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct, Consistency: e.opts.Consistency})
+	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
@@ -443,7 +441,7 @@ type worker struct {
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w := &worker{e: e, n: len(e.sc.Actors), ctx: ctx, res: partial{complete: true}}
 	if e.opts.RESP || e.opts.Direct {
-		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct, Consistency: e.opts.Consistency})
+		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct})
 		if err != nil {
 			return nil, err
 		}

@@ -165,7 +165,7 @@ func isStale(hist []timeline.Commit, served string, start, end time.Duration) bo
 // judge applies the oracle, under the run's consistency model, to every
 // read and names the anomaly of each stale one.
 func (r *Runner) judge() error {
-	c := r.opts.Consistency
+	c := r.sc.Consistency
 	vs, err := c.judge(r.reads, r.db.History, r.ops())
 	if err != nil {
 		return err
@@ -428,7 +428,7 @@ func orNone(v string) string {
 // each stale one to seen, once each (up to seen's capacity); it reports
 // whether any read is stale.
 func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
-	vs, err := r.opts.Consistency.judge(r.reads, r.db.History, r.ops())
+	vs, err := r.sc.Consistency.judge(r.reads, r.db.History, r.ops())
 	if err != nil {
 		return seen, false, err
 	}
@@ -458,7 +458,7 @@ func appendAnomaly(seen []timeline.Anomaly, a timeline.Anomaly) []timeline.Anoma
 // StaleCount returns how many reads so far (the open ones included) the
 // oracle finds stale under the run's model, without building a timeline.
 func (r *Runner) StaleCount() (int, error) {
-	vs, err := r.opts.Consistency.judge(r.pendingReads(), r.db.History, r.ops())
+	vs, err := r.sc.Consistency.judge(r.pendingReads(), r.db.History, r.ops())
 	n := 0
 	for _, v := range vs {
 		if v.stale {
@@ -656,7 +656,7 @@ func (r *Runner) Timeline() (*timeline.Timeline, error) {
 	if err := r.judge(); err != nil {
 		return nil, err
 	}
-	c := r.opts.Consistency
+	c := r.sc.Consistency
 	tl := &timeline.Timeline{
 		Scenario: r.sc.Name, Title: r.sc.Title, Description: r.sc.Description, Epoch: r.epoch,
 		Mode: "timed", Consistency: c.String(), ConsistencyRule: c.Rule(), Actors: slices.Clone(r.lanes),

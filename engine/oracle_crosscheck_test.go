@@ -161,7 +161,7 @@ func TestOracleAgreesWithReferences(t *testing.T) {
 			c := &crossCheck{cons: cons}
 			runs := 0
 			judge := func(t require.TestingT, sc *engine.Scenario, schedule []string) {
-				tl, err := engine.Run(sc, engine.Options{Schedule: schedule, NoStates: true, Direct: true, Consistency: cons})
+				tl, err := engine.Run(judgedBy(sc, cons), engine.Options{Schedule: schedule, NoStates: true, Direct: true})
 				require.NoError(t, err)
 				runs++
 				if msg := c.check(tl); msg != "" {
@@ -233,7 +233,7 @@ func TestStrictImpliesLinearizable(t *testing.T) {
 			strict, err := engine.Run(sc, engine.Options{Schedule: s, NoStates: true, Direct: true})
 			require.NoError(t, err)
 			for _, cons := range models[1:] {
-				other, err := engine.Run(sc, engine.Options{Schedule: s, NoStates: true, Direct: true, Consistency: cons})
+				other, err := engine.Run(judgedBy(sc, cons), engine.Options{Schedule: s, NoStates: true, Direct: true})
 				require.NoError(t, err)
 				for i, r := range other.Reads {
 					if r.Stale && !strict.Reads[i].Stale {
@@ -243,4 +243,43 @@ func TestStrictImpliesLinearizable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// judgedBy returns a copy of sc judged by cons.
+func judgedBy(sc *engine.Scenario, cons engine.Consistency) *engine.Scenario {
+	c := *sc
+	c.Consistency = cons
+	return &c
+}
+
+// TestJSONAloneGivesTheVerdict: a run exported as JSON and judged again
+// from the JSON alone (seeds, commits, operations, reads, model) gets the
+// same verdict on every read, under every model.
+func TestJSONAloneGivesTheVerdict(t *testing.T) {
+	n := 0
+	check := func(t require.TestingT, sc *engine.Scenario, schedule []string) {
+		for _, cons := range models {
+			tl, err := engine.Run(judgedBy(sc, cons), engine.Options{Schedule: schedule, NoStates: true, Direct: true})
+			require.NoError(t, err)
+			run, err := timeline.ParseJSON(tl.JSON())
+			require.NoError(t, err)
+			got, err := engine.JudgeJSON(run)
+			require.NoError(t, err)
+			for i, r := range tl.Reads {
+				n++
+				require.Equal(t, r.Stale, got[i], "%s: read %d of %s, schedule %v", cons, i, sc.Name, schedule)
+			}
+		}
+	}
+	for _, p := range presets.All() {
+		check(t, p.Scenario, nil)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		check(t, sc, nil)
+		for _, s := range randomSchedules(t, sc, 3, rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 0))) {
+			check(t, sc, s)
+		}
+	})
+	t.Logf("%d reads judged again from JSON", n)
 }

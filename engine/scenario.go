@@ -25,6 +25,9 @@ type Scenario struct {
 	Cache   []Seed // initial cache entries
 	Replica *Replica
 	Actors  []Actor
+	// Consistency is the model the oracle judges the reads by (zero:
+	// strict); `racetape --consistency` sets it.
+	Consistency Consistency
 }
 
 // A Seed is one initial DB row or cache entry. TTL applies to cache entries

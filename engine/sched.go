@@ -32,8 +32,6 @@ type Options struct {
 	// hundred times cheaper per command. Exploration uses it; ignored with
 	// Redis.
 	Direct bool
-	// Consistency is the model the oracle judges reads by (zero: strict).
-	Consistency Consistency
 	// model runs cache steps on modelBackend, a pure-Go model of the cache
 	// (exploration only); ignored with Redis.
 	model bool
