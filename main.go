@@ -97,28 +97,62 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd())
+	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd())
 	return root
 }
 
 func newListCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List the built-in scenarios, one line each",
-		Example: "  racetape list",
-		Args:    cobra.NoArgs,
+	var long bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in scenarios, one line each (--long: with their lessons)",
+		Example: `  racetape list
+  racetape list --long`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			width := 0
 			for _, n := range presets.Names() {
 				width = max(width, len(n))
 			}
-			for _, p := range presets.All() {
-				fmt.Fprintf(w, "%-*s  %s\n", width, p.Name, p.Title)
+			for i, p := range presets.All() {
+				if !long {
+					fmt.Fprintf(w, "%-*s  %s\n", width, p.Name, p.Title)
+					continue
+				}
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintf(w, "%s — %s\n", p.Name, p.Title)
+				for _, para := range presets.LessonOf(p.Name).Paragraphs() {
+					for _, line := range wrapWords(para, 76) {
+						fmt.Fprintf(w, "  %s\n", line)
+					}
+				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&long, "long", false, "say what each preset teaches: what to watch for, why, the fix and its cost")
+	return cmd
+}
+
+// wrapWords breaks text into lines of at most width bytes at spaces.
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = "  " + w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }
 
 // scenarioFlags are the flags every command that loads and judges a
