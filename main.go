@@ -97,7 +97,7 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd())
+	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd(), newCompareCmd())
 	return root
 }
 

@@ -48,7 +48,7 @@ type cacheBackend interface {
 	setNow(t time.Time)
 	do(actor int, op cacheOp) (cacheReply, error)
 	// seed writes an initial entry.
-	seed(key, value string, ttl time.Duration) error
+	seed(s Seed) error
 	// snapshot returns the cache contents, sorted by key.
 	snapshot() ([]timeline.CacheEntry, error)
 	// entry returns one key's entry as snapshot shows it, and whether the
@@ -254,8 +254,17 @@ func (b *redisBackend) setNow(t time.Time) {
 
 func (b *redisBackend) k(key string) string { return b.prefix + key }
 
-func (b *redisBackend) seed(key, value string, ttl time.Duration) error {
-	return b.ctl.Set(b.ctx, b.k(key), value, ttl).Err()
+func (b *redisBackend) seed(s Seed) error {
+	if s.Version > 0 {
+		if err := b.ctl.HSet(b.ctx, b.k(s.Key), "v", strconv.Itoa(s.Version), "val", s.Value).Err(); err != nil {
+			return err
+		}
+		if s.TTL > 0 {
+			return b.ctl.PExpire(b.ctx, b.k(s.Key), s.TTL).Err()
+		}
+		return nil
+	}
+	return b.ctl.Set(b.ctx, b.k(s.Key), s.Value, s.TTL).Err()
 }
 
 func (b *redisBackend) flush() error {

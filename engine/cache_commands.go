@@ -103,6 +103,19 @@ func runCommand(ks keyspace, op *cacheOp) (cacheReply, error) {
 	return cacheReply{}, fmt.Errorf("op %q is not a cache op", op.Op)
 }
 
+// seedEntry writes an initial cache entry: SET key value [PX ttl], or for
+// a versioned entry HSET key v VERSION val VALUE [PEXPIRE ttl].
+func seedEntry(ks keyspace, s Seed) {
+	if s.Version <= 0 {
+		ks.setString(s.Key, s.Value, clientTTL(s.TTL))
+		return
+	}
+	ks.casWrite(s.Key, strconv.Itoa(s.Version), s.Value)
+	if s.TTL > 0 {
+		ks.setTTL(s.Key, clientTTL(s.TTL))
+	}
+}
+
 // cmdGet is GET key.
 func cmdGet(ks keyspace, key string) cacheReply {
 	switch typ, v := ks.lookup(key); typ {

@@ -63,9 +63,9 @@ func (b *directBackend) entry(key string) (timeline.CacheEntry, bool, error) {
 	return e, ok, nil
 }
 
-func (b *directBackend) seed(key, value string, ttl time.Duration) error {
+func (b *directBackend) seed(s Seed) error {
 	b.tick()
-	b.setString(key, value, clientTTL(ttl))
+	seedEntry(b, s)
 	return nil
 }
 

@@ -117,9 +117,9 @@ func (b *modelBackend) flush() error {
 	return nil
 }
 
-func (b *modelBackend) seed(key, value string, ttl time.Duration) error {
+func (b *modelBackend) seed(s Seed) error {
 	b.tick()
-	b.setString(key, value, clientTTL(ttl))
+	seedEntry(b, s)
 	return nil
 }
 

@@ -258,7 +258,7 @@ func (m *machine) reset() error {
 		m.hist[m.seeds[i]] = append(h, seedRow(s.Key, s.Value, len(h)+1))
 	}
 	for _, s := range m.sc.Cache {
-		if err := m.cache.seed(s.Key, s.Value, s.TTL); err != nil {
+		if err := m.cache.seed(s); err != nil {
 			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
 		}
 	}

@@ -31,11 +31,14 @@ type Scenario struct {
 }
 
 // A Seed is one initial DB row or cache entry. TTL applies to cache entries
-// only (0 = no TTL).
+// only (0 = no TTL); so does Version: a cache entry with a Version > 0 is a
+// versioned entry, as cas.set writes it (a hash of the value and the row
+// version).
 type Seed struct {
-	Key   string
-	Value string
-	TTL   time.Duration
+	Key     string
+	Value   string
+	TTL     time.Duration
+	Version int
 }
 
 // A Replica is a read replica that sees primary commits Lag late.

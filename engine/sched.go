@@ -213,7 +213,7 @@ func (r *Runner) Reset() error {
 		r.db.Seed(s.Key, s.Value)
 	}
 	for _, s := range r.sc.Cache {
-		if err := r.cache.seed(s.Key, s.Value, s.TTL); err != nil {
+		if err := r.cache.seed(s); err != nil {
 			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
 		}
 	}
