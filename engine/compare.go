@@ -504,17 +504,6 @@ func MappingText(sc *Scenario) string {
 			}
 		}
 	}
-	return "readers (get, on a miss read + set): " + strings.Join(compactNames(rs), ", ") +
-		"; writers (write + invalidate): " + strings.Join(compactNames(ws), ", ")
-}
-
-// compactNames lists each entry once.
-func compactNames(xs []string) []string {
-	var out []string
-	for _, x := range xs {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
+	return "readers (get, on a miss read + set): " + strings.Join(dedupe(rs), ", ") +
+		"; writers (write + invalidate): " + strings.Join(dedupe(ws), ", ")
 }

@@ -57,20 +57,11 @@ func TestCurrentAtAnInstantWithSeveralCommits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			require.Equal(t, c.want, Current(h, c.start, c.end))
 			for _, v := range []string{"S", "A", "D", "B", "E", "F"} {
-				want := !contains(c.want, v)
+				want := !slices.Contains(c.want, v)
 				require.Equal(t, want, IsStale(h, v, c.start, c.end), "served %s", v)
 			}
 		})
 	}
-}
-
-func contains(vals []string, v string) bool {
-	for _, x := range vals {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // TestSeedIsNotACommitAtZero: a seed row is there before the run starts;
