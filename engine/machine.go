@@ -556,7 +556,7 @@ func (m *machine) recordedAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly
 		}
 		stale = true
 		a := timeline.NewOldInversion
-		if v.inversion < 0 {
+		if !v.behind {
 			a, _, _ = record.classify(&reads[i], hist(reads[i].Key), false)
 		}
 		seen = appendAnomaly(seen, a)

@@ -178,8 +178,12 @@ func (r *Runner) judge() error {
 		hist := r.db.History(rd.Key)
 		rd.Stale = true
 		rd.Current = dedupe(Current(hist, c.from(rd.Start), rd.End))
-		if v.inversion >= 0 {
-			rd.Anomaly, rd.Cause, rd.Why = timeline.NewOldInversion, -1, inversionText(rd, &r.reads[v.inversion])
+		if v.behind {
+			var before *timeline.Read
+			if v.inversion >= 0 {
+				before = &r.reads[v.inversion]
+			}
+			rd.Anomaly, rd.Cause, rd.Why = timeline.NewOldInversion, -1, inversionText(rd, before)
 			continue
 		}
 		rd.Anomaly, rd.Cause, rd.Why = r.classify(rd, hist)
@@ -211,6 +215,10 @@ func (c Consistency) why(rd *timeline.Read, hist []timeline.Commit, v verdict) s
 // inversionText explains a new-old inversion: rd was served an older value
 // than before, a read that finished before rd began.
 func inversionText(rd, before *timeline.Read) string {
+	if before == nil {
+		return fmt.Sprintf("%s was served %s for %s over [%s, %s], which no order of the writes can give after the values the reads that finished before it began were served: time went backwards",
+			rd.Actor, orNone(rd.Served), rd.Key, fmtOffset(rd.Start), fmtOffset(rd.End))
+	}
 	return fmt.Sprintf("%s was served %s for %s over [%s, %s] after %s had been served %s over [%s, %s], a read that finished before it began: a newer value, then an older one",
 		rd.Actor, orNone(rd.Served), rd.Key, fmtOffset(rd.Start), fmtOffset(rd.End),
 		before.Actor, orNone(before.Served), fmtOffset(before.Start), fmtOffset(before.End))
@@ -439,7 +447,7 @@ func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bo
 		}
 		stale = true
 		a := timeline.NewOldInversion
-		if v.inversion < 0 {
+		if !v.behind {
 			a, _, _ = r.classifyWhy(&r.reads[i], r.db.History(r.reads[i].Key), false)
 		}
 		seen = appendAnomaly(seen, a)
