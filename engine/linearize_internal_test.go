@@ -15,7 +15,9 @@ func TestZonesAgreeWithSearch(t *testing.T) {
 	n, lin := 0, 0
 	rapid.Check(t, func(t *rapid.T) {
 		var ops []linOp
-		at := func(label string) time.Duration { return time.Duration(rapid.IntRange(0, 6).Draw(t, label)) * time.Millisecond }
+		at := func(label string) time.Duration {
+			return time.Duration(rapid.IntRange(0, 6).Draw(t, label)) * time.Millisecond
+		}
 		writes := rapid.IntRange(0, 3).Draw(t, "writes")
 		values := []string{"init"}
 		for i := range writes {
