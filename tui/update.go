@@ -31,6 +31,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case cexLoadedMsg:
 		return m.cexLoaded(msg), nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return m.eachRune(msg)
+		}
 		if msg.Type == tea.KeyCtrlC {
 			m.stopExplore()
 			return m, tea.Quit
@@ -64,6 +67,33 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// eachRune handles the runes of one key message one by one: letters and
+// digits typed fast, or over SSH, arrive in one read ("ll", "3v"), and each
+// is a key. The picker's filter takes them as text, as they came.
+func (m Model) eachRune(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.state == statePicker && m.picker.FilterState() == list.Filtering {
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
+	}
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for _, r := range msg.Runes {
+		var cmd tea.Cmd
+		cur, cmd = cur.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+		if cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
+	switch len(cmds) {
+	case 0:
+		return cur, nil
+	case 1:
+		return cur, cmds[0]
+	}
+	return cur, tea.Sequence(cmds...)
 }
 
 // loaded shows a freshly loaded run (or its error) from its start.
