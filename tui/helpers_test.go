@@ -12,7 +12,7 @@ import (
 )
 
 // plainStyles are the styles with color off, as the golden files are drawn.
-func plainStyles() *styles { return newStyles(newRenderer(nil, true), true) }
+func plainStyles() *styles { return newStyles(newRenderer(nil, true), ThemeDark, true) }
 
 // sourceOf wraps a timeline as a Source.
 func sourceOf(tl *timeline.Timeline) Source {

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -55,8 +56,13 @@ type Options struct {
 	NoColor bool
 	// Speed is the auto-play interval between steps (0: 500ms).
 	Speed time.Duration
-	// NoMouse leaves the mouse to the terminal (Run only).
+	// NoMouse leaves the mouse to the terminal (Run only): text can then be
+	// selected as usual, and the wheel no longer scrolls the lanes.
 	NoMouse bool
+	// Theme is the palette (ThemeAuto: dark or light, from the terminal's
+	// background; Run asks the terminal, time-boxed, when COLORFGBG does
+	// not say).
+	Theme Theme
 	// Input and Output replace the terminal for Run (nil: stdin, stdout).
 	Input  io.Reader
 	Output io.Writer
@@ -159,7 +165,8 @@ var speeds = []time.Duration{2 * time.Second, time.Second, 500 * time.Millisecon
 // New returns the TUI showing sources[initial] (clamped to the list).
 func New(sources []Source, initial int, opts Options) Model {
 	noColor := opts.NoColor || noColorEnv()
-	return newModel(sources, initial, opts, newStyles(newRenderer(opts.Output, noColor), noColor))
+	theme := resolveTheme(opts.Theme, darkBackground(os.Getenv("COLORFGBG")))
+	return newModel(sources, initial, opts, newStyles(newRenderer(opts.Output, noColor), theme, noColor))
 }
 
 func newModel(sources []Source, initial int, opts Options, st *styles) Model {

@@ -140,7 +140,7 @@ func TestTapeToleratesOddTimelines(t *testing.T) {
 func colorStyles() *styles {
 	r := lipgloss.NewRenderer(nil)
 	r.SetColorProfile(termenv.ANSI256)
-	return newStyles(r, false)
+	return newStyles(r, ThemeDark, false)
 }
 
 func TestColor(t *testing.T) {
