@@ -161,6 +161,7 @@ func newStyles(r *lipgloss.Renderer, theme Theme, noColor bool) *styles {
 	s.item = it
 	return s
 }
+
 // paint returns text in ink k.
 func (s *styles) paint(k ink, text string) string {
 	p := s.paints[k]

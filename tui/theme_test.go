@@ -61,8 +61,8 @@ func TestContrastFormula(t *testing.T) {
 func TestParseOSC11(t *testing.T) {
 	for in, want := range map[string]string{
 		"\x1b]11;rgb:ffff/ffff/ffff\x07\x1b[1;1R": "#ffffff",
-		"\x1b]11;rgb:1e1e/1e1e/1e1e\x1b\\":       "#1e1e1e",
-		"\x1b]11;rgb:00/80/ff\x07":               "#0080ff",
+		"\x1b]11;rgb:1e1e/1e1e/1e1e\x1b\\":        "#1e1e1e",
+		"\x1b]11;rgb:00/80/ff\x07":                "#0080ff",
 	} {
 		got, ok := parseOSC11(in)
 		require.True(t, ok, "%q", in)
