@@ -43,7 +43,7 @@ func finishExploring(t *testing.T, m Model) Model {
 // anomaly with the counterexample, and enter opens it in the lanes, stale.
 func TestExploreCacheAside(t *testing.T) {
 	m := presetModel(t, "cache-aside", 100, 30)
-	m = press(t, m, "n")
+	m = press(t, m, "n", "n", "right", "left") // on the stale read, no note
 	timedView := m.View()
 
 	m = startExploring(t, m)
@@ -98,7 +98,7 @@ func TestExploreCacheAside(t *testing.T) {
 	view = m.View()
 	require.Contains(t, headerOf(view), "counterexample")
 	require.Contains(t, view, "✗ STALE GET order:42 → CANCELLED, current PAID")
-	require.Contains(t, view, "this read is\nstale (stale-hit).")
+	require.Contains(t, view, "(stale-hit).")
 	require.Equal(t, 2, m.pos)
 
 	// esc goes back to the timed run, where the cursor was.

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 
@@ -110,3 +112,20 @@ func pressRun(t testing.TB, m Model, keys ...string) Model {
 
 // headerOf is the first line of a view.
 func headerOf(view string) string { return strings.SplitN(view, "\n", 2)[0] }
+
+// testWindow is a window of width columns over tp from left at scale, the
+// cursor at pos, with tracks [top, top+n) (every track when n < 0), one
+// label line each.
+func testWindow(tp *tape, width int, left, scale time.Duration, pos, top, n int) window {
+	all := tp.tracks()
+	if n < 0 {
+		n = len(all)
+	}
+	top = max(0, min(top, len(all)-n))
+	ts := make([]shownTrack, n)
+	for i := range ts {
+		ts[i] = shownTrack{track: all[top+i], labels: 1}
+	}
+	return window{Width: width, Gutter: tp.naturalGutter(24), Left: left, Scale: scale, Pos: pos,
+		Tracks: ts, Above: top, Below: len(all) - top - n}
+}

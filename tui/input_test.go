@@ -15,8 +15,8 @@ func TestMultiRuneKeys(t *testing.T) {
 	require.Equal(t, 2, m.pos, "ll steps twice")
 	m = update(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("hl l")})
 	require.Equal(t, 3, m.pos, "h, l, space, l")
-	m = update(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("gn")})
-	require.Equal(t, 2, m.pos, "g then n reaches the stale read")
+	m = update(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("gnn")})
+	require.Equal(t, 2, m.pos, "g, then n twice: the cause, then the stale read")
 }
 
 // TestMultiRuneKeysInScheduler: "12" picks actor 1 then actor 2.
