@@ -31,11 +31,11 @@ type keyMap struct {
 	Copy        key.Binding
 	Reload      key.Binding
 	Picker      key.Binding
-	Schedule key.Binding
-	Explore  key.Binding
-	Timed    key.Binding // back to the source's own run from another
-	Help     key.Binding
-	Quit     key.Binding
+	Schedule    key.Binding
+	Explore     key.Binding
+	Timed       key.Binding // back to the source's own run from another
+	Help        key.Binding
+	Quit        key.Binding
 
 	// Used in the scenario picker.
 	Select key.Binding

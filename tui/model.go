@@ -125,13 +125,13 @@ type Model struct {
 	width   int
 	height  int
 
-	cur     int   // index of the source shown, or being loaded
-	loadID  int   // the load in flight; older results are dropped
+	cur    int // index of the source shown, or being loaded
+	loadID int // the load in flight; older results are dropped
 	// loadedAt is the modification time of the source's file when it was
 	// loaded (--watch reloads when it changes).
 	loadedAt time.Time
-	tape    *tape // what the lanes show; nil while loading or after a load error
-	loadErr error
+	tape     *tape // what the lanes show; nil while loading or after a load error
+	loadErr  error
 
 	// timed is the source's own run (its timed run, or the --schedule run)
 	// and timedPos the cursor there, while the lanes show another run: the
