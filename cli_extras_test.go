@@ -61,13 +61,13 @@ func TestCLIThemeFlag(t *testing.T) {
 
 func TestColorText(t *testing.T) {
 	var b bytes.Buffer
-	require.NoError(t, colorText(&b, []byte("lanes\n  ✗ STALE served CANCELLED\n  fine\nverdict: 1 stale read served\nverdict: no stale read served\n")))
+	require.NoError(t, colorText(&b, []byte("lanes\n  ✗ STALE served CANCELLED\n  fine\nverdict: 1 stale read served\nverdict: no stale reads\n")))
 	out := b.String()
 	require.Contains(t, out, sgrBold+"lanes"+sgrReset+"\n")
 	require.Contains(t, out, sgrRed+"  ✗ STALE served CANCELLED"+sgrReset)
 	require.Contains(t, out, "\n  fine\n")
 	require.Contains(t, out, sgrRed+"verdict: 1 stale read served"+sgrReset)
-	require.Contains(t, out, sgrGreen+"verdict: no stale read served"+sgrReset)
+	require.Contains(t, out, sgrGreen+"verdict: no stale reads"+sgrReset)
 	t.Setenv("NO_COLOR", "1")
 	require.False(t, wantColor(&b))
 }

@@ -7,10 +7,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"bytes"
 	"io"
 	"os"
 	"strings"
