@@ -8,11 +8,15 @@ import (
 	"github.com/racetape/racetape/timeline"
 )
 
+// inspectorCols is the width from which the cache and the database are
+// shown side by side.
+const inspectorCols = 70
+
 // inspectorWant is how many lines the state at pos would fill at width
 // (its column headings included).
 func inspectorWant(t *tape, pos, width int) int {
 	s := t.stateAt(pos)
-	if width < 60 {
+	if width < inspectorCols {
 		return min(2+len(s.Cache)+1+len(s.DB)+len(s.Replica), 16)
 	}
 	return min(1+max(len(s.Cache), len(s.DB)+len(s.Replica), 1), 16)
@@ -70,7 +74,7 @@ func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
 	keyOf := func(rows []timeline.Row) func(int) string { return func(i int) string { return rows[i].Key } }
 	cacheKey := func(i int) string { return s.Cache[i].Key }
 
-	if width < 60 {
+	if width < inspectorCols {
 		// one column: the cache, then the database
 		var out []string
 		out = append(out, st.paint(inkTitle, clip("cache", width)))
@@ -155,8 +159,8 @@ func listRows(size, focus, n, w int, row func(i int) (string, ink), st *styles) 
 			order = append(order, i)
 		}
 	}
-	if size > n && n > 0 {
-		order = order[:n-1]
+	if size > n && n > 1 {
+		order = order[:n-1] // the last line says how many more
 	}
 	out := make([]string, 0, n)
 	for j, i := range order {
@@ -168,7 +172,7 @@ func listRows(size, focus, n, w int, row func(i int) (string, ink), st *styles) 
 		}
 		out = append(out, st.paint(k, pad(text, w)))
 	}
-	if size > len(order) {
+	if size > len(order) && n > 1 {
 		out = append(out, st.paint(inkDim, pad(fmt.Sprintf("  … +%d more", size-len(order)), w)))
 	}
 	return out

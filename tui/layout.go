@@ -13,10 +13,14 @@ const (
 )
 
 // legend explains the lanes' glyphs; it is shown when there is room.
-const legend = "├─┤ step  ┣━┫ current  ✗ stale read  ░ cache ≠ db  ● hit ○ miss ▲ set ✕ del † expired  ◆ commit ◇ seed · db read"
+const legend = "├─┤ step  ┣━┫ now  ✗ stale read  ░ cache≠db  ●hit ○miss ▲set ✕del †expired  ◆commit ◇seed ·read"
 
 // revealLegend is the legend's start in reveal mode.
 const revealLegend = "╶╌╴ ahead  "
+
+// minSidePanes is the width from which the story and the state panes sit
+// side by side (below it, one above the other).
+const minSidePanes = 80
 
 // A paneKind is one of the bordered panes beside or below the lanes.
 type paneKind int
@@ -109,12 +113,14 @@ func (m Model) layout() layout {
 		return lay
 	}
 	lay.lanesW, lay.panesW = m.width, m.width
-	pmin := m.panesMin(m.width, false)
-	lanes := avail - pmin
+	// the panes' text first, up to two fifths of the height; the tracks
+	// scroll in the rest when they do not all fit
+	want := m.panesWant(m.width, false)
+	lanes := avail - max(m.panesMin(m.width, false), min(want, avail*2/5))
 	if 1+2*n <= lanes {
 		// every track shows: the panes get what they want, then the
 		// legend, second label lines and gaps; the panes the rest
-		lanes = avail - min(m.panesWant(m.width, false), avail-1-2*n)
+		lanes = avail - min(want, avail-1-2*n)
 	}
 	used := m.shareTracks(&lay, all, lanes)
 	lay.panesH = avail - used
@@ -179,10 +185,10 @@ func (m Model) panesWant(w int, side bool) int {
 // panesMin is the least outer height of the panes' block at width w: the
 // story's first two lines and the state's first line, in their borders.
 func (m Model) panesMin(w int, side bool) int {
-	if w < 100 {
+	if w < minSidePanes {
 		return (2 + 2) + (2 + 1)
 	}
-	return 2 + 2
+	return 2 + 3
 }
 
 // paneWant is how many inner lines pane k would fill at outer width w.
@@ -231,9 +237,8 @@ func (m Model) placePanes(w, h int, side bool) []pane {
 	switch {
 	case side:
 		return stack(paneStory, paneState, paneSteps)
-	case w < 100:
-		ps := stack(paneStory, paneState)
-		return ps
+	case w < minSidePanes:
+		return stack(paneStory, paneState)
 	}
 	kinds := []paneKind{paneStory, paneState}
 	widths := []int{w * 55 / 100}

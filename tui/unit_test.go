@@ -226,3 +226,14 @@ func TestDarkBackground(t *testing.T) {
 		require.Equal(t, want, darkBackground(in), in)
 	}
 }
+
+func TestBox(t *testing.T) {
+	st := plainStyles()
+	for _, w := range []int{4, 5, 6, 7, 20, 61} {
+		lines := box("State at +4.500ms", []string{"a line far too long to fit in a narrow box at all", "short"}, w, 5, st)
+		require.Len(t, lines, 5, "width %d", w)
+		for i, l := range lines {
+			require.Equal(t, w, textWidth(l), "width %d line %d: %q", w, i, l)
+		}
+	}
+}

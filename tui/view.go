@@ -118,7 +118,7 @@ func box(title string, body []string, w, h int, st *styles) []string {
 	inner := w - 4
 	out := make([]string, 0, h)
 	t := clip(title, max(w-6, 0))
-	top := st.paint(inkBorder, "╭─") + st.paint(inkTitle, " "+t+" ") + st.paint(inkBorder, strings.Repeat("─", max(w-5-textWidth(t)-1, 0))+"╮")
+	top := st.paint(inkBorder, "╭─") + st.paint(inkTitle, " "+t+" ") + st.paint(inkBorder, strings.Repeat("─", max(w-5-textWidth(t), 0))+"╮")
 	if w-6 < 1 {
 		top = st.paint(inkBorder, "╭"+strings.Repeat("─", w-2)+"╮")
 	}
@@ -126,7 +126,7 @@ func box(title string, body []string, w, h int, st *styles) []string {
 	side := st.paint(inkBorder, "│")
 	for i := range h - 2 {
 		l := ""
-		if i < len(body) {
+		if i < len(body) && inner > 0 {
 			l = st.clip(body[i], inner)
 		}
 		out = append(out, side+" "+padStyled(l, inner)+" "+side)
@@ -162,6 +162,16 @@ func (m Model) storyLines(width, n int) []string {
 	}
 	if v := staleVerdict(m.tape, m.pos); v != "" {
 		add(v, inkStale)
+	}
+	// the story so far, latest first, while there is room
+	if m.state != stateSchedule || m.pos > 0 {
+		for p := m.pos - 1; p > 0 && len(out) < n-1; p-- {
+			if p == m.pos-1 {
+				out = append(out, m.st.paint(inkDim, clip("── before ──", width)))
+			}
+			text, _ := narrate(m.tape, p, m.reveal)
+			add(fmt.Sprintf("%d. %s", p, text), inkDim)
+		}
 	}
 	return out
 }
