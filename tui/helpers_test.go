@@ -129,3 +129,8 @@ func testWindow(tp *tape, width int, left, scale time.Duration, pos, top, n int)
 	return window{Width: width, Gutter: tp.naturalGutter(24), Left: left, Scale: scale, Pos: pos,
 		Tracks: ts, Above: top, Below: len(all) - top - n}
 }
+
+const time1s = time.Second
+
+// durUS is n microseconds.
+func durUS(n int64) time.Duration { return time.Duration(n) * time.Microsecond }

@@ -419,11 +419,23 @@ func drawTrack(t *tape, w window, tr track, bar row, labels []row, cols int) boo
 	return drawActorLane(t, w, tr.lane, bar, labels, cols)
 }
 
-// needsTwoLines reports whether tr's labels in w do not all fit whole on
-// one label line.
-func needsTwoLines(t *tape, w window, tr track) bool {
+// maxLabelLines is the most label lines a track gets.
+const maxLabelLines = 4
+
+// labelLines is how many label lines tr needs in w for every label to be
+// drawn whole (at most maxLabelLines).
+func labelLines(t *tape, w window, tr track) int {
 	cols := w.cols()
-	return !drawTrack(t, w, tr, newRow(cols), []row{newRow(cols)}, cols)
+	for k := 1; k < maxLabelLines; k++ {
+		rows := make([]row, k)
+		for i := range rows {
+			rows[i] = newRow(cols)
+		}
+		if drawTrack(t, w, tr, newRow(cols), rows, cols) {
+			return k
+		}
+	}
+	return maxLabelLines
 }
 
 func boolInt(b bool) int {

@@ -116,11 +116,17 @@ func (m Model) layout() layout {
 	// the panes' text first, up to two fifths of the height; the tracks
 	// scroll in the rest when they do not all fit
 	want := m.panesWant(m.width, false)
-	lanes := avail - max(m.panesMin(m.width, false), min(want, avail*2/5))
+	pmin := m.panesMin(m.width, false)
+	lanes := avail - max(pmin, min(want, avail*2/5))
 	if 1+2*n <= lanes {
-		// every track shows: the panes get what they want, then the
-		// legend, second label lines and gaps; the panes the rest
-		lanes = avail - min(want, avail-1-2*n)
+		// every track shows: first the label lines they need, then the
+		// panes what they want, then the legend and gaps; the panes the
+		// rest
+		full := 1
+		for _, k := range m.labelNeeds(lay.lanesW, lay.gutter, all) {
+			full += 1 + k
+		}
+		lanes = max(min(full, avail-pmin), avail-want)
 	}
 	used := m.shareTracks(&lay, all, lanes)
 	lay.panesH = avail - used
@@ -148,16 +154,18 @@ func (m Model) shareTracks(lay *layout, all []track, h int) int {
 	for _, s := range ts {
 		used += s.lines()
 	}
-	if used < h && (lay.side || shown == n) {
-		lay.legend = true
-		used++
-	}
-	w := m.windowOf(layout{lanesW: lay.lanesW, gutter: lay.gutter})
-	for i := range ts {
-		if used < h && ts[i].labels == 1 && needsTwoLines(m.tape, w, ts[i].track) {
-			ts[i].labels = 2
-			used++
+	need := m.labelNeeds(lay.lanesW, lay.gutter, all[top:top+shown])
+	for level := 2; level <= maxLabelLines; level++ {
+		for i := range ts {
+			if used < h && ts[i].labels == level-1 && need[i] >= level {
+				ts[i].labels = level
+				used++
+			}
 		}
+	}
+	legend := used < h && (lay.side || shown == n)
+	if legend {
+		used++
 	}
 	if used+len(ts) <= h {
 		for i := range ts {
@@ -165,12 +173,26 @@ func (m Model) shareTracks(lay *layout, all []track, h int) int {
 		}
 		used += len(ts)
 	}
+	lay.legend = legend
 	lay.tracks, lay.top, lay.above, lay.below = ts, top, top, n-top-shown
 	if lay.side {
 		lay.blank = h - used
 		return h
 	}
 	return used
+}
+
+// labelNeeds is how many label lines each of tracks needs (0 collapsed)
+// in lanes width wide with a gutter of gutter columns.
+func (m Model) labelNeeds(width, gutter int, tracks []track) []int {
+	w := m.windowOf(layout{lanesW: width, gutter: gutter})
+	out := make([]int, len(tracks))
+	for i, tr := range tracks {
+		if !m.collapsed[m.tape.trackName(tr)] {
+			out[i] = labelLines(m.tape, w, tr)
+		}
+	}
+	return out
 }
 
 // panesWant is the outer height the panes' block would fill at width w.
