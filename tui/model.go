@@ -165,6 +165,7 @@ type Model struct {
 	tickID  int
 
 	helpMemo *helpMemo // the last help bar drawn, shared by copies
+	verdicts bool      // the picker's verdicts were asked for
 }
 
 // A helpMemo keeps the last help bar drawn: it changes only with the width

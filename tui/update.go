@@ -39,6 +39,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.exploreDone(msg), nil
 	case cexLoadedMsg:
 		return m.cexLoaded(msg), nil
+	case verdictsMsg:
+		return m, m.picker.SetItems(pickItems(m.sources, msg))
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.eachRune(msg)
@@ -60,7 +62,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(msg, m.keys.Quit):
 				return m, tea.Quit
 			case key.Matches(msg, m.keys.Picker):
-				return m.openPicker(), nil
+				return m.openPicker()
 			}
 			return m, nil
 		}
@@ -145,7 +147,7 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.fit()
 		return m, nil
 	case key.Matches(msg, k.Picker):
-		return m.openPicker(), nil
+		return m.openPicker()
 	case key.Matches(msg, k.Reload):
 		return m.reload()
 	case key.Matches(msg, k.Schedule):
@@ -493,13 +495,18 @@ func (m *Model) pan(n int) {
 	m.left = max(0, min(m.left+time.Duration(n)*s, floorTo(m.tape.end, s)))
 }
 
-// openPicker shows the scenario picker, on the current source.
-func (m Model) openPicker() Model {
+// openPicker shows the scenario picker, on the current source; the first
+// time, it runs every source for its verdict, off the UI goroutine.
+func (m Model) openPicker() (Model, tea.Cmd) {
 	m.playing = false
 	m.state = statePicker
 	m.picker.ResetFilter()
 	m.picker.Select(m.cur)
-	return m
+	if m.verdicts {
+		return m, nil
+	}
+	m.verdicts = true
+	return m, verdictsCmd(m.sources)
 }
 
 // updatePicker handles a key in the scenario picker.

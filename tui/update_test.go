@@ -384,3 +384,21 @@ func TestScheduleIsShown(t *testing.T) {
 	text, _ := narrate(m.tape, 0, false)
 	require.Contains(t, text, "Schedule: writer reader writer.")
 }
+
+// TestPickerVerdicts: the picker says each scenario's verdict, and its help
+// names enter and esc.
+func TestPickerVerdicts(t *testing.T) {
+	m := presetModel(t, "cache-aside", 120, 40)
+	nm, cmd := m.Update(keyMsg("o"))
+	m = nm.(Model)
+	require.NotNil(t, cmd, "the first o runs the verdicts")
+	m = update(t, m, cmd())
+	view := m.View()
+	require.Contains(t, view, "cache-aside · ✗ 1 stale read (stale-hit)")
+	require.Contains(t, view, "lease · ✓ no stale reads")
+	require.Contains(t, view, "enter open")
+	require.Contains(t, view, "esc/o back")
+	m = press(t, m, "esc")
+	_, cmd = m.Update(keyMsg("o"))
+	require.Nil(t, cmd, "asked once")
+}

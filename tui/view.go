@@ -242,7 +242,7 @@ func (m Model) exploreView() string {
 		}
 		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
 	}
-	body := renderExplore(e, name, m.width, m.st)
+	body := renderExplore(e, name, m.width, m.st, e.sel, m.timed != nil && m.timed.stale == 0)
 	if m.note != "" {
 		body = append(body, "")
 		for _, l := range wrapText(m.note, m.width, 2) {
