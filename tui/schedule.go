@@ -328,6 +328,10 @@ func (m Model) updateSchedule(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			break
 		}
 		return m.schedStep(name), nil
+	default:
+		if _, cmd := m.viewKey(msg); cmd != nil {
+			return m, cmd
+		}
 	}
 	return m, nil
 }

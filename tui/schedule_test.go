@@ -285,3 +285,16 @@ func TestSchedulerGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestSchedulerAxisStable: the scale does not change while the run grows
+// inside the timed run's span, and y copies the schedule built so far.
+func TestSchedulerAxisStable(t *testing.T) {
+	m := pressRun(t, presetModel(t, "stale-set", 120, 40), "s")
+	scale := m.scale
+	for _, k := range []string{"1", "1", "2", "2"} {
+		m = press(t, m, k)
+		require.Equal(t, scale, m.scale, "after %s: the axis rescaled", schedOf(m))
+	}
+	m = press(t, m, "y")
+	require.Contains(t, m.note, "--schedule 'slow-reader slow-reader writer writer'")
+}
