@@ -73,7 +73,7 @@ done
 tm send-keys -t rt n
 wait_for "step 1/3"
 wait_for "WRITE order:42=PAID"
-wait_for "the cause"
+wait_for "the cache disagrees with the database"
 tm send-keys -t rt n
 wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
 wait_for "(stale-hit)"

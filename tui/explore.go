@@ -346,7 +346,13 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 	}
 	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
 	for _, a := range names {
-		kv(inkPlain, "  "+string(a), fmt.Sprintf("%-6d %s", r.Anomalies[a], a.Explain()))
+		for i, l := range wrapText(a.Explain(), max(width-col-7, 10), 2) {
+			if i == 0 {
+				kv(inkPlain, "  "+string(a), fmt.Sprintf("%-6d %s", r.Anomalies[a], l))
+				continue
+			}
+			kv(inkPlain, "", "       "+l)
+		}
 	}
 	add(inkPlain, "")
 	cs := counterexamples(r)

@@ -95,6 +95,7 @@ func newPicker(sources []Source, st *styles) list.Model {
 	l := list.New(items, d, 0, 0)
 	l.Title = "racetape · pick a scenario"
 	l.Styles = st.list
+	l.Help.Styles = st.help
 	l.SetStatusBarItemName("scenario", "scenarios")
 	l.DisableQuitKeybindings()
 	keys := []key.Binding{

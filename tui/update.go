@@ -262,8 +262,11 @@ func (m Model) markNote(pos int) string {
 	switch {
 	case t.isStaleFinal(seq):
 		return "⚑ a stale read: why, below"
+	case t.causes[seq] && m.reveal:
+		// what it causes lies ahead: say what happened, not what follows
+		return "⚑ from here the cache disagrees with the database — watch what a reader is served"
 	case t.causes[seq]:
-		return "⚑ the cause: from here the cache disagrees with the database — watch what a reader is served"
+		return "⚑ the cause: from here the cache disagrees with the database, and a reader is served the old value (n goes on to it)"
 	}
 	return "⚑ the cache starts to disagree with the database here"
 }
