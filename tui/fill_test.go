@@ -3,8 +3,10 @@ package tui
 import (
 	"encoding/base64"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/stretchr/testify/require"
@@ -283,4 +285,44 @@ func TestReloadKeepsTheCursor(t *testing.T) {
 	m = press(t, m, "o")
 	m = pressRun(t, m, "enter")
 	require.Equal(t, 3, loads)
+}
+
+// TestWatchReloads: with Options.Watch, a change of the file's
+// modification time reloads it; no change polls again.
+func TestWatchReloads(t *testing.T) {
+	path := t.TempDir() + "/race.yaml"
+	require.NoError(t, os.WriteFile(path, []byte("x"), 0o644))
+	loads := 0
+	src := Source{Name: path, Path: path, Load: func() (*timeline.Timeline, error) {
+		loads++
+		return cacheAsideTimeline(), nil
+	}}
+	m := newModel([]Source{src}, 0, Options{NoColor: true, Watch: true}, plainStyles())
+	m = update(t, m, windowSize(120, 36))
+	nm, cmd := m.Update(m.Init()())
+	m = nm.(Model)
+	require.NotNil(t, cmd, "loading starts the watch")
+	require.Equal(t, 1, loads)
+
+	nm, cmd = m.Update(watchMsg{src: 0, id: m.loadID, mtime: m.loadedAt})
+	m = nm.(Model)
+	require.NotNil(t, cmd, "unchanged: it polls again")
+	require.Equal(t, 1, loads)
+
+	later := m.loadedAt.Add(time.Second)
+	nm, cmd = m.Update(watchMsg{src: 0, id: m.loadID, mtime: later})
+	m = nm.(Model)
+	require.NotNil(t, cmd)
+	m = update(t, m, cmd())
+	require.Equal(t, 2, loads, "changed: reloaded")
+}
+
+// TestHelpListsTheWheel: the full help names the mouse wheel and the track
+// keys.
+func TestHelpListsTheWheel(t *testing.T) {
+	m := press(t, presetAt(t, "cache-aside", 160, 40, false), "?")
+	v := m.View()
+	for _, want := range []string{"wheel", "scroll tracks (shift: time)", "filter tracks", "collapse track", "copy replay cmd", "reveal mode", "fit the run"} {
+		require.Contains(t, v, want)
+	}
 }
