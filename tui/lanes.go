@@ -423,19 +423,26 @@ func drawTrack(t *tape, w window, tr track, bar row, labels []row, cols int) boo
 const maxLabelLines = 4
 
 // labelLines is how many label lines tr needs in w for every label to be
-// drawn whole (at most maxLabelLines).
+// drawn whole (at most maxLabelLines). Labels take the first line they fit
+// on, in the same order whatever the number of lines, so one drawing on
+// maxLabelLines lines tells: the last line used.
 func labelLines(t *tape, w window, tr track) int {
 	cols := w.cols()
-	for k := 1; k < maxLabelLines; k++ {
-		rows := make([]row, k)
-		for i := range rows {
-			rows[i] = newRow(cols)
-		}
-		if drawTrack(t, w, tr, newRow(cols), rows, cols) {
-			return k
+	rows := make([]row, maxLabelLines)
+	for i := range rows {
+		rows[i] = newRow(cols)
+	}
+	if !drawTrack(t, w, tr, newRow(cols), rows, cols) {
+		return maxLabelLines
+	}
+	for k := maxLabelLines; k > 1; k-- {
+		for c := range rows[k-1] {
+			if !rows[k-1].empty(c) {
+				return k
+			}
 		}
 	}
-	return maxLabelLines
+	return 1
 }
 
 func boolInt(b bool) int {
@@ -611,8 +618,16 @@ func drawCacheTrack(t *tape, w window, key string, bar row, lab []row, cols int)
 	now := w.now(t)
 	right := w.colTime(cols)
 	var ls []label
-	for _, d := range ki.divs {
+	last := -1 // the column of the last divergence drawn: one a column
+	first := sort.Search(len(ki.divReach), func(i int) bool { return ki.divReach[i] >= w.Left })
+	for _, d := range ki.divs[first:] {
 		dd := &dv[d]
+		if dd.From >= right {
+			break
+		}
+		if c := w.colOf(dd.From); c == last && c >= 0 {
+			continue
+		}
 		if w.Reveal && dd.CauseEvent >= w.Pos {
 			continue
 		}
@@ -628,6 +643,7 @@ func drawCacheTrack(t *tape, w window, key string, bar row, lab []row, cols int)
 			to = w.colOf(dd.From)
 		}
 		c0 := w.colOf(dd.From)
+		last = c0
 		bar.fill(c0, min(to, cols-1), '░', inkShade)
 		text := "≠ cache " + dd.CacheValue + ", db " + dd.DBValue
 		if c0 < 0 {

@@ -54,8 +54,9 @@ type layout struct {
 	panesH   int
 	panes    []pane
 	fullHelp bool
-	help     int // help lines
-	panel    int // scheduler mode's panel lines
+	help     int   // help lines
+	needs    []int // label lines each track needs, when every track shows
+	panel    int   // scheduler mode's panel lines
 }
 
 // layout shares the terminal between the lanes and the panes. Below, the
@@ -123,7 +124,8 @@ func (m Model) layout() layout {
 		// panes what they want, then the legend and gaps; the panes the
 		// rest
 		full := 1
-		for _, k := range m.labelNeeds(lay.lanesW, lay.gutter, all) {
+		lay.needs = m.labelNeeds(lay.lanesW, lay.gutter, all)
+		for _, k := range lay.needs {
 			full += 1 + k
 		}
 		lanes = max(min(full, avail-pmin), avail-want)
@@ -154,7 +156,12 @@ func (m Model) shareTracks(lay *layout, all []track, h int) int {
 	for _, s := range ts {
 		used += s.lines()
 	}
-	need := m.labelNeeds(lay.lanesW, lay.gutter, all[top:top+shown])
+	need := lay.needs
+	if len(need) != n {
+		need = m.labelNeeds(lay.lanesW, lay.gutter, all[top:top+shown])
+	} else {
+		need = need[top : top+shown]
+	}
 	for level := 2; level <= maxLabelLines; level++ {
 		for i := range ts {
 			if used < h && ts[i].labels == level-1 && need[i] >= level {
@@ -220,7 +227,7 @@ func (m Model) paneWant(k paneKind, w int) int {
 	}
 	switch k {
 	case paneStory:
-		return min(len(m.storyLines(w-4, 100)), 10)
+		return len(m.storyLines(w-4, 10))
 	case paneState:
 		return inspectorWant(m.tape, m.pos, w-4)
 	case paneSteps:

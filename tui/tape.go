@@ -62,6 +62,10 @@ type keyIndex struct {
 	commits  []timeline.Commit // ordered by instant
 	expiries []timeline.Expiry // ordered by instant
 	divs     []int             // indexes into tl.Divergences, ordered by From
+	// divReach[i] is the latest end among divs[:i+1] (non-decreasing, so
+	// the first divergence reaching a window's left edge is a binary
+	// search).
+	divReach []time.Duration
 }
 
 // key returns key's index, adding key (in order of appearance) if new.
@@ -204,6 +208,14 @@ func newTape(tl *timeline.Timeline) *tape {
 		slices.SortStableFunc(k.divs, func(a, b int) int {
 			return cmpDur(tl.Divergences[a].From, tl.Divergences[b].From)
 		})
+	}
+	for _, k := range t.byKey {
+		k.divReach = make([]time.Duration, len(k.divs))
+		var hi time.Duration
+		for i, d := range k.divs {
+			hi = max(hi, t.divUntil(d))
+			k.divReach[i] = hi
+		}
 	}
 
 	t.marks, t.causes = marksOf(tl)
