@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,10 @@ var presetVerdicts = map[string]struct {
 	"versioned-cas": {
 		refused: []refusal{{"slow-reader", "cas.set"}},
 	},
+	"new-old-inversion": {
+		stale: []staleWant{{"mobile-app", "order:42", timeline.SourceCache, "CANCELLED", []string{"PAID"}, 5 * ms, 5500 * us, timeline.StaleHit}},
+		divs:  []divWant{{"order:42", "CANCELLED", "PAID", 2 * ms, 9 * ms, "del", "writer db.write"}},
+	},
 	"replica-lag": {
 		stale: []staleWant{
 			{"reader", "order:42", timeline.SourceReplica, "CANCELLED", []string{"PAID"}, 10 * ms, 13 * ms, timeline.ReplicaLag},
@@ -122,7 +127,7 @@ func runPreset(t *testing.T, sc *engine.Scenario) *timeline.Timeline {
 // which stale value when, and every divergence with its cause and end.
 func TestPresetVerdicts(t *testing.T) {
 	all := presets.All()
-	require.Len(t, all, 11, "every preset of DESIGN.md")
+	require.Len(t, all, 12, "every preset of DESIGN.md, and new-old-inversion")
 	for _, p := range all {
 		if p.Name == "seed-matrix" {
 			continue // TestSeedMatrix
@@ -308,6 +313,72 @@ func TestPresetText(t *testing.T) {
 				require.Contains(t, got, fmt.Sprintf("verdict: %d stale read", n))
 			} else {
 				require.Contains(t, got, "verdict: no stale reads")
+			}
+		})
+	}
+}
+
+// TestConsistencyModelsOnPresets teaches the three models on the presets:
+// which reads each one blames.
+func TestConsistencyModelsOnPresets(t *testing.T) {
+	type blamed struct {
+		actor   string
+		anomaly timeline.Anomaly
+	}
+	cases := []struct {
+		preset, model string
+		want          []blamed
+	}{
+		// The window read overlaps the writer's operation (commit + DEL).
+		{"cache-aside", "strict", []blamed{{"reader", timeline.StaleHit}}},
+		{"cache-aside", "linearizable", nil},
+		// It began exactly 1 ms after the commit: a commit counts as
+		// current at its instant, so 1 ms is not enough, 2 ms is.
+		{"cache-aside", "bounded:1ms", []blamed{{"reader", timeline.StaleHit}}},
+		{"cache-aside", "bounded:2ms", nil},
+		// The late read comes 6 ms after the commit, long after the DEL.
+		{"stale-set", "strict", []blamed{{"reader", timeline.StaleSet}}},
+		{"stale-set", "linearizable", []blamed{{"reader", timeline.StaleSet}}},
+		{"stale-set", "bounded:1ms", []blamed{{"reader", timeline.StaleSet}}},
+		{"stale-set", "bounded:10ms", nil},
+		// TTL-only caching is correct under bounded staleness of its TTL.
+		{"ttl-only", "strict", []blamed{{"reader", timeline.TTLStaleness}, {"reader", timeline.TTLStaleness}}},
+		{"ttl-only", "bounded:100ms", []blamed{{"reader", timeline.TTLStaleness}}},
+		{"ttl-only", "bounded:1s", nil},
+		{"ttl-only", "bounded:5s", nil},
+		// Each read alone overlaps the write; one after the other they
+		// go back in time.
+		{"new-old-inversion", "strict", []blamed{{"mobile-app", timeline.StaleHit}}},
+		{"new-old-inversion", "linearizable", []blamed{{"mobile-app", timeline.NewOldInversion}}},
+		{"lease", "linearizable", nil},
+		{"versioned-cas", "linearizable", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.preset+"/"+c.model, func(t *testing.T) {
+			sc, err := presets.Get(c.preset)
+			require.NoError(t, err)
+			sc.Consistency, err = engine.ParseConsistency(c.model)
+			require.NoError(t, err)
+			tl := runPreset(t, sc)
+			require.Equal(t, c.model, tl.Consistency)
+			var got []blamed
+			for _, r := range tl.StaleReads() {
+				got = append(got, blamed{r.Actor, r.Anomaly})
+				require.NotEmpty(t, r.Why)
+				if c.model != "strict" {
+					require.Contains(t, r.Why, map[bool]string{true: "bounded", false: "before"}[strings.HasPrefix(c.model, "bounded")], r.Why)
+				}
+			}
+			require.Equal(t, c.want, got)
+			// Exploration judges by the same model: every schedule it calls
+			// stale is stale when replayed.
+			res, err := engine.Explore(t.Context(), sc, engine.ExploreOptions{Limit: 20000})
+			require.NoError(t, err)
+			require.Equal(t, c.model, res.Consistency)
+			if res.Counterexample != nil {
+				again, err := engine.Run(sc, engine.Options{Schedule: res.Counterexample.Schedule})
+				require.NoError(t, err)
+				require.NotEmpty(t, again.StaleReads())
 			}
 		})
 	}

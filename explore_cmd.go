@@ -121,6 +121,9 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 	if f.workers < 1 {
 		return opts, errors.New("--workers must be at least 1")
 	}
+	if _, err := engine.ParseConsistency(f.sf.cons); err != nil {
+		return opts, fmt.Errorf("--consistency: %w", err)
+	}
 	return opts, nil
 }
 
@@ -283,6 +286,9 @@ func describe(res *engine.ExploreResult) string {
 // writeExplore prints a result as text.
 func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, interrupted bool) {
 	fmt.Fprintf(w, "%s: %s\n", res.Scenario, describe(res))
+	if res.Consistency != "strict" {
+		fmt.Fprintf(w, "consistency       %s\n", res.Consistency)
+	}
 	fmt.Fprintf(w, "schedules run     %d\n", res.SchedulesRun)
 	if res.Pruned > 0 {
 		fmt.Fprintf(w, "                  (and %d prefixes the reduction abandoned: every next step led to schedules already covered)\n", res.Pruned)
@@ -325,7 +331,7 @@ func plural(n int, noun string) string {
 // sortedAnomalies lists the anomaly names in the order DESIGN.md gives
 // them, unknown ones last.
 func sortedAnomalies(m map[timeline.Anomaly]int64) []timeline.Anomaly {
-	order := []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation, timeline.TTLStaleness, timeline.ReplicaLag}
+	order := []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation, timeline.TTLStaleness, timeline.ReplicaLag, timeline.SimultaneousCommit, timeline.NewOldInversion}
 	var out []timeline.Anomaly
 	for a := range m {
 		out = append(out, a)
@@ -380,6 +386,9 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 		sc, err := presets.GetWith("seed-matrix", presets.MatrixCellParams(c, 1))
 		if err != nil {
 			return usageErr(err)
+		}
+		if sc.Consistency, err = f.sf.consistency(); err != nil {
+			return err
 		}
 		sc.Name += " cell=" + c.Name
 		res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts)

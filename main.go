@@ -108,57 +108,106 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd())
+	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd())
 	return root
 }
 
 func newListCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List the built-in scenarios, one line each",
-		Example: "  racetape list",
-		Args:    cobra.NoArgs,
+	var long bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in scenarios, one line each (--long: with their lessons)",
+		Example: `  racetape list
+  racetape list --long`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			width := 0
 			for _, n := range presets.Names() {
 				width = max(width, len(n))
 			}
-			for _, p := range presets.All() {
-				fmt.Fprintf(w, "%-*s  %s\n", width, p.Name, p.Title)
+			for i, p := range presets.All() {
+				if !long {
+					fmt.Fprintf(w, "%-*s  %s\n", width, p.Name, p.Title)
+					continue
+				}
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintf(w, "%s — %s\n", p.Name, p.Title)
+				for _, para := range presets.LessonOf(p.Name).Paragraphs() {
+					for _, line := range wrapWords(para, 76) {
+						fmt.Fprintf(w, "  %s\n", line)
+					}
+				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&long, "long", false, "say what each preset teaches: what to watch for, why, the fix and its cost")
+	return cmd
 }
 
-// scenarioFlags are the flags every command that loads a scenario takes.
+// wrapWords breaks text into lines of at most width bytes at spaces.
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = "  " + w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
+
+// scenarioFlags are the flags every command that loads and judges a
+// scenario takes.
 type scenarioFlags struct {
 	sets []string
+	cons string
 }
 
 func (f *scenarioFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "parameter of a generated preset, as key=value (repeatable; seed-matrix: "+presets.MatrixParams+")")
+	cmd.Flags().StringVar(&f.cons, "consistency", "strict", "the model reads are judged by: "+engine.ConsistencyHelp)
 }
 
-// load resolves a preset name or a scenario file; every failure is bad
-// input.
-func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
-	if len(f.sets) == 0 {
-		sc, err := presets.Resolve(arg)
-		if err != nil {
-			return nil, usageErr(didYouMean(err, arg))
-		}
-		return sc, nil
+// consistency returns the --consistency model.
+func (f *scenarioFlags) consistency() (engine.Consistency, error) {
+	c, err := engine.ParseConsistency(f.cons)
+	if err != nil {
+		return c, usageErr(fmt.Errorf("--consistency: %w", err))
 	}
-	params, err := f.params()
+	return c, nil
+}
+
+// load resolves a preset name or a scenario file, judged by the
+// --consistency model; every failure is bad input.
+func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
+	cons, err := f.consistency()
 	if err != nil {
 		return nil, err
 	}
-	sc, err := presets.GetWith(arg, params)
+	var sc *engine.Scenario
+	if len(f.sets) == 0 {
+		sc, err = presets.Resolve(arg)
+	} else {
+		var params presets.Params
+		if params, err = f.params(); err != nil {
+			return nil, err
+		}
+		sc, err = presets.GetWith(arg, params)
+	}
 	if err != nil {
 		return nil, usageErr(didYouMean(err, arg))
 	}
+	sc.Consistency = cons
 	return sc, nil
 }
 
@@ -204,6 +253,12 @@ func newRunCmd() *cobra.Command {
 every actor plus the cache and db lanes, the stale reads and divergences,
 and a verdict. Exit status 1 when at least one stale read was served.
 
+--consistency chooses the model reads are judged by: strict (the default:
+a read is stale unless its value was committed at some instant of the
+read), linearizable (a write is an operation — the db.write with the
+invalidations its actor takes after it — and reads that overlap it may
+return either side), or bounded:D (stale only when older than D).
+
 --schedule replaces the virtual clock's order with your own: one actor name
 per step ("writer reader writer"), each step starting when the previous one
 ends; "name*3" repeats a name, and "clock" advances the clock to the next
@@ -217,6 +272,7 @@ seed-matrix) give different results there.`,
 		Example: `  racetape run cache-aside
   racetape run cache-aside --schedule "writer reader writer"
   racetape run lease --json
+  racetape run stale-set --consistency bounded:10ms
   racetape run seed-matrix --set cell=5s --set seed=7
   racetape run ./my-race.yaml --redis 127.0.0.1:6379`,
 		Args:              cobra.ExactArgs(1),

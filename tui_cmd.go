@@ -27,11 +27,25 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	cons, err := f.sf.consistency()
+	if err != nil {
+		return nil, 0, err
+	}
 	if params != nil {
 		// Check the parameters now: a wrong one is a usage error, not a
 		// load error inside the TUI.
 		if _, err := f.sf.load(arg); err != nil {
 			return nil, 0, err
+		}
+	}
+	// Every scenario the TUI loads is judged by the --consistency model.
+	judged := func(load func() (*engine.Scenario, error)) func() (*engine.Scenario, error) {
+		return func() (*engine.Scenario, error) {
+			sc, err := load()
+			if err == nil {
+				sc.Consistency = cons
+			}
+			return sc, err
 		}
 	}
 	runner := func(load func() (*engine.Scenario, error), sched []string) func() (*timeline.Timeline, error) {
@@ -55,7 +69,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 			return nil, 0, usageErr(err)
 		}
 		path := arg
-		load := func() (*engine.Scenario, error) { return presets.LoadFile(path) }
+		load := judged(func() (*engine.Scenario, error) { return presets.LoadFile(path) })
 		sources = append(sources, tui.Source{
 			Name: path, Title: path, Description: "scenario file " + path,
 			Load: runner(load, sched), Scenario: load, Path: path,
@@ -75,7 +89,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 			initial = len(sources)
 			s, ps, sets = sched, params, f.sf.sets
 		}
-		load := func() (*engine.Scenario, error) { return presets.GetWith(name, ps) }
+		load := judged(func() (*engine.Scenario, error) { return presets.GetWith(name, ps) })
 		sources = append(sources, tui.Source{
 			Name: name, Title: p.Title, Description: p.Description,
 			Load: runner(load, s), Scenario: load,
@@ -104,7 +118,11 @@ func runTUI(cmd *cobra.Command, name string, f tuiFlags) error {
 	if sources[initial].Path != "" && !cmd.Flags().Changed("reveal") {
 		reveal = false
 	}
-	opts := tui.Options{Schedule: f.schedule, Reveal: reveal, Theme: theme, NoMouse: f.noMouse, Watch: f.watch}
+	cons, err := f.sf.consistency()
+	if err != nil {
+		return err
+	}
+	opts := tui.Options{Schedule: f.schedule, Reveal: reveal, Theme: theme, NoMouse: f.noMouse, Watch: f.watch, Model: cons.String()}
 	if err := tui.Run(sources, initial, opts); err != nil {
 		return usageErr(errors.New("tui: " + err.Error()))
 	}

@@ -38,6 +38,13 @@ for p in cache-aside delete-then-update stale-set double-delete write-through le
 	fi
 	grep -q "backend redis 127.0.0.1:$port" "$dir/out" || { cat "$dir/out" >&2; echo "e2e-redis: $p: backend not shown" >&2; exit 1; }
 done
+# The header states the real server's expiry rule, not miniredis's.
+"$bin" run cache-aside --redis "127.0.0.1:$port" >"$dir/out" 2>&1 || true
+grep -q "expiry rule: real Redis: a key is gone once" "$dir/out" || { cat "$dir/out" >&2; echo "e2e-redis: the real server's expiry rule is not stated" >&2; exit 1; }
+# An actor name CLIENT SETNAME refuses on a real server (non-ASCII) runs.
+printf 'name: names\ndb:\n  k: v\nactors:\n  - name: lecteur-é\n    steps:\n      - cache.get: {key: k}\n' >"$dir/names.yaml"
+"$bin" run "$dir/names.yaml" --redis "127.0.0.1:$port" >"$dir/out" 2>&1 || { cat "$dir/out" >&2; echo "e2e-redis: a non-ASCII actor name failed against redis-server" >&2; exit 1; }
+
 left=$(redis-cli -p "$port" --raw keys 'racetape:*' | grep -c . || true)
 [ "$left" = 0 ] || { echo "e2e-redis: $left racetape keys left behind" >&2; exit 1; }
 echo "e2e-redis: ok (redis-server $(redis-server --version | awk '{print $3}'))"

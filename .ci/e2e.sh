@@ -48,6 +48,7 @@ grep -q "bad.yaml:5:9" "$tmp/err" || { cat "$tmp/err" >&2; fail "validate: no FI
 expect 1 "$bin" run cache-aside --schedule "writer reader writer"
 
 bash .ci/e2e-redis.sh "$bin"
+bash .ci/e2e-export.sh "$bin"
 
 if [ -x .ci/e2e-tui.sh ]; then
 	bash .ci/e2e-tui.sh "$bin"

@@ -113,15 +113,35 @@ func maxTook(steps []Step) time.Duration {
 
 // An actorMemory is what an actor remembers between steps: the result of its
 // last step (for `if`), the value it last read or wrote (for a set without
-// a value of its own) and its lease token. The Runner and the exploration
-// machine share it, and with it what a step takes from it and leaves in it.
+// a value of its own) and its lease tokens, one per key. The Runner and the
+// exploration machine share it, and with it what a step takes from it and
+// leaves in it.
 type actorMemory struct {
-	last        string // result of the previous step, for `if`
+	last        string // result of the previous step other than a sleep, for `if`
 	lastValue   string // value last read (or written)
 	lastVersion int
 	hasLast     bool
-	token       string // lease token currently held
-	tokens      int    // lease tokens handed out so far
+	leases      *leaseToken // the token of each key's latest lease.get, newest first
+	tokens      int         // lease tokens handed out so far
+}
+
+// A leaseToken is the token an actor's lease.get on key asked for. The
+// list is never changed, only added to at its head, so copies of an
+// actorMemory (exploration copies them at every branch point) can share it.
+type leaseToken struct {
+	key, token string
+	next       *leaseToken
+}
+
+// leaseToken returns the token of the actor's latest lease.get on key, or
+// "" when it never asked for a lease there.
+func (m *actorMemory) leaseToken(key string) string {
+	for l := m.leases; l != nil; l = l.next {
+		if l.key == key {
+			return l.token
+		}
+	}
+	return ""
 }
 
 // saw remembers a database step's result and row.
@@ -147,13 +167,16 @@ func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Tim
 		}
 	case OpLeaseGet:
 		m.tokens++
-		m.token = fmt.Sprintf("%s#%d", name, m.tokens)
+		op.Token = fmt.Sprintf("%s#%d", name, m.tokens)
+		m.leases = &leaseToken{key: st.Key, token: op.Token, next: m.leases}
 		op.Lease = st.Lease
 		if op.Lease <= 0 {
 			op.Lease = 10 * time.Second
 		}
 	}
-	op.Token = m.token
+	if st.Op == OpLeaseSet {
+		op.Token = m.leaseToken(st.Key)
+	}
 	return note
 }
 
@@ -172,4 +195,36 @@ func (m *actorMemory) observe(st *Step, rep *cacheReply) {
 	if (st.Op == OpCacheGet || st.Op == OpLeaseGet || st.Op == OpCASGet) && rep.Result == "hit" {
 		m.lastValue, m.lastVersion, m.hasLast = rep.Value, rep.Version, true
 	}
+}
+
+// Notes the engine adds to events, where the classification reads them.
+const (
+	noteNoRow = "no such row"
+	// noteGoneAtOnce marks a cache.expire whose instant was already past:
+	// Redis deletes the key at once, as a DEL would.
+	noteGoneAtOnce = "the expiry instant is already past: the key is deleted now"
+)
+
+// stepNote is the note of cache step st, run at instant end: the reply's,
+// else prepare's, else what the step did that its reply does not say.
+func stepNote(st *Step, rep *cacheReply, prepared string, epoch time.Time, end time.Duration) string {
+	switch {
+	case rep.Note != "":
+		return rep.Note
+	case prepared != "":
+		return prepared
+	case st.Op == OpCacheExpire && rep.Result == "ok" && goneAtOnce(st, epoch, end):
+		return noteGoneAtOnce
+	}
+	return ""
+}
+
+// goneAtOnce reports whether cache.expire step st, run at instant end,
+// deletes its key at once: PEXPIREAT an instant already past, or PEXPIRE
+// of nothing.
+func goneAtOnce(st *Step, epoch time.Time, end time.Duration) bool {
+	if st.HasExpireAt {
+		return !time.UnixMilli(epoch.Add(st.ExpireAt).UnixMilli()).After(epoch.Add(end))
+	}
+	return clientTTL(st.TTL) <= 0
 }

@@ -166,9 +166,25 @@ func (b *redisBackend) name() string {
 
 func (b *redisBackend) clockControlled() bool { return b.mini != nil }
 
+// clientName is an actor's name as CLIENT SETNAME takes it: real Redis
+// refuses any byte outside '!'..'~', so such bytes (and '%') are written
+// %XX, as in a URL.
+func clientName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < '!' || c > '~' || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
 func (b *redisBackend) newClient(name string) *redis.Client {
 	opts := &redis.Options{
-		ClientName:      name,
+		ClientName:      clientName(name),
 		Protocol:        2,
 		DisableIdentity: true,
 		MaxRetries:      -1,

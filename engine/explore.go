@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/racetape/racetape/timeline"
 )
@@ -77,9 +76,11 @@ var ErrExploreOptions = errors.New("bad exploration options")
 // deterministic: the same scenario and options give the same result, for
 // any Workers and GOMAXPROCS.
 type ExploreResult struct {
-	Scenario  string `json:"scenario"`
-	Mode      string `json:"mode"`
-	Reduction string `json:"reduction"` // "sleep-sets" or "none"
+	Scenario string `json:"scenario"`
+	Mode     string `json:"mode"`
+	// Consistency is the model schedules were judged by.
+	Consistency string `json:"consistency"`
+	Reduction   string `json:"reduction"` // "sleep-sets" or "none"
 	// Seed and Depth, for random and PCT modes.
 	Seed  *uint64 `json:"seed,omitempty"`
 	Depth int     `json:"depth,omitempty"`
@@ -234,8 +235,8 @@ type Explorer struct {
 
 // NewExplorer checks the options and prepares an exploration of sc.
 func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
-	if len(sc.Actors) == 0 {
-		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
+	if err := sc.Validate(); err != nil {
+		return nil, err
 	}
 	switch opts.Mode {
 	case Exhaustive:
@@ -258,7 +259,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
-	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
+	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, sc.Consistency)}
 	if !opts.RESP && !opts.Direct {
 		e.prog = compile(sc, e.por)
 	}
@@ -306,7 +307,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		return nil, err
 	}
 	res := &ExploreResult{
-		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Reduction: "none",
+		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Consistency: e.sc.Consistency.String(), Reduction: "none",
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
 		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
@@ -572,21 +573,6 @@ func (w *worker) leaf(pre int) error {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
 	}
 	return nil
-}
-
-// isStale is IsStale without allocating: served was not the value current
-// at start, nor any value committed in (start, end].
-func isStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
-	cur := ""
-	for _, c := range hist {
-		switch {
-		case c.At <= start:
-			cur = c.Value
-		case c.At <= end && c.Value == served:
-			return false
-		}
-	}
-	return cur != served
 }
 
 // runSampled runs Random or PCT mode: schedule i is drawn from a generator

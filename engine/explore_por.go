@@ -77,6 +77,12 @@ type footprint struct {
 //   - or is read from a lagging replica (what the replica shows depends on
 //     the absolute instants of the read and of the commits).
 //
+// Under the linearizable and bounded models the verdict compares instants
+// across keys and between reads (a bound D from a read's start; a write
+// operation ending at a step on another key; a read that finished before
+// another began), so every step is time-sensitive there, and two reads of
+// a key depend on each other.
+//
 // The clock (a tick to the next expiry) depends on every step. A sleep
 // only moves time: it commutes with every step that is not time-sensitive,
 // and a sleep that takes no time with every step but the clock.
@@ -134,11 +140,13 @@ type porInfo struct {
 	// expires says some key can expire during a run: without it, the clock
 	// never moves.
 	expires bool
+	// cons is the consistency model the exploration judges by.
+	cons Consistency
 }
 
-// analyze builds the footprints of sc's steps.
-func analyze(sc *Scenario) *porInfo {
-	info := &porInfo{steps: map[*Step]*stepInfo{}}
+// analyze builds the footprints of sc's steps, for judging under cons.
+func analyze(sc *Scenario, cons Consistency) *porInfo {
+	info := &porInfo{steps: map[*Step]*stepInfo{}, cons: cons}
 	var span time.Duration
 	expiries := 0
 	for _, s := range sc.Cache {
@@ -249,7 +257,7 @@ func analyze(sc *Scenario) *porInfo {
 			si.add(k, cacheWrite|dbWrite)
 		}
 		for j := range si.nkeys {
-			if timed[si.keys[j]] {
+			if timed[si.keys[j]] || (cons.Model != Strict && !si.sleep) {
 				si.timed = true
 			}
 		}

@@ -32,11 +32,11 @@ func (m *machine) judge(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly
 		return seen, false, nil
 	}
 	n := len(seen)
-	seen, err := m.anomalies(path, seen)
-	if err == nil && len(seen) == n && n < cap(seen) {
+	seen, stale, err := m.anomalies(path, seen)
+	if err == nil && len(seen) == n && n < cap(seen) && (stale || m.cons.Model != Linearizable) {
 		err = errMachine(path)
 	}
-	return seen, true, err
+	return seen, stale, err
 }
 
 // errMachine says the machine and the Runner disagree on a schedule.
@@ -79,8 +79,7 @@ func (t *runnerTarget) next(p int) (*Step, string) {
 }
 
 func (t *runnerTarget) judge(_ []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
-	seen, stale := t.r.staleAnomalies(seen)
-	return seen, stale, nil
+	return t.r.staleAnomalies(seen)
 }
 
 func (t *runnerTarget) close() { t.r.Close() }

@@ -49,7 +49,7 @@ func bruteForce(t require.TestingT, sc *engine.Scenario, limit int) (*brute, boo
 		if len(en) == 0 {
 			b.runs++
 			b.runsBy[pre]++
-			if r.StaleCount() > 0 {
+			if n, err := r.StaleCount(); err != nil || n > 0 {
 				b.stale++
 				b.staleBy[pre]++
 				var sched []string

@@ -28,7 +28,7 @@ func ExploreCheckingState(sc *Scenario, opts ExploreOptions) error {
 	if err != nil {
 		return err
 	}
-	fresh := newMachine(sc, analyze(sc))
+	fresh := newMachine(sc, analyze(sc, Consistency{}))
 	defer fresh.close()
 	var first error
 	ex.onLeaf = func(w *worker) {
@@ -60,7 +60,13 @@ func dumpMachine(m *machine) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "now=%v seq=%d live=%v\n", m.now, m.seq, m.live)
 	for i, a := range m.actors {
-		fmt.Fprintf(&b, "actor %d: %+v\n", i, a)
+		leases := a.leases
+		a.leases = nil
+		fmt.Fprintf(&b, "actor %d: %+v leases", i, a)
+		for l := leases; l != nil; l = l.next {
+			fmt.Fprintf(&b, " %s=%s", l.key, l.token)
+		}
+		b.WriteByte('\n')
 	}
 	for k, h := range m.hist {
 		fmt.Fprintf(&b, "key %d: %v\n", k, h)
@@ -78,7 +84,7 @@ func dumpMachine(m *machine) string {
 // (as the one that names anomalies does): then its events, expiries and
 // anomalies must be the Runner's too.
 func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
-	m := newMachine(sc, analyze(sc))
+	m := newMachine(sc, analyze(sc, Consistency{}))
 	defer m.close()
 	r, err := NewRunner(sc, Options{NoStates: true, model: true})
 	if err != nil {
@@ -127,12 +133,21 @@ func MachineAgrees(sc *Scenario, walks int, rng *rand.Rand) error {
 				break
 			}
 		}
-		want, stale := r.staleAnomalies(make([]timeline.Anomaly, 0, 8))
+		want, stale, err := r.staleAnomalies(make([]timeline.Anomaly, 0, 8))
+		if err != nil {
+			return err
+		}
 		if m.stale() != stale {
 			return fmt.Errorf("schedule %v: stale %v, runner %v", path, m.stale(), stale)
 		}
-		if got := m.recordedAnomalies(make([]timeline.Anomaly, 0, 8)); m.rec && !slices.Equal(got, want) {
-			return fmt.Errorf("schedule %v: anomalies %v, runner %v", path, got, want)
+		if m.rec {
+			got, gotStale, err := m.recordedAnomalies(make([]timeline.Anomaly, 0, 8))
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(got, want) || gotStale != stale {
+				return fmt.Errorf("schedule %v: anomalies %v (stale %v), runner %v", path, got, want, gotStale)
+			}
 		}
 	}
 	return nil
@@ -155,7 +170,7 @@ func sameAsRunner(m *machine, r *Runner) error {
 		if st != rst {
 			return fmt.Errorf("actor %d at step %v, runner at %v", i, st, rst)
 		}
-		if a.actorMemory != ra.actorMemory {
+		if !reflect.DeepEqual(a.actorMemory, ra.actorMemory) {
 			return fmt.Errorf("actor %d remembers %+v, runner %+v", i, a.actorMemory, ra.actorMemory)
 		}
 		if a.hasOpen != (ra.open != nil) {
@@ -195,7 +210,7 @@ func sameAsRunner(m *machine, r *Runner) error {
 		var evs []timeline.Event
 		for _, ev := range r.events {
 			evs = append(evs, timeline.Event{Seq: ev.Seq, Actor: ev.Actor, Lane: ev.Lane, Step: ev.Step, Op: ev.Op, Key: ev.Key,
-				Result: ev.Result, Value: ev.Value, Version: ev.Version, Start: ev.Start, End: ev.End})
+				Result: ev.Result, Value: ev.Value, Version: ev.Version, Start: ev.Start, End: ev.End, Note: ev.Note})
 		}
 		if !slices.Equal(m.events, evs) {
 			return fmt.Errorf("events %+v, runner %+v", m.events, evs)

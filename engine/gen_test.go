@@ -46,7 +46,7 @@ func genScenario(t *rapid.T) *engine.Scenario {
 		return rapid.SampledFrom([]time.Duration{0, ms / 2, ms, ms, 2 * ms, 2 * ms, 3 * ms, 3 * ms}).Draw(t, label)
 	}
 	ttl := func(label string) time.Duration {
-		return rapid.SampledFrom([]time.Duration{0, 0, 1500 * time.Microsecond, 3 * ms, 300 * time.Second, 300 * time.Second}).Draw(t, label)
+		return rapid.SampledFrom([]time.Duration{0, 0, ms, 3 * ms, 300 * time.Second, 300 * time.Second}).Draw(t, label)
 	}
 	sc := &engine.Scenario{Name: "generated"}
 	for _, k := range keys {
@@ -78,7 +78,7 @@ func genScenario(t *rapid.T) *engine.Scenario {
 		case 4:
 			st := engine.Step{Op: engine.OpCacheExpire, Key: k, TTL: ttl(l + "ttl"), Took: took(l + "took")}
 			if rapid.Bool().Draw(t, l+"at") {
-				st.ExpireAt, st.HasExpireAt, st.TTL = rapid.SampledFrom([]time.Duration{2 * ms, 4500 * time.Microsecond}).Draw(t, l+"expire-at"), true, 0
+				st.ExpireAt, st.HasExpireAt, st.TTL = rapid.SampledFrom([]time.Duration{2 * ms, 5 * ms}).Draw(t, l+"expire-at"), true, 0
 			}
 			return st
 		case 5, 6:

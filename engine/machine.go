@@ -49,10 +49,9 @@ type machine struct {
 	// Runner does: events, expiries, and every read.
 	rec      bool
 	events   []timeline.Event
+	groups   []int // Step.Group of each event
 	expiries []timeline.Expiry
 	all      []mread
-	read     timeline.Read // scratch: a stale read being named
-	first    [1]int        // its first event
 	// recorder replays stale schedules with rec on; made when needed.
 	recorder *machine
 }
@@ -74,6 +73,8 @@ type program struct {
 	// closes.
 	late []bool
 	lag  time.Duration // of the replica; -1 without one
+	// cons is the consistency model reads are judged by.
+	cons Consistency
 	// bound is the most time all the actors' programs can take.
 	bound time.Duration
 	// expires says a key can expire during a run (porInfo.expires):
@@ -158,7 +159,7 @@ func (p *program) newMachine() *machine {
 
 // compile compiles sc, whose analysis is por.
 func compile(sc *Scenario, por *porInfo) *program {
-	m := &program{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires, por: por}
+	m := &program{sc: sc, epoch: sc.Epoch, kids: map[string]int32{}, lag: -1, expires: por.expires, por: por, cons: por.cons}
 	if m.epoch.IsZero() {
 		m.epoch = DefaultEpoch
 	}
@@ -253,7 +254,8 @@ func (m *machine) reset() error {
 		m.hist[k] = m.hist[k][:0]
 	}
 	for i, s := range m.sc.DB {
-		m.commit(m.seeds[i], s.Key, s.Value, 0, "seed", -1)
+		h := m.hist[m.seeds[i]]
+		m.hist[m.seeds[i]] = append(h, seedRow(s.Key, s.Value, len(h)+1))
 	}
 	for _, s := range m.sc.Cache {
 		if err := m.cache.seed(s.Key, s.Value, s.TTL); err != nil {
@@ -262,7 +264,7 @@ func (m *machine) reset() error {
 	}
 	m.reads = m.reads[:0]
 	m.closed, m.nstale = 0, 0
-	m.events, m.expiries, m.all = m.events[:0], m.expiries[:0], m.all[:0]
+	m.events, m.groups, m.expiries, m.all = m.events[:0], m.groups[:0], m.expiries[:0], m.all[:0]
 	m.live = m.live[:0]
 	for i := range m.actors {
 		m.actors[i] = mactor{}
@@ -370,7 +372,7 @@ func (m *machine) step(p int) error {
 		m.recordExpiries(start, end)
 	}
 	m.cache.setAt(end)
-	var result, value string
+	var result, value, note string
 	version := 0
 	switch in.code {
 	case opSleep:
@@ -385,7 +387,7 @@ func (m *machine) step(p int) error {
 			result, value, version = "hit", c.Value, c.Version
 			a.saw("hit", c.Value, c.Version)
 		} else {
-			result = "miss"
+			result, note = "miss", noteNoRow
 			a.saw("miss", "", 0)
 		}
 	case opDBWrite:
@@ -394,24 +396,28 @@ func (m *machine) step(p int) error {
 		a.saw("ok", c.Value, c.Version)
 	default:
 		var rep cacheReply
-		switch in.code {
-		// The plain commands, without building a cacheOp.
-		case opCacheGet:
+		switch {
+		// The plain commands, without building a cacheOp (a recording
+		// machine takes the long way, for the notes).
+		case in.code == opCacheGet && !m.rec:
 			m.cache.tick()
 			rep = cmdGet(&m.cache, st.Key)
-		case opCacheSet:
+		case in.code == opCacheSet && !m.rec:
 			m.cache.tick()
 			v, _ := a.written(st)
 			rep = cmdSet(&m.cache, st.Key, v, st.TTL, st.NX)
-		case opCacheDel:
+		case in.code == opCacheDel && !m.rec:
 			m.cache.tick()
 			rep = cmdDel(&m.cache, st.Key, false)
 		default:
 			op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
-			a.prepare(&op, st, m.names[p], m.epoch)
+			prepared := a.prepare(&op, st, m.names[p], m.epoch)
 			var err error
 			if rep, err = m.cache.doOp(&op); err != nil {
 				return stepError(m.names[p], int(a.taken)+1, st, err)
+			}
+			if m.rec {
+				note = stepNote(st, &rep, prepared, m.epoch, end)
 			}
 		}
 		result, value, version = rep.Result, rep.Value, rep.Version
@@ -419,7 +425,8 @@ func (m *machine) step(p int) error {
 	}
 	if m.rec {
 		m.events = append(m.events, timeline.Event{Seq: m.seq, Actor: m.names[p], Lane: p, Step: int(a.taken) + 1,
-			Op: string(st.Op), Key: st.Key, Result: result, Value: value, Version: version, Start: start, End: end})
+			Op: string(st.Op), Key: st.Key, Result: result, Value: value, Version: version, Start: start, End: end, Note: note})
+		m.groups = append(m.groups, st.Group)
 	}
 	a.pc++
 	a.taken++
@@ -478,7 +485,7 @@ func (m *machine) closeRead(a *mactor) {
 		}
 		if m.late[o.kid] {
 			m.reads = append(m.reads, *o)
-		} else if isStale(m.hist[o.kid], o.served, o.start, o.end) {
+		} else if isStale(m.hist[o.kid], o.served, m.cons.from(o.start), o.end) {
 			m.nstale++
 		}
 	}
@@ -491,54 +498,70 @@ func (m *machine) staleReads() int {
 	n := m.nstale
 	for i := range m.reads {
 		rd := &m.reads[i]
-		if isStale(m.hist[rd.kid], rd.served, rd.start, rd.end) {
+		if isStale(m.hist[rd.kid], rd.served, m.cons.from(rd.start), rd.end) {
 			n++
 		}
 	}
 	return n
 }
 
-// stale says whether the schedule just run served a stale read.
+// stale says whether the schedule just run served a read that is stale
+// by the strict rule (under bounded:D, over [start − D, end]). Under
+// linearizable that is necessary, not sufficient: judge asks the recorder.
 func (m *machine) stale() bool {
 	return m.nstale > 0 || (len(m.reads) > 0 && m.staleReads() > 0)
 }
 
 // anomalies replays path (participants; len(actors) is the clock) on the
-// recorder and names the anomalies of its stale reads, each once, appended
-// to seen.
-func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, error) {
+// recorder, judges its reads under the model and names the anomalies of
+// the stale ones, each once, appended to seen; it reports whether any read
+// is stale.
+func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
 	if m.recorder == nil {
 		m.recorder = m.program.newMachine()
 		m.recorder.rec = true
 	}
 	rm := m.recorder
 	if err := rm.reset(); err != nil {
-		return seen, err
+		return seen, false, err
 	}
 	for _, p := range path {
 		if err := rm.step(p); err != nil {
-			return seen, err
+			return seen, false, err
 		}
 	}
-	return rm.recordedAnomalies(seen), nil
+	return rm.recordedAnomalies(seen)
 }
 
-// recordedAnomalies names the anomalies of the stale reads recorded, as
-// Runner.staleAnomalies does.
-func (m *machine) recordedAnomalies(seen []timeline.Anomaly) []timeline.Anomaly {
+// recordedAnomalies judges the reads recorded and names the anomalies of
+// the stale ones, as Runner.staleAnomalies does.
+func (m *machine) recordedAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
 	record := runRecord{events: m.events, expiries: m.expiries, lag: m.lag}
+	reads := make([]timeline.Read, len(m.all))
+	firsts := make([]int, len(m.all))
 	for i := range m.all {
 		o := &m.all[i]
-		hist := m.hist[o.kid]
-		if !isStale(hist, o.served, o.start, o.end) {
+		firsts[i] = int(o.first)
+		reads[i] = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: firsts[i : i+1]}
+	}
+	hist := func(key string) []timeline.Commit { return m.hist[m.kids[key]] }
+	vs, err := m.cons.judge(reads, hist, writeOps(m.events, m.groups))
+	if err != nil {
+		return seen, false, err
+	}
+	stale := false
+	for i, v := range vs {
+		if !v.stale {
 			continue
 		}
-		m.first[0] = int(o.first)
-		m.read = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: m.first[:]}
-		a, _, _ := record.classify(&m.read, hist, false)
+		stale = true
+		a := timeline.NewOldInversion
+		if v.inversion < 0 {
+			a, _, _ = record.classify(&reads[i], hist(reads[i].Key), false)
+		}
 		seen = appendAnomaly(seen, a)
 	}
-	return seen
+	return seen, stale, nil
 }
 
 // recordExpiries records the expiries in (from, to], in order, as the
@@ -566,7 +589,8 @@ func (m *machine) recordTick(at time.Duration) {
 		}
 	}
 	m.events = append(m.events, timeline.Event{Seq: m.seq, Actor: timeline.ClockActor, Lane: len(m.actors),
-		Op: "clock.tick", Key: strings.Join(keys, " "), Result: "ok", Start: m.now, End: at})
+		Op: "clock.tick", Key: strings.Join(keys, " "), Result: "ok", Start: m.now, End: at, Note: tickNote(keys)})
+	m.groups = append(m.groups, 0)
 }
 
 func (m *machine) close() {}

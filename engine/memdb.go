@@ -44,20 +44,36 @@ func (db *MemDB) Commit(key, value string, at time.Duration, actor string, event
 	return c
 }
 
+// Seed writes key's initial row: there before the run starts, not a commit
+// at instant 0.
+func (db *MemDB) Seed(key, value string) {
+	hist := db.rows[key]
+	c := seedRow(key, value, len(hist)+1)
+	db.rows[key] = append(hist, c)
+	db.all = append(db.all, c)
+}
+
+// seedRow is the commit record of an initial row.
+func seedRow(key, value string, version int) timeline.Commit {
+	return timeline.Commit{Key: key, Value: value, Version: version, Actor: "seed", Event: -1, Seed: true}
+}
+
 // Read returns the row of key committed at or before instant at.
 func (db *MemDB) Read(key string, at time.Duration) (timeline.Commit, bool) {
 	return valueAt(db.rows[key], at)
 }
 
 // ReadReplica returns the row of key as the replica sees it at instant at:
-// commits up to at-Lag (the initial rows are always there).
+// the seed rows and the commits up to at-Lag (before t = Lag, only the
+// seed rows).
 func (db *MemDB) ReadReplica(key string, at time.Duration) (timeline.Commit, bool) {
 	return db.Read(key, replicaSees(at, db.lag))
 }
 
 // replicaSees is the instant of the primary's history a replica lagging
-// lag shows at instant at (the initial rows are always there).
-func replicaSees(at, lag time.Duration) time.Duration { return max(at-lag, 0) }
+// lag shows at instant at. It is negative before t = lag, when the replica
+// shows the seed rows only (valueAt takes seeds at any instant).
+func replicaSees(at, lag time.Duration) time.Duration { return at - lag }
 
 // History returns the commits of key in order.
 func (db *MemDB) History(key string) []timeline.Commit { return db.rows[key] }

@@ -38,7 +38,7 @@ func TestMemDBHistory(t *testing.T) {
 
 func TestMemDBReplica(t *testing.T) {
 	db := NewMemDB(50 * ms)
-	db.Commit("k", "OLD", 0, "seed", -1)
+	db.Seed("k", "OLD")
 	db.Commit("k", "NEW", 10*ms, "w", 0)
 
 	c, _ := db.ReadReplica("k", 20*ms)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -109,45 +110,110 @@ func (r *Runner) closeRead(a *actorState) {
 	})
 }
 
-// Current returns the values of key that were committed at some instant of
-// [start, end], in commit order: the value current at start, then every
-// value committed in (start, end]. A missing row counts as "".
+// Current returns the values of a key that were committed at some instant
+// of [start, end], in commit order: every value committed at an instant of
+// the closed interval (several commits at one instant all count there),
+// and before them the value current just before start, unless a commit
+// landed at exactly start and replaced it. Seed rows are there before the
+// run starts; a missing row counts as "".
 func Current(hist []timeline.Commit, start, end time.Duration) []string {
-	cur := ""
+	before, replaced := "", false
 	var out []string
 	for _, c := range hist {
-		if c.At <= start {
-			cur = c.Value
-			continue
-		}
-		if c.At <= end {
+		switch {
+		case c.Seed || c.At < start:
+			before = c.Value
+		case c.At <= end:
+			replaced = replaced || c.At == start
 			out = append(out, c.Value)
 		}
 	}
-	return append([]string{cur}, out...)
+	if replaced {
+		return out
+	}
+	return append([]string{before}, out...)
 }
 
-// IsStale is the oracle: a read served value over [start, end] is stale when
-// served was not the committed value of the key at any instant of the closed
-// interval.
+// IsStale is the oracle under the strict model: a read served value over
+// [start, end] is stale when served was not the committed value of the key
+// at any instant of the closed interval (see Current).
 func IsStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
-	return !slices.Contains(Current(hist, start, end), served)
+	return isStale(hist, served, start, end)
 }
 
-// judge applies the oracle to every read and names the anomaly of each
-// stale one.
-func (r *Runner) judge() {
-	for i := range r.reads {
-		rd := &r.reads[i]
-		hist := r.db.History(rd.Key)
-		cur := Current(hist, rd.Start, rd.End)
-		if slices.Contains(cur, rd.Served) {
+// isStale is IsStale without allocating; exploration calls it for every
+// read. It is Current's rule: hist is in commit order, so it stops at the
+// first commit after end.
+func isStale(hist []timeline.Commit, served string, start, end time.Duration) bool {
+	before, replaced := "", false
+	for _, c := range hist {
+		switch {
+		case c.Seed || c.At < start:
+			before = c.Value
+		case c.At <= end:
+			if c.Value == served {
+				return false
+			}
+			replaced = replaced || c.At == start
+		default:
+			return replaced || before != served
+		}
+	}
+	return replaced || before != served
+}
+
+// judge applies the oracle, under the run's consistency model, to every
+// read and names the anomaly of each stale one.
+func (r *Runner) judge() error {
+	c := r.sc.Consistency
+	vs, err := c.judge(r.reads, r.db.History, r.ops())
+	if err != nil {
+		return err
+	}
+	for i, v := range vs {
+		if !v.stale {
 			continue
 		}
+		rd := &r.reads[i]
+		hist := r.db.History(rd.Key)
 		rd.Stale = true
-		rd.Current = dedupe(cur)
+		rd.Current = dedupe(Current(hist, c.from(rd.Start), rd.End))
+		if v.inversion >= 0 {
+			rd.Anomaly, rd.Cause, rd.Why = timeline.NewOldInversion, -1, inversionText(rd, &r.reads[v.inversion])
+			continue
+		}
 		rd.Anomaly, rd.Cause, rd.Why = r.classify(rd, hist)
+		rd.Why += c.why(rd, hist, v)
 	}
+	return nil
+}
+
+// ops returns the run's write operations.
+func (r *Runner) ops() []timeline.Operation { return writeOps(r.events, r.groups) }
+
+// why adds to a stale read's explanation what the model saw, beyond the
+// strict model's reasons.
+func (c Consistency) why(rd *timeline.Read, hist []timeline.Commit, v verdict) string {
+	switch {
+	case c.Model == Bounded:
+		from := c.from(rd.Start)
+		cur, ok := valueAt(hist, from)
+		return fmt.Sprintf("; under %s only values current from %s (%s before the read began) count, and by then %s",
+			c, fmtOffset(max(from, 0)), c.Bound, committedText(cur, ok, rd.Key))
+	case c.Model == Linearizable && v.after != nil:
+		w := v.after
+		return fmt.Sprintf("; the write operation of %s=%s by %s (%s to %s) had finished before the read began at %s, so the read may not return an older value",
+			w.Key, w.Value, w.Actor, fmtOffset(w.Start), fmtOffset(w.End), fmtOffset(rd.Start))
+	}
+	return ""
+}
+
+// inversionText explains a new-old inversion: rd was served an older value
+// than before, a read that finished before rd began.
+func inversionText(rd, before *timeline.Read) string {
+	return fmt.Sprintf("%s was served %s for %s over [%s, %s] after %s had been served %s over [%s, %s], a read that finished before it began: a newer value, then an older one",
+		rd.Actor, orNone(rd.Served), rd.Key, fmtOffset(rd.Start), fmtOffset(rd.End),
+		before.Actor, orNone(before.Served), fmtOffset(before.Start), fmtOffset(before.End))
 }
 
 func dedupe(vals []string) []string {
@@ -161,10 +227,11 @@ func dedupe(vals []string) []string {
 }
 
 // valueAt returns the commit of a key's history current at instant at: the
-// last one committed at or before it.
+// last one committed at or before it (a seed row at any instant, even
+// before 0).
 func valueAt(hist []timeline.Commit, at time.Duration) (timeline.Commit, bool) {
 	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].At <= at {
+		if hist[i].At <= at || hist[i].Seed {
 			return hist[i], true
 		}
 	}
@@ -188,6 +255,8 @@ func isInvalidation(ev timeline.Event, key string) bool {
 	switch Op(ev.Op) {
 	case OpCacheDel, OpLeaseDel:
 		return true
+	case OpCacheExpire:
+		return ev.Note == noteGoneAtOnce
 	}
 	return isCacheWrite(ev)
 }
@@ -213,23 +282,28 @@ type runRecord struct {
 
 // classify is Runner.classifyWhy on a record.
 func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
-	newest, _ := valueAt(hist, rd.End)
-	if rd.Source == timeline.SourceReplica {
+	newest, hasNewest := valueAt(hist, rd.End)
+	switch rd.Source {
+	case timeline.SourceReplica:
 		if !why {
 			return timeline.ReplicaLag, -1, ""
 		}
-		return timeline.ReplicaLag, -1, fmt.Sprintf("%s read %s from the replica and got %s, but the primary had committed %s at %s; the replica lags %s",
-			rd.Actor, rd.Key, rd.Served, newest.Value, fmtOffset(newest.At), rec.lag)
-	}
-	if rd.Source != timeline.SourceCache {
+		return timeline.ReplicaLag, -1, fmt.Sprintf("%s read %s from the replica and got %s, but on the primary %s; the replica lags %s",
+			rd.Actor, rd.Key, orNone(rd.Served), committedText(newest, hasNewest, rd.Key), rec.lag)
+	case timeline.SourceDB:
+		// The database serves its latest row: such a read is stale only
+		// when a commit landed at the very instant it read, after it.
 		if !why {
-			return timeline.StaleHit, -1, ""
+			return timeline.SimultaneousCommit, -1, ""
 		}
-		return timeline.StaleHit, -1, fmt.Sprintf("%s was served %s for %s while %s was committed", rd.Actor, rd.Served, rd.Key, newest.Value)
+		return timeline.SimultaneousCommit, -1, fmt.Sprintf("%s read %s=%s at %s, and %s committed %s at that same instant: a commit counts as current at its instant, so %s was no longer the committed value",
+			rd.Actor, rd.Key, orNone(rd.Served), fmtOffset(rd.End), newest.Actor, newest.Value, orNone(rd.Served))
 	}
 	// Find the step that put the served value into the cache: the last
-	// successful cache write of the key before the hit.
+	// successful cache write of the key before the hit (-1: the initial
+	// cache).
 	hitSeq := rd.Events[0]
+	hitEnd := rec.events[hitSeq].End
 	cause := -1
 	for s := hitSeq - 1; s >= 0; s-- {
 		ev := rec.events[s]
@@ -238,61 +312,64 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			break
 		}
 	}
-	// The commit that made the served value stale: the first commit, after
-	// the value was current, of something else.
-	var putAt time.Duration
+	served := fmt.Sprintf("%s was served %s from the cache at %s", rd.Actor, orNone(rd.Served), fmtOffset(hitEnd))
+	// The database row when the value was put there.
+	putAt := time.Duration(-1) // the initial cache: before any commit
 	if cause >= 0 {
 		putAt = rec.events[cause].End
 	}
-	if cause >= 0 {
+	c, hasRow := valueAt(hist, putAt)
+	if cause >= 0 && c.Value != rec.events[cause].Value {
+		// The set itself wrote a value older than the committed one.
 		set := rec.events[cause]
-		c, _ := valueAt(hist, set.End)
-		if c.Value != set.Value {
-			// The set itself wrote an old value.
-			by := ""
-			if why {
-				by = fmt.Sprintf("%s set %s=%s at %s, but %s had committed %s at %s", set.Actor, rd.Key, set.Value, fmtOffset(set.End), c.Actor, c.Value, fmtOffset(c.At))
-			}
-			// Invalidations that landed between the commit and the stale set
-			// came too early to remove it. One is the plain stale set; a
-			// second, delayed one that also came too early is a lost
-			// invalidation.
-			var last *timeline.Event // the latest of them
-			dels := 0
-			for s := cause - 1; s >= 0 && rec.events[s].End >= c.At; s-- {
-				if ev := &rec.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
-					if dels == 0 {
-						last = ev
-					}
-					dels++
+		by := ""
+		if why {
+			by = fmt.Sprintf("%s set %s=%s at %s, but %s", set.Actor, rd.Key, orNone(set.Value), fmtOffset(set.End), committedText(c, hasRow, rd.Key))
+		}
+		// Invalidations that landed between the commit and the stale set
+		// came too early to remove it. One is the plain stale set; a
+		// second, delayed one that also came too early is a lost
+		// invalidation.
+		var last *timeline.Event // the latest of them
+		dels := 0
+		for s := cause - 1; s >= 0 && rec.events[s].End >= c.At; s-- {
+			if ev := &rec.events[s]; ev.Key == rd.Key && (Op(ev.Op) == OpCacheDel || Op(ev.Op) == OpLeaseDel) {
+				if dels == 0 {
+					last = ev
 				}
+				dels++
 			}
-			if dels >= 2 {
-				if !why {
-					return timeline.LostInvalidation, cause, ""
-				}
-				return timeline.LostInvalidation, cause, fmt.Sprintf("%s's delayed DEL at %s landed before the stale set it should have removed: %s; %s was served %s from the cache at %s",
-					last.Actor, fmtOffset(last.End), by, rd.Actor, rd.Served, fmtOffset(rec.events[hitSeq].End))
-			}
+		}
+		if dels >= 2 {
 			if !why {
-				return timeline.StaleSet, cause, ""
+				return timeline.LostInvalidation, cause, ""
 			}
-			return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(rec.events[hitSeq].End))
+			return timeline.LostInvalidation, cause, fmt.Sprintf("%s's delayed DEL at %s landed before the stale set it should have removed: %s; %s",
+				last.Actor, fmtOffset(last.End), by, served)
+		}
+		if !why {
+			return timeline.StaleSet, cause, ""
+		}
+		return timeline.StaleSet, cause, fmt.Sprintf("%s; %s was served that old value from the cache at %s", by, rd.Actor, fmtOffset(hitEnd))
+	}
+	// What made the served value stale: the scenario's initial cache
+	// already differing from the database, or the first commit of
+	// something else after the value was put there.
+	what := ""
+	if cause < 0 && c.Value != rd.Served {
+		what = fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", rd.Key, orNone(rd.Served), rowText(c, hasRow, rd.Key))
+	} else {
+		for _, h := range hist {
+			if !h.Seed && h.At > max(putAt, 0) && h.Value != rd.Served {
+				what = fmt.Sprintf("%s committed %s at %s", h.Actor, h.Value, fmtOffset(h.At))
+				break
+			}
 		}
 	}
-	// The value was current when it was put there; a later commit made it
-	// stale. Did anyone invalidate the key after that commit?
-	var stale timeline.Commit
-	for _, c := range hist {
-		if c.At > putAt && c.Value != rd.Served {
-			stale = c
-			break
-		}
-	}
-	// What removed the served entry afterwards: an invalidation (DEL or a
-	// newer set) means the read fell in the window before it; an expiry, or
-	// nothing at all, means only the TTL would ever fix it.
-	hitEnd := rec.events[hitSeq].End
+	// What removed the served entry afterwards: an invalidation (DEL, a
+	// newer set, an expiry instant already past) means the read fell in
+	// the window before it; an expiry, or nothing at all, means only the
+	// TTL would ever fix it.
 	expiry := time.Duration(-1)
 	for _, x := range rec.expiries {
 		if x.Key == rd.Key && x.At > hitEnd {
@@ -308,33 +385,66 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			if !why {
 				return timeline.StaleHit, cause, ""
 			}
-			return timeline.StaleHit, cause, fmt.Sprintf("%s committed %s at %s and %s invalidated %s only at %s; %s was served %s from the cache at %s, in between",
-				stale.Actor, stale.Value, fmtOffset(stale.At), ev.Actor, rd.Key, fmtOffset(ev.End), rd.Actor, rd.Served, fmtOffset(hitEnd))
+			return timeline.StaleHit, cause, fmt.Sprintf("%s and %s invalidated %s only at %s; %s, in between",
+				what, ev.Actor, rd.Key, fmtOffset(ev.End), served)
 		}
 	}
 	if !why {
 		return timeline.TTLStaleness, cause, ""
 	}
-	return timeline.TTLStaleness, cause, fmt.Sprintf("%s committed %s at %s and nothing invalidated %s; %s was served %s from the cache at %s, stale until the TTL runs out",
-		stale.Actor, stale.Value, fmtOffset(stale.At), rd.Key, rd.Actor, rd.Served, fmtOffset(hitEnd))
+	return timeline.TTLStaleness, cause, fmt.Sprintf("%s and nothing invalidated %s; %s, stale until the TTL runs out",
+		what, rd.Key, served)
+}
+
+// committedText says what the database had committed: "writer had
+// committed PAID at +3.000ms", or that it had no row for key.
+func committedText(c timeline.Commit, ok bool, key string) string {
+	switch {
+	case !ok:
+		return "the database had no row for " + key
+	case c.Seed:
+		return fmt.Sprintf("the database had %s from the start", orNone(c.Value))
+	}
+	return fmt.Sprintf("%s had committed %s at %s", c.Actor, orNone(c.Value), fmtOffset(c.At))
+}
+
+// rowText is a row's value, or that there is no row for key.
+func rowText(c timeline.Commit, ok bool, key string) string {
+	if !ok {
+		return "no row for " + key
+	}
+	return orNone(c.Value)
+}
+
+// orNone shows an empty value as "" so that a sentence still reads.
+func orNone(v string) string {
+	if v == "" {
+		return `""`
+	}
+	return v
 }
 
 // staleAnomalies judges the reads closed so far and appends the anomaly of
 // each stale one to seen, once each (up to seen's capacity); it reports
 // whether any read is stale.
-func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool) {
+func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
+	vs, err := r.sc.Consistency.judge(r.reads, r.db.History, r.ops())
+	if err != nil {
+		return seen, false, err
+	}
 	stale := false
-	for i := range r.reads {
-		rd := &r.reads[i]
-		hist := r.db.History(rd.Key)
-		if !isStale(hist, rd.Served, rd.Start, rd.End) {
+	for i, v := range vs {
+		if !v.stale {
 			continue
 		}
 		stale = true
-		a, _, _ := r.classifyWhy(rd, hist, false)
+		a := timeline.NewOldInversion
+		if v.inversion < 0 {
+			a, _, _ = r.classifyWhy(&r.reads[i], r.db.History(r.reads[i].Key), false)
+		}
 		seen = appendAnomaly(seen, a)
 	}
-	return seen, stale
+	return seen, stale, nil
 }
 
 // appendAnomaly adds a to seen unless it is there (or seen is full).
@@ -345,16 +455,17 @@ func appendAnomaly(seen []timeline.Anomaly, a timeline.Anomaly) []timeline.Anoma
 	return seen
 }
 
-// StaleCount returns how many reads so far the oracle finds stale, without
-// building a timeline. Exploration uses it after each schedule.
-func (r *Runner) StaleCount() int {
+// StaleCount returns how many reads so far (the open ones included) the
+// oracle finds stale under the run's model, without building a timeline.
+func (r *Runner) StaleCount() (int, error) {
+	vs, err := r.sc.Consistency.judge(r.pendingReads(), r.db.History, r.ops())
 	n := 0
-	for _, rd := range r.pendingReads() {
-		if IsStale(r.db.History(rd.Key), rd.Served, rd.Start, rd.End) {
+	for _, v := range vs {
+		if v.stale {
 			n++
 		}
 	}
-	return n
+	return n, err
 }
 
 // pendingReads returns the recorded reads plus any still open.
@@ -369,7 +480,10 @@ func (r *Runner) pendingReads() []timeline.Read {
 }
 
 // divergences walks the recorded states and reports every interval where
-// the cache held a value for a DB key different from the committed one.
+// the cache held a value for a key of the scenario different from the
+// committed one (a key without a row counts as ""). Each state is compared
+// with the rows committed when it was recorded, so a divergence starts at
+// the step that made it: a commit, or a set.
 func (r *Runner) divergences() []timeline.Divergence {
 	type open struct {
 		d   timeline.Divergence
@@ -377,41 +491,30 @@ func (r *Runner) divergences() []timeline.Divergence {
 	}
 	opened := map[string]*open{}
 	var out []timeline.Divergence
-	dbKeys := map[string]bool{}
-	for _, c := range r.db.Commits() {
-		dbKeys[c.Key] = true
-	}
-	// check compares the cache with the DB at instant at; ev is the event
-	// that brought the change (-1 initial), how says what kind of instant
-	// it is.
+	keys := r.dataKeys()
+	// check compares the cache with the DB in state st, recorded at instant
+	// at; ev is the event that brought the change (-1 initial), how says
+	// what kind of instant it is.
 	check := func(st timeline.State, at time.Duration, ev int, how string) {
-		cache := map[string]timeline.CacheEntry{}
-		for _, e := range st.Cache {
-			cache[e.Key] = e
-		}
-		keys := make([]string, 0, len(dbKeys))
-		for k := range dbKeys {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		for _, k := range keys {
-			c, _ := valueAt(r.db.History(k), at)
-			e, inCache := cache[k]
-			div := inCache && e.Value != c.Value
+			row, hasRow := findRow(st.DB, k)
+			e, inCache := findEntry(st.Cache, k)
+			div := inCache && e.Value != row.Value
 			o := opened[k]
+			start := func() {
+				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: row.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
+				d.Cause = r.causeText(ev, k, e.Value, row, hasRow)
+				opened[k] = &open{d: d, val: e.Value}
+			}
 			switch {
 			case div && o == nil:
-				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: c.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
-				d.Cause = r.causeText(ev, k, e.Value, c)
-				opened[k] = &open{d: d, val: e.Value}
+				start()
 			case div && o.val != e.Value:
 				// replaced by another diverging value: close and reopen
 				u := at
 				o.d.Until, o.d.End, o.d.EndEvent = &u, "overwrite", ev
 				out = append(out, o.d)
-				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: c.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
-				d.Cause = r.causeText(ev, k, e.Value, c)
-				opened[k] = &open{d: d, val: e.Value}
+				start()
 			case !div && o != nil:
 				u := at
 				o.d.Until, o.d.EndEvent = &u, ev
@@ -451,55 +554,115 @@ func (r *Runner) divergences() []timeline.Divergence {
 	if len(r.states) > 0 {
 		final = r.states[len(r.states)-1]
 	}
-	keys := make([]string, 0, len(opened))
-	for k := range opened {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	for _, k := range keys {
 		o := opened[k]
+		if o == nil {
+			continue
+		}
 		o.d.End = "end-of-run"
-		for _, e := range final.Cache {
-			if e.Key == k {
-				o.d.TTLLeft = e.TTL
-			}
+		if e, ok := findEntry(final.Cache, k); ok {
+			o.d.TTLLeft = e.TTL
 		}
 		out = append(out, o.d)
 	}
 	slices.SortStableFunc(out, func(a, b timeline.Divergence) int {
 		if a.From != b.From {
-			return int(a.From - b.From)
+			return cmp.Compare(a.From, b.From)
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
 }
 
-func (r *Runner) causeText(ev int, key, cacheVal string, c timeline.Commit) string {
+// dataKeys returns the keys the scenario names (its rows, its cache
+// entries and its steps' keys), sorted: the keys whose cache entries are
+// data. A lease's own key is not one.
+func (r *Runner) dataKeys() []string {
+	seen := map[string]bool{}
+	for _, s := range r.sc.DB {
+		seen[s.Key] = true
+	}
+	for _, s := range r.sc.Cache {
+		seen[s.Key] = true
+	}
+	for _, a := range r.sc.Actors {
+		eachStep(a.Steps, func(st *Step) {
+			if st.Op != OpSleep {
+				seen[st.Key] = true
+			}
+		})
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func findRow(rows []timeline.Row, key string) (timeline.Row, bool) {
+	for _, r := range rows {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return timeline.Row{}, false
+}
+
+func findEntry(entries []timeline.CacheEntry, key string) (timeline.CacheEntry, bool) {
+	for _, e := range entries {
+		if e.Key == key {
+			return e, true
+		}
+	}
+	return timeline.CacheEntry{}, false
+}
+
+// causeText says which step put or left the diverging value cacheVal of
+// key there: event ev (-1: the initial state), with row the database row
+// after it.
+func (r *Runner) causeText(ev int, key, cacheVal string, row timeline.Row, hasRow bool) string {
+	db := fmt.Sprintf("%s (v%d)", row.Value, row.Version)
+	if !hasRow {
+		db = "no row for " + key
+	}
 	if ev < 0 {
-		return fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", key, cacheVal, c.Value)
+		return fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", key, cacheVal, db)
 	}
 	e := r.events[ev]
 	if e.IsDB() {
-		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s", e.Actor, key, c.Value, fmtOffset(e.End), cacheVal)
+		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s (%s)", e.Actor, key, row.Value, fmtOffset(e.End), cacheVal, r.putBy(ev, key))
 	}
-	return fmt.Sprintf("%s set %s=%s at %s while the database had %s (v%d)", e.Actor, key, cacheVal, fmtOffset(e.End), c.Value, c.Version)
+	return fmt.Sprintf("%s set %s=%s at %s while the database had %s", e.Actor, key, cacheVal, fmtOffset(e.End), db)
+}
+
+// putBy says which step before event ev put the key's cache value there.
+func (r *Runner) putBy(ev int, key string) string {
+	for s := ev - 1; s >= 0; s-- {
+		if e := r.events[s]; e.Key == key && isCacheWrite(e) {
+			return fmt.Sprintf("set by %s at %s", e.Actor, fmtOffset(e.End))
+		}
+	}
+	return "in the cache from the start"
 }
 
 // Timeline finishes the run's record: the oracle's verdict on every read,
 // the divergences and the final state. Call it once every step is taken (or
 // after any prefix, for a partial record).
-func (r *Runner) Timeline() *timeline.Timeline {
+func (r *Runner) Timeline() (*timeline.Timeline, error) {
 	for i := range r.actors {
 		r.closeRead(&r.actors[i])
 	}
-	r.judge()
+	if err := r.judge(); err != nil {
+		return nil, err
+	}
+	c := r.sc.Consistency
 	tl := &timeline.Timeline{
 		Scenario: r.sc.Name, Title: r.sc.Title, Description: r.sc.Description, Epoch: r.epoch,
-		Mode: "timed", Actors: slices.Clone(r.lanes),
+		Mode: "timed", Consistency: c.String(), ConsistencyRule: c.Rule(), Actors: slices.Clone(r.lanes),
 		Events: slices.Clone(r.events), Reads: slices.Clone(r.reads),
-		Commits: slices.Clone(r.db.Commits()), Expiries: slices.Clone(r.expiries),
-		ExpiryRule: ExpiryRule, Backend: r.cache.name(), Clock: r.cache.clockControlled(),
+		Commits: slices.Clone(r.db.Commits()), Operations: r.ops(), Expiries: slices.Clone(r.expiries),
+		ExpiryRule: expiryRule(r.cache.clockControlled()), Backend: r.cache.name(), Clock: r.cache.clockControlled(),
 	}
 	if r.opts.Schedule != nil {
 		tl.Mode = "schedule"
@@ -513,5 +676,5 @@ func (r *Runner) Timeline() *timeline.Timeline {
 		tl.States = slices.Clone(r.states)
 		tl.Divergences = r.divergences()
 	}
-	return tl
+	return tl, nil
 }

@@ -34,7 +34,7 @@ func Run(sc *Scenario, opts Options) (*timeline.Timeline, error) {
 		if err := r.RunTimed(); err != nil {
 			return nil, err
 		}
-		return r.Timeline(), nil
+		return r.Timeline()
 	}
 	idx, err := r.resolveSchedule(opts.Schedule)
 	if err != nil {
@@ -54,7 +54,7 @@ func Run(sc *Scenario, opts Options) (*timeline.Timeline, error) {
 		}
 		return nil, fmt.Errorf("%w: the schedule ends with steps left for %s", ErrScheduleActor, strings.Join(left, ", "))
 	}
-	return r.Timeline(), nil
+	return r.Timeline()
 }
 
 // resolveSchedule maps actor names to indexes.
@@ -146,5 +146,6 @@ func RunPrefix(sc *Scenario, schedule []string, opts Options) (*timeline.Timelin
 		}
 		next = append(next, r.actors[i].name)
 	}
-	return r.Timeline(), next, nil
+	tl, err := r.Timeline()
+	return tl, next, err
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -24,6 +25,9 @@ type Scenario struct {
 	Cache   []Seed // initial cache entries
 	Replica *Replica
 	Actors  []Actor
+	// Consistency is the model the oracle judges the reads by (zero:
+	// strict); `racetape --consistency` sets it.
+	Consistency Consistency
 }
 
 // A Seed is one initial DB row or cache entry. TTL applies to cache entries
@@ -94,6 +98,11 @@ type Step struct {
 	Then []Step
 	Else []Step
 
+	// Group numbers the `op:` block the step belongs to (1, 2, … in its
+	// actor; 0: none). The linearizable model takes each block's db.writes
+	// as one write operation spanning the whole block.
+	Group int
+
 	// Pos is where the step was written ("file:line:col"), for messages.
 	Pos string
 }
@@ -110,3 +119,49 @@ func (s Step) String() string {
 	}
 	return fmt.Sprintf("%s %s", s.Op, s.Key)
 }
+
+// ErrScenario is wrapped by the errors of Validate: a scenario the engine
+// cannot run as written.
+var ErrScenario = errors.New("bad scenario")
+
+// Validate checks what the engine needs of a scenario built in Go (the
+// presets loader reports the same problems with their file positions): it
+// has actors, and every TTL, lease and expiry instant is a whole number of
+// milliseconds, as Redis keeps them.
+func (sc *Scenario) Validate() error {
+	if len(sc.Actors) == 0 {
+		return fmt.Errorf("%w: scenario %q has no actors", ErrScenario, sc.Name)
+	}
+	for _, s := range sc.Cache {
+		if !wholeMillis(s.TTL) {
+			return fmt.Errorf("%w: cache key %q: ttl %s is not a whole number of milliseconds (Redis keeps TTLs in milliseconds)", ErrScenario, s.Key, s.TTL)
+		}
+	}
+	for _, a := range sc.Actors {
+		var err error
+		eachStep(a.Steps, func(st *Step) {
+			if err != nil {
+				return
+			}
+			for _, d := range []struct {
+				what string
+				d    time.Duration
+			}{{"ttl", st.TTL}, {"lease", st.Lease}, {"at", st.ExpireAt}} {
+				if !wholeMillis(d.d) {
+					where := ""
+					if st.Pos != "" {
+						where = st.Pos + ": "
+					}
+					err = fmt.Errorf("%w: %sactor %q: %s: %s %s is not a whole number of milliseconds (Redis keeps TTLs in milliseconds)", ErrScenario, where, a.Name, st, d.what, d.d)
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func wholeMillis(d time.Duration) bool { return d%time.Millisecond == 0 }

@@ -37,8 +37,20 @@ type Options struct {
 	model bool
 }
 
-// ExpiryRule is the expiry rule racetape shows: miniredis's.
+// ExpiryRule is the expiry rule racetape shows on miniredis, which follows
+// the virtual clock.
 const ExpiryRule = "a key is gone at its expiry instant (now >= expiry, as miniredis); real Redis still serves it during that millisecond (now > expiry)"
+
+// ServerExpiryRule is the expiry rule of a real Redis server (--redis).
+const ServerExpiryRule = "real Redis: a key is gone once its expiry instant has passed (now > expiry), by the server's wall clock, which the virtual clock does not move"
+
+// expiryRule is the rule of a cache whose clock the run controls or not.
+func expiryRule(controlled bool) string {
+	if controlled {
+		return ExpiryRule
+	}
+	return ServerExpiryRule
+}
 
 // ErrScheduleActor is returned for a schedule entry naming an actor that
 // does not exist or has no step left.
@@ -59,6 +71,7 @@ type Runner struct {
 	lanes     []string
 	now       time.Duration // end of the last step
 	events    []timeline.Event
+	groups    []int // the `op:` block of each event's step (Step.Group)
 	states    []timeline.State
 	initial   timeline.State
 	expiries  []timeline.Expiry
@@ -107,8 +120,8 @@ func (r *Runner) dropTTL(key string) {
 // NewRunner prepares a run of sc: it connects one Redis client per actor
 // and seeds the cache and the database. Close it when done.
 func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
-	if len(sc.Actors) == 0 {
-		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
+	if err := sc.Validate(); err != nil {
+		return nil, err
 	}
 	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch}
 	if r.epoch.IsZero() {
@@ -165,6 +178,7 @@ func (r *Runner) Reset() error {
 	r.now = 0
 	r.err = nil
 	r.events = r.events[:0]
+	r.groups = r.groups[:0]
 	r.states = r.states[:0]
 	r.expiries = r.expiries[:0]
 	r.reads = r.reads[:0]
@@ -196,7 +210,7 @@ func (r *Runner) Reset() error {
 		return fmt.Errorf("flush cache: %w", err)
 	}
 	for _, s := range r.sc.DB {
-		r.db.Commit(s.Key, s.Value, 0, "seed", -1)
+		r.db.Seed(s.Key, s.Value)
 	}
 	for _, s := range r.sc.Cache {
 		if err := r.cache.seed(s.Key, s.Value, s.TTL); err != nil {
@@ -362,7 +376,7 @@ func (r *Runner) tick() (timeline.Event, error) {
 		Seq: len(r.events), Actor: timeline.ClockActor, Lane: len(r.lanes) - 1,
 		Op: "clock.tick", Key: strings.Join(keys, " "), Start: r.now, End: at,
 		Command: "advance clock to " + fmtOffset(at),
-		Result:  "ok", Note: "TTL of " + strings.Join(keys, ", ") + " runs out",
+		Result:  "ok", Note: tickNote(keys),
 	}
 	r.now = at
 	r.moveClock(at)
@@ -372,11 +386,15 @@ func (r *Runner) tick() (timeline.Event, error) {
 		}
 	}
 	r.events = append(r.events, ev)
+	r.groups = append(r.groups, 0)
 	if err := r.record(); err != nil {
 		return ev, err
 	}
 	return ev, nil
 }
+
+// tickNote is the note of a clock tick at which keys' TTLs run out.
+func tickNote(keys []string) string { return "TTL of " + strings.Join(keys, ", ") + " runs out" }
 
 // moveClock sets the cache's clock to instant at and notes the keys whose
 // TTL ran out on the way.
@@ -438,6 +456,7 @@ func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error)
 		r.events = r.events[:n]
 		return &failed, r.err
 	}
+	r.groups = append(r.groups, st.Group)
 	a.advance()
 	a.ready = end
 	if end > r.now {
@@ -497,7 +516,7 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		}
 		if !ok {
 			ev.Result = "miss"
-			ev.Note = "no such row"
+			ev.Note = noteNoRow
 			a.saw("miss", "", 0)
 			return nil
 		}
@@ -514,7 +533,7 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		return nil
 	}
 	op := cacheOp{Op: st.Op, Key: st.Key, TTL: st.TTL, NX: st.NX}
-	ev.Note = a.prepare(&op, st, a.name, r.epoch)
+	note := a.prepare(&op, st, a.name, r.epoch)
 	if !r.lean {
 		ev.Command = op.command()
 	}
@@ -529,9 +548,7 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 		return err
 	}
 	ev.Result, ev.Value, ev.Version = rep.Result, rep.Value, rep.Version
-	if rep.Note != "" {
-		ev.Note = rep.Note
-	}
+	ev.Note = stepNote(st, &rep, note, r.epoch, ev.End)
 	a.observe(st, &rep)
 	if r.opts.NoStates {
 		return r.trackTTL(st, ev.End)

@@ -112,6 +112,8 @@ type loader struct {
 	aliasBudget int
 	stepBudget  int
 	hasReplica  bool // the file has a top-level replica: field
+	groups      int  // op: blocks of the current actor so far
+	inOp        bool // parsing an op: block
 }
 
 func (l *loader) errorf(at ast.Node, format string, args ...any) {
@@ -364,6 +366,7 @@ func (l *loader) actor(i int, raw ast.Node, names map[string]ast.Node) engine.Ac
 		a.At, _ = l.duration(ctx, f)
 	}
 	if f, ok := l.require(ctx, n, byName, "steps"); ok {
+		l.groups = 0
 		a.Steps = l.program(ctx, f, 0)
 	}
 	return a
@@ -383,6 +386,8 @@ func (l *loader) program(ctx string, f field, depth int) []engine.Step {
 		empty = "steps: empty program; an actor needs at least one step"
 	case "then":
 		empty = "then: empty block; put at least one step under then:"
+	case "op":
+		empty = "op: empty block; put the steps of the operation under op:"
 	}
 	if missing(f.value) {
 		if empty != "" {
@@ -415,9 +420,56 @@ func (l *loader) program(ctx string, f field, depth int) []engine.Step {
 			break
 		}
 		l.stepBudget--
-		steps = append(steps, l.step(fmt.Sprintf("%sstep %d: ", itemCtx, i+1), item, depth == 0 && i == 0, depth))
+		stepCtx := fmt.Sprintf("%sstep %d: ", itemCtx, i+1)
+		if block, ok := l.opBlock(stepCtx, item, depth); ok {
+			steps = append(steps, block...)
+			continue
+		}
+		steps = append(steps, l.step(stepCtx, item, depth == 0 && i == 0, depth))
 	}
 	return steps
+}
+
+// opBlock parses `- op: [steps]`, one write operation for the
+// linearizable model: its steps, each marked with the block's number in
+// the actor. ok is false when item is not an op: block.
+func (l *loader) opBlock(ctx string, item ast.Node, depth int) (steps []engine.Step, ok bool) {
+	n, derefOK := l.deref(item)
+	if !derefOK {
+		return nil, false
+	}
+	mvs, isMap := mappingValues(n)
+	if !isMap || len(mvs) == 0 {
+		return nil, false
+	}
+	fs := l.fields(ctx, n)
+	if fs[0].name != "op" {
+		return nil, false
+	}
+	for _, f := range fs[1:] {
+		l.errorf(f.key, "%sunknown field %q next to op:; put the operation's steps under op:", ctx, f.name)
+	}
+	if l.inOp {
+		l.errorf(fs[0].key, "%sop: blocks do not nest; one op: block is one write operation", ctx)
+		return nil, true
+	}
+	l.inOp = true
+	l.groups++
+	group := l.groups
+	steps = l.program(ctx, fs[0], depth+1)
+	l.inOp = false
+	setGroup(steps, group)
+	return steps, true
+}
+
+// setGroup marks steps, and the steps of their if blocks, as steps of op:
+// block group.
+func setGroup(steps []engine.Step, group int) {
+	for i := range steps {
+		steps[i].Group = group
+		setGroup(steps[i].Then, group)
+		setGroup(steps[i].Else, group)
+	}
 }
 
 // step parses one list item of a program: `- OP: {ARGS}` or an if block.

@@ -32,7 +32,7 @@ var scenarioFiles embed.FS
 // named here follow, alphabetically.
 var order = []string{
 	"cache-aside", "delete-then-update", "stale-set", "double-delete", "ttl-only",
-	"ttl-boundary", "write-through", "lease", "versioned-cas", "replica-lag", "seed-matrix",
+	"ttl-boundary", "write-through", "lease", "versioned-cas", "replica-lag", "new-old-inversion", "seed-matrix",
 }
 
 // A Preset is a built-in scenario with the words a picker shows for it.

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,12 +16,15 @@ import (
 // The per-step states are left out (only the final one is kept); the
 // Timeline has them.
 type JSONRun struct {
-	Scenario   string `json:"scenario"`
-	Title      string `json:"title"`
-	Mode       string `json:"mode"`
-	Epoch      string `json:"epoch"` // RFC 3339 with nanoseconds
-	Backend    string `json:"backend"`
-	ExpiryRule string `json:"expiry_rule"`
+	Scenario string `json:"scenario"`
+	Title    string `json:"title"`
+	Mode     string `json:"mode"`
+	// Consistency is the model the reads were judged by: "strict",
+	// "linearizable" or "bounded:D".
+	Consistency string `json:"consistency"`
+	Epoch       string `json:"epoch"` // RFC 3339 with nanoseconds
+	Backend     string `json:"backend"`
+	ExpiryRule  string `json:"expiry_rule"`
 	// Schedule is the actor of every step, space-separated: the form
 	// --schedule replays.
 	Schedule    string           `json:"schedule"`
@@ -29,10 +33,16 @@ type JSONRun struct {
 	StaleReads  []JSONStaleRead  `json:"stale_reads"`
 	Reads       []JSONRead       `json:"reads"`
 	Divergences []JSONDivergence `json:"divergences"`
-	Commits     []JSONCommit     `json:"commits"`
-	Expiries    []JSONExpiry     `json:"expiries"`
-	Events      []JSONEvent      `json:"events"`
-	FinalState  JSONState        `json:"final_state"`
+	// Seeds are the database rows the run starts with: there before the
+	// first instant, not commits at 0.
+	Seeds   []JSONSeed   `json:"seeds"`
+	Commits []JSONCommit `json:"commits"`
+	// Operations are the write operations the linearizable model judges
+	// by (listed under every model).
+	Operations []JSONOperation `json:"operations"`
+	Expiries   []JSONExpiry    `json:"expiries"`
+	Events     []JSONEvent     `json:"events"`
+	FinalState JSONState       `json:"final_state"`
 }
 
 // A JSONVerdict counts what the oracle found. Anomalies maps each anomaly
@@ -83,7 +93,14 @@ type JSONDivergence struct {
 	TTLLeftUS  *int64 `json:"ttl_left_us"`
 }
 
-// A JSONCommit is a Commit; Event is the Seq of the db.write, -1 for a seed.
+// A JSONSeed is a database row the run starts with.
+type JSONSeed struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// A JSONCommit is a Commit by an actor; Event is the Seq of its db.write.
+// Versions count the seed row, if the key has one, as version 1.
 type JSONCommit struct {
 	Key     string `json:"key"`
 	Value   string `json:"value"`
@@ -91,6 +108,17 @@ type JSONCommit struct {
 	AtUS    int64  `json:"at_us"`
 	Actor   string `json:"actor"`
 	Event   int    `json:"event"`
+}
+
+// A JSONOperation is an Operation: a write of value to key by actor over
+// [start_us, end_us]; Events are the Seq numbers of its steps.
+type JSONOperation struct {
+	Actor   string `json:"actor"`
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	StartUS int64  `json:"start_us"`
+	EndUS   int64  `json:"end_us"`
+	Events  []int  `json:"events"`
 }
 
 // A JSONExpiry is an Expiry.
@@ -171,6 +199,7 @@ func (t *Timeline) JSONRun() *JSONRun {
 		Scenario:    t.Scenario,
 		Title:       t.Title,
 		Mode:        t.Mode,
+		Consistency: cmp.Or(t.Consistency, "strict"),
 		Epoch:       t.Epoch.Format(time.RFC3339Nano),
 		Backend:     t.Backend,
 		ExpiryRule:  t.ExpiryRule,
@@ -179,7 +208,9 @@ func (t *Timeline) JSONRun() *JSONRun {
 		StaleReads:  []JSONStaleRead{},
 		Reads:       make([]JSONRead, 0, len(t.Reads)),
 		Divergences: make([]JSONDivergence, 0, len(t.Divergences)),
+		Seeds:       []JSONSeed{},
 		Commits:     make([]JSONCommit, 0, len(t.Commits)),
+		Operations:  make([]JSONOperation, 0, len(t.Operations)),
 		Expiries:    make([]JSONExpiry, 0, len(t.Expiries)),
 		Events:      make([]JSONEvent, 0, len(t.Events)),
 		FinalState:  jsonState(t.StateAt(len(t.States) - 1)),
@@ -226,10 +257,18 @@ func (t *Timeline) JSONRun() *JSONRun {
 		run.Divergences = append(run.Divergences, jd)
 	}
 	for _, c := range t.Commits {
+		if c.Seed {
+			run.Seeds = append(run.Seeds, JSONSeed{Key: c.Key, Value: c.Value})
+			continue
+		}
 		run.Commits = append(run.Commits, JSONCommit{
 			Key: c.Key, Value: c.Value, Version: c.Version,
 			AtUS: c.At.Microseconds(), Actor: c.Actor, Event: c.Event,
 		})
+	}
+	for _, o := range t.Operations {
+		run.Operations = append(run.Operations, JSONOperation{Actor: o.Actor, Key: o.Key, Value: o.Value,
+			StartUS: o.Start.Microseconds(), EndUS: o.End.Microseconds(), Events: append([]int{}, o.Events...)})
 	}
 	for _, x := range t.Expiries {
 		run.Expiries = append(run.Expiries, JSONExpiry{Key: x.Key, Value: x.Value, AtUS: x.At.Microseconds()})

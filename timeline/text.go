@@ -167,6 +167,9 @@ func (t *Timeline) writeHeader(p *printer) {
 		facts = append(facts, b)
 	}
 	p.para(strings.Join(facts, " · "), "", "  ")
+	if t.Consistency != "" {
+		p.para(t.Consistency+" — "+t.ConsistencyRule, "consistency: ", "  ")
+	}
 	if t.ExpiryRule != "" {
 		p.para(t.ExpiryRule, "expiry rule: ", "  ")
 	}

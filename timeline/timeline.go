@@ -45,6 +45,13 @@ const (
 	TTLStaleness Anomaly = "ttl-staleness"
 	// ReplicaLag: the value was read from a replica behind the primary.
 	ReplicaLag Anomaly = "replica-lag"
+	// SimultaneousCommit: the read took the database's row at the very
+	// instant another actor committed a newer one, after it; a commit
+	// counts as current at its instant.
+	SimultaneousCommit Anomaly = "simultaneous-commit"
+	// NewOldInversion (linearizable model): a read was served an older
+	// value than a read that had finished before it began.
+	NewOldInversion Anomaly = "new-old-inversion"
 )
 
 // Explain returns one sentence saying what the anomaly means.
@@ -60,6 +67,10 @@ func (a Anomaly) Explain() string {
 		return "nothing invalidated the key after the commit, so the old value is served until its TTL expires"
 	case ReplicaLag:
 		return "the value was read from a replica that had not yet applied the newer commit"
+	case SimultaneousCommit:
+		return "the database was read at the very instant a newer value was committed, just before it; a commit counts as current at its instant"
+	case NewOldInversion:
+		return "a read was served an older value than another read that had finished before it began: time went backwards for the callers"
 	}
 	return string(a)
 }
@@ -182,14 +193,30 @@ type State struct {
 	Replica []Row // nil when the scenario has no replica
 }
 
-// A Commit is one committed version of a DB row.
+// A Commit is one committed version of a DB row. A seed row (the
+// scenario's initial database) is there before the run starts: it is not a
+// commit at instant 0, and an actor's commit at 0 replaces it at 0.
 type Commit struct {
 	Key     string
 	Value   string
 	Version int
-	At      time.Duration
-	Actor   string
-	Event   int // Seq of the db.write, -1 for the seed
+	At      time.Duration // 0 for a seed
+	Actor   string        // "seed" for a seed
+	Event   int           // Seq of the db.write, -1 for a seed
+	Seed    bool          // an initial row, not a commit
+}
+
+// An Operation is a write as the linearizable model sees it: a db.write
+// of Key together with the invalidation steps its actor took after it (up
+// to its next db.write or read), or a whole `op:` block. Start and End are
+// closed: from the start of its first step to the end of its last.
+type Operation struct {
+	Actor  string
+	Key    string
+	Value  string // the value committed
+	Start  time.Duration
+	End    time.Duration
+	Events []int // Seq of its steps
 }
 
 // An Expiry is a key dropped from the cache because its TTL ran out.
@@ -207,14 +234,21 @@ type Timeline struct {
 	Epoch       time.Time
 	// Mode is "timed" (ordered by the virtual clock) or "schedule".
 	Mode string
+	// Consistency names the model the reads were judged by: "strict",
+	// "linearizable" or "bounded:D" ("" is strict); ConsistencyRule says
+	// it in words.
+	Consistency     string
+	ConsistencyRule string
 	// Schedule is the actor name of every event, in order: replayable with
 	// --schedule.
 	Schedule []string
 	Actors   []string // lane order: the scenario's actors (plus "clock" if it ticked)
 	Events   []Event
 	Reads    []Read
-	// Commits is the full version history, seeds first.
-	Commits     []Commit
+	// Commits is the full version history, seeds (Seed set) first.
+	Commits []Commit
+	// Operations are the write operations, in the order of their commits.
+	Operations  []Operation
 	Expiries    []Expiry
 	Divergences []Divergence
 	Initial     State

@@ -158,7 +158,8 @@ func runPrefix(sc *engine.Scenario, schedule []string) (*timeline.Timeline, []ch
 		}
 		out = append(out, c)
 	}
-	return r.Timeline(), out, nil
+	tl, err := r.Timeline()
+	return tl, out, err
 }
 
 // stepPreview names a step before it runs: "GET order:42",
