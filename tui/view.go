@@ -204,10 +204,14 @@ func (m Model) stepsLines(width, n int) []string {
 		aw = max(aw, textWidth(a))
 	}
 	aw = min(aw, 12)
+	tw := 0 // the times' column: as wide as the widest shown
+	for i := first; i < shown && i < first+rows; i++ {
+		tw = max(tw, textWidth(formatShortOffset(t.tl.Events[i].End)))
+	}
 	var out []string
 	for i := first; i < shown && len(out) < rows; i++ {
 		e := &t.tl.Events[i]
-		text := pad(formatShortOffset(e.End), 9) + " " + pad(e.Actor, aw) + " " + stepLabel(t, i)
+		text := pad(formatShortOffset(e.End), tw) + " " + pad(e.Actor, aw) + " " + stepLabel(t, i)
 		k, mark := inkPlain, "  "
 		switch {
 		case i == m.pos-1:
