@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/racetape/racetape/engine"
 	"github.com/racetape/racetape/presets"
 	"github.com/racetape/racetape/timeline"
+	"github.com/racetape/racetape/tui"
 )
 
 // Exit statuses.
@@ -70,6 +72,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	var rootTUI tuiFlags
 	root := &cobra.Command{
 		Use:   "racetape",
 		Short: "Turn a cache/database race into a rewindable tape",
@@ -90,10 +93,18 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		Version:       version(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTUI(cmd, "cache-aside", tuiFlags{})
+			if !isTerminal(cmd.OutOrStdout()) {
+				// No terminal to draw on (racetape | cat, a CI log): the
+				// same run as text, instead of a blank screen.
+				return runText(cmd, "cache-aside", scenarioFlags{}, "", "", 100, false)
+			}
+			return runTUI(cmd, "cache-aside", rootTUI)
 		},
 	}
+	rootTUI.add(root)
+	root.SetVersionTemplate("racetape {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
@@ -194,7 +205,7 @@ func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
 		sc, err = presets.GetWith(arg, params)
 	}
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, usageErr(didYouMean(err, arg))
 	}
 	sc.Consistency = cons
 	return sc, nil
@@ -264,36 +275,10 @@ seed-matrix) give different results there.`,
   racetape run stale-set --consistency bounded:10ms
   racetape run seed-matrix --set cell=5s --set seed=7
   racetape run ./my-race.yaml --redis 127.0.0.1:6379`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sc, err := sf.load(args[0])
-			if err != nil {
-				return err
-			}
-			sched, err := parseScheduleFlag(schedule)
-			if err != nil {
-				return err
-			}
-			tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
-			if err != nil {
-				if errors.Is(err, engine.ErrScheduleActor) {
-					return usageErr(err)
-				}
-				return usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				if _, err := w.Write(tl.JSON()); err != nil {
-					return err
-				}
-				fmt.Fprintln(w)
-			} else if err := tl.WriteText(w, timeline.TextOptions{Width: width}); err != nil {
-				return err
-			}
-			if len(tl.StaleReads()) > 0 {
-				return &exitError{code: exitStale, err: fmt.Errorf("%d stale reads", len(tl.StaleReads()))}
-			}
-			return nil
+			return runText(cmd, args[0], sf, schedule, redis, width, asJSON)
 		},
 	}
 	sf.add(cmd)
@@ -302,6 +287,50 @@ seed-matrix) give different results there.`,
 	cmd.Flags().StringVar(&redis, "redis", "", "use the real Redis server at ADDR instead of the embedded miniredis")
 	cmd.Flags().IntVar(&width, "width", 100, "width of the text lanes in columns")
 	return cmd
+}
+
+// runText runs a scenario headless and prints its lanes and verdict (in
+// color on a terminal, unless NO_COLOR), or its JSON.
+func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule, redis string, width int, asJSON bool) error {
+	sc, err := sf.load(arg)
+	if err != nil {
+		return err
+	}
+	sched, err := parseScheduleFlag(schedule)
+	if err != nil {
+		return err
+	}
+	tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
+	if err != nil {
+		if errors.Is(err, engine.ErrScheduleActor) {
+			return usageErr(err)
+		}
+		return usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
+	}
+	w := cmd.OutOrStdout()
+	switch {
+	case asJSON:
+		if _, err := w.Write(tl.JSON()); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	case wantColor(w):
+		var b bytes.Buffer
+		if err := tl.WriteText(&b, timeline.TextOptions{Width: width}); err != nil {
+			return err
+		}
+		if err := colorText(w, b.Bytes()); err != nil {
+			return err
+		}
+	default:
+		if err := tl.WriteText(w, timeline.TextOptions{Width: width}); err != nil {
+			return err
+		}
+	}
+	if len(tl.StaleReads()) > 0 {
+		return &exitError{code: exitStale, err: fmt.Errorf("%d stale reads", len(tl.StaleReads()))}
+	}
+	return nil
 }
 
 func newValidateCmd() *cobra.Command {
@@ -332,6 +361,23 @@ Exit status 2 when any file has an error, 0 when all are valid.`,
 type tuiFlags struct {
 	schedule string
 	sf       scenarioFlags
+	reveal   bool
+	theme    string
+	noMouse  bool
+	watch    bool
+}
+
+// add registers the flags on cmd (tui, and the root command, which opens
+// the TUI too).
+func (f *tuiFlags) add(cmd *cobra.Command) {
+	f.sf.add(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.schedule, "schedule", "", "run in this order of actor names instead of the virtual clock's")
+	fl.BoolVar(&f.reveal, "reveal", true, "hide what lies ahead of the cursor, verdict included, until it is reached (presets; R toggles)")
+	fl.StringVar(&f.theme, "theme", "auto", "colors: "+strings.Join(tui.Themes, ", ")+" (auto: the terminal's background)")
+	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (select text as usual; the wheel no longer scrolls)")
+	fl.BoolVar(&f.watch, "watch", false, "reload the scenario file when it changes")
+	_ = cmd.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions(tui.Themes, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func newTUICmd() *cobra.Command {
@@ -341,10 +387,19 @@ func newTUICmd() *cobra.Command {
 		Short: "Step through a scenario in the terminal UI",
 		Long: `Open the terminal UI on a preset or a scenario file (default cache-aside).
 Step forward and back, jump to the stale reads, inspect the cache and the
-database at any step; press ? for every key.`,
+database at any step; press ? for every key.
+
+Presets open in reveal mode: what lies ahead of the cursor is hidden, the
+verdict says ? until a stale read is reached, and play pauses at each
+anomaly (R toggles; --reveal=false opens with the whole run shown). y
+copies the command that replays the run shown (OSC 52); r reloads a
+scenario file, --watch reloads it when it changes.`,
 		Example: `  racetape tui stale-set
+  racetape tui stale-set --reveal=false --theme high-contrast
+  racetape tui ./my-race.yaml --watch
   racetape tui ./my-race.yaml --schedule "reader writer writer reader"`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := "cache-aside"
 			if len(args) == 1 {
@@ -353,7 +408,6 @@ database at any step; press ? for every key.`,
 			return runTUI(cmd, name, f)
 		},
 	}
-	f.sf.add(cmd)
-	cmd.Flags().StringVar(&f.schedule, "schedule", "", "run in this order of actor names instead of the virtual clock's")
+	f.add(cmd)
 	return cmd
 }

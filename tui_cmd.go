@@ -64,7 +64,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		if _, err := os.Stat(arg); err != nil {
 			// Neither a preset nor a file: the same error as run gives.
 			if _, rerr := presets.Resolve(arg); rerr != nil {
-				return nil, 0, usageErr(rerr)
+				return nil, 0, usageErr(didYouMean(rerr, arg))
 			}
 			return nil, 0, usageErr(err)
 		}
@@ -72,7 +72,8 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		load := judged(func() (*engine.Scenario, error) { return presets.LoadFile(path) })
 		sources = append(sources, tui.Source{
 			Name: path, Title: path, Description: "scenario file " + path,
-			Load: runner(load, sched), Scenario: load,
+			Load: runner(load, sched), Scenario: load, Path: path,
+			Command: replayCommand(path, nil),
 		})
 		if sc, err := presets.LoadFile(path); err == nil && sc.Title != "" {
 			sources[0].Title, sources[0].Description = sc.Title, sc.Description
@@ -83,14 +84,16 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		name := p.Name
 		var s []string
 		var ps presets.Params
+		var sets []string
 		if name == arg {
 			initial = len(sources)
-			s, ps = sched, params
+			s, ps, sets = sched, params, f.sf.sets
 		}
 		load := judged(func() (*engine.Scenario, error) { return presets.GetWith(name, ps) })
 		sources = append(sources, tui.Source{
 			Name: name, Title: p.Title, Description: p.Description,
 			Load: runner(load, s), Scenario: load,
+			Command: replayCommand(name, sets),
 		})
 	}
 	if initial < 0 {
@@ -100,12 +103,27 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 }
 
 // runTUI opens the terminal UI on a scenario.
-func runTUI(_ *cobra.Command, name string, f tuiFlags) error {
+func runTUI(cmd *cobra.Command, name string, f tuiFlags) error {
+	theme, err := tui.ParseTheme(f.theme)
+	if err != nil {
+		return usageErr(fmt.Errorf("--theme: %w", err))
+	}
 	sources, initial, err := tuiSources(name, f)
 	if err != nil {
 		return err
 	}
-	if err := tui.Run(sources, initial, tui.Options{Schedule: f.schedule}); err != nil {
+	// Reveal mode is for teaching the presets; a scenario file opens
+	// whole unless --reveal is given.
+	reveal := f.reveal
+	if sources[initial].Path != "" && !cmd.Flags().Changed("reveal") {
+		reveal = false
+	}
+	cons, err := f.sf.consistency()
+	if err != nil {
+		return err
+	}
+	opts := tui.Options{Schedule: f.schedule, Reveal: reveal, Theme: theme, NoMouse: f.noMouse, Watch: f.watch, Model: cons.String()}
+	if err := tui.Run(sources, initial, opts); err != nil {
 		return usageErr(errors.New("tui: " + err.Error()))
 	}
 	return nil

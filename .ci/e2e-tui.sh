@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Drives the TUI of the built binary in a detached tmux session of a fixed
-# size: the lanes are drawn, n reaches the stale read (STALE), scheduler
-# mode reaches the stale-hit banner by hand, exploration opens its
-# counterexample, the picker opens another preset, a small terminal gets
-# the too-small message, and q exits cleanly with status 0.
+# size: --version names the build; the preset opens in reveal mode with a
+# cache and a db track per key and nothing ahead given away; n stops at
+# the cause, then at the stale read (STALE), then says there is no more;
+# R shows the whole run; y copies the replay command (OSC 52, into tmux's
+# buffer); scheduler mode reaches the stale-hit banner by hand, exploration
+# opens its counterexample, the picker opens another preset, a small
+# terminal gets the too-small message, and q exits cleanly with status 0.
 set -euo pipefail
 bin=$1
 
@@ -38,17 +41,59 @@ wait_for() {
 	fail "screen never showed '$1'"
 }
 
+"$bin" --version | grep -Eq '^racetape .+, go1\.' || fail "--version: $("$bin" --version)"
+
+# wait_gone TEXT: poll the screen until it no longer shows TEXT.
+wait_gone() {
+	for _ in $(seq 100); do
+		if ! tm capture-pane -p -t rt 2>/dev/null | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "screen still shows '$1'"
+}
+
 tm new-session -d -x 100 -y 30 -s rt "TERM=xterm-256color '$bin'; echo \"exit=\$?\" > '$dir/status'; sleep 60"
+tm set-option -g set-clipboard on
 wait_for "writer"
 wait_for "reader"
-wait_for "cache"
+wait_for "cache order:42"
+wait_for "db order:42"
 wait_for "step 0/3"
+wait_for "reveal"
+wait_for "? verdict"
+screen="$(tm capture-pane -p -t rt)"
+for secret in "STALE" "WRITE order:42" "DEL order:42" "PAID v2"; do
+	if grep -qF -- "$secret" <<<"$screen"; then
+		fail "reveal mode gives away '$secret' at step 0"
+	fi
+done
 
+tm send-keys -t rt n
+wait_for "step 1/3"
 wait_for "WRITE order:42=PAID"
+wait_for "the cache disagrees with the database"
 tm send-keys -t rt n
 wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
 wait_for "(stale-hit)"
 wait_for "step 2/3"
+wait_for "1 stale read so far"
+tm send-keys -t rt n
+wait_for "no further anomaly after step 2"
+tm send-keys -t rt R
+wait_for "DEL order:42"
+wait_gone "so far"
+wait_for "✗ 1 stale read"
+
+tm send-keys -t rt y
+wait_for "copied (OSC 52)"
+for _ in $(seq 50); do
+	tm show-buffer 2>/dev/null | grep -qF "racetape run cache-aside --schedule 'writer reader writer'" && break
+	sleep 0.1
+done
+tm show-buffer 2>/dev/null | grep -qF "racetape run cache-aside --schedule 'writer reader writer'" ||
+	fail "y: tmux buffer holds '$(tm show-buffer 2>/dev/null)'"
 tm send-keys -t rt Left
 wait_for "step 1/3"
 tm send-keys -t rt G

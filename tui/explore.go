@@ -98,6 +98,7 @@ type exploration struct {
 	sc      *engine.Scenario
 	res     *engine.ExploreResult
 	err     error
+	sel     int // the counterexample enter opens
 }
 
 // An exploreDoneMsg is a finished exploration.
@@ -244,12 +245,17 @@ func (m Model) updateExplore(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case !e.done:
 			m.note = "still exploring: the counterexample comes at the end"
-		case e.res == nil || e.res.Counterexample == nil:
+		case len(counterexamples(e.res)) == 0:
 			m.note = "no counterexample to open: no schedule served stale data"
 		default:
+			cs := counterexamples(e.res)
 			m.reqID++
-			return m, cexCmd(e.sc, e.res.Counterexample.Schedule, m.reqID)
+			return m, cexCmd(e.sc, cs[min(e.sel, len(cs)-1)].Schedule, m.reqID)
 		}
+	case key.Matches(msg, k.TrackDown):
+		e.sel = min(e.sel+1, max(len(counterexamples(e.res))-1, 0))
+	case key.Matches(msg, k.TrackUp):
+		e.sel = max(e.sel-1, 0)
 	}
 	return m, nil
 }
@@ -280,7 +286,7 @@ func (m Model) cexLoaded(msg cexLoadedMsg) Model {
 
 // renderExplore draws the exploration's body in width columns: what is
 // run, then the progress or the result.
-func renderExplore(e *exploration, name string, width int, st *styles) []string {
+func renderExplore(e *exploration, name string, width int, st *styles, sel int, timedClean bool) []string {
 	var out []string
 	add := func(k ink, s string) { out = append(out, st.paint(k, clip(s, width))) }
 	what := "…"
@@ -340,37 +346,82 @@ func renderExplore(e *exploration, name string, width int, st *styles) []string 
 	}
 	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
 	for _, a := range names {
-		kv(inkPlain, "  "+string(a), fmt.Sprintf("%-6d %s", r.Anomalies[a], a.Explain()))
+		for i, l := range wrapText(a.Explain(), max(width-col-7, 10), 2) {
+			if i == 0 {
+				kv(inkPlain, "  "+string(a), fmt.Sprintf("%-6d %s", r.Anomalies[a], l))
+				continue
+			}
+			kv(inkPlain, "", "       "+l)
+		}
 	}
 	add(inkPlain, "")
-	c := r.Counterexample
-	if c == nil {
+	cs := counterexamples(r)
+	if len(cs) == 0 {
 		add(inkBold, "✓ no schedule served stale data")
 		return out
 	}
-	sched := engine.FormatSchedule(c.Schedule)
-	for i, l := range wrapText(sched, width-col, 3) {
-		if i == 0 {
-			kv(inkBold, "counterexample", l)
-			continue
+	if why := fixNote(r, timedClean); why != "" {
+		for _, l := range wrapText(why, width, 4) {
+			add(inkDivLb, l)
 		}
-		kv(inkBold, "", l)
+		add(inkPlain, "")
 	}
-	kv(inkPlain, "", fmt.Sprintf("%s, %s, %s (%s)", plural(c.Preemptions, "preemption", "preemptions"),
-		plural(c.Steps, "step", "steps"), c.Anomaly, plural(c.StaleReads, "stale read", "stale reads")))
-	for _, l := range wrapText(c.Anomaly.Explain(), width-col, 2) {
-		kv(inkDim, "", l)
-	}
-	for i, l := range wrapText(fmt.Sprintf("racetape run %s --schedule %q", name, sched), width-col, 4) {
-		label := ""
-		if i == 0 {
-			label = "replay"
+	for i, c := range cs {
+		sched := engine.FormatSchedule(c.Schedule)
+		k, label := inkBold, "counterexample"
+		if len(cs) > 1 {
+			label = "  " + string(c.Anomaly)
+			if i == sel {
+				k, label = inkCursor, "▸ "+string(c.Anomaly)
+			}
 		}
-		kv(inkDim, label, l)
+		for j, l := range wrapText(sched, width-col, 3) {
+			if j == 0 {
+				kv(k, label, l)
+				continue
+			}
+			kv(k, "", l)
+		}
+		kv(inkPlain, "", fmt.Sprintf("%s, %s, %s (%s)", plural(c.Preemptions, "preemption", "preemptions"),
+			plural(c.Steps, "step", "steps"), c.Anomaly, plural(c.StaleReads, "stale read", "stale reads")))
+		for _, l := range wrapText(c.Anomaly.Explain(), width-col, 2) {
+			kv(inkDim, "", l)
+		}
+		for j, l := range wrapText(fmt.Sprintf("racetape run %s --schedule %q", name, sched), width-col, 4) {
+			label := ""
+			if j == 0 {
+				label = "replay"
+			}
+			kv(inkDim, label, l)
+		}
 	}
 	add(inkPlain, "")
-	add(inkBold, "enter opens the counterexample in the lanes · e explores again · esc goes back")
+	open := "enter opens the counterexample in the lanes"
+	if len(cs) > 1 {
+		open = "↑/↓ choose a counterexample, enter opens it in the lanes"
+	}
+	add(inkBold, open+" · e explores again · esc goes back")
 	return out
+}
+
+// counterexamples are the exploration's counterexamples, one per anomaly
+// found. The explorer reports one today (its simplest); when it reports
+// one per anomaly, this is where the page gets them all.
+func counterexamples(r *engine.ExploreResult) []*engine.Counterexample {
+	if r == nil || r.Counterexample == nil {
+		return nil
+	}
+	return []*engine.Counterexample{r.Counterexample}
+}
+
+// fixNote says why a protocol whose own run serves no stale data (a "fix":
+// a lease, a versioned CAS, a double delete) still has schedules that do,
+// or is "".
+func fixNote(r *engine.ExploreResult, timedClean bool) string {
+	if !timedClean || r == nil || r.Anomalies[timeline.StaleHit] == 0 {
+		return ""
+	}
+	return "Why a fix still serves stale data: the writer commits, then deletes the key; no invalidation scheme closes the window between the commit and the DEL. A reader that hits the cache in between is served the old value (stale-hit), whatever keeps an old value from outliving the DEL."
 }
 
 func itoa64(n int64) string { return fmt.Sprint(n) }

@@ -43,7 +43,7 @@ func finishExploring(t *testing.T, m Model) Model {
 // anomaly with the counterexample, and enter opens it in the lanes, stale.
 func TestExploreCacheAside(t *testing.T) {
 	m := presetModel(t, "cache-aside", 100, 30)
-	m = press(t, m, "n")
+	m = press(t, m, "n", "n", "right", "left") // on the stale read, no note
 	timedView := m.View()
 
 	m = startExploring(t, m)
@@ -98,7 +98,7 @@ func TestExploreCacheAside(t *testing.T) {
 	view = m.View()
 	require.Contains(t, headerOf(view), "counterexample")
 	require.Contains(t, view, "✗ STALE GET order:42 → CANCELLED, current PAID")
-	require.Contains(t, view, "this read is\nstale (stale-hit).")
+	require.Contains(t, view, "(stale-hit).")
 	require.Equal(t, 2, m.pos)
 
 	// esc goes back to the timed run, where the cursor was.
@@ -224,7 +224,7 @@ func TestExploreResults(t *testing.T) {
 	plan := explorePlan{what: "every schedule, partial-order reduction (sleep sets)"}
 	text := func(e exploration) string {
 		var b []byte
-		for _, l := range renderExplore(&e, "x", 100, st) {
+		for _, l := range renderExplore(&e, "x", 100, st, 0, false) {
 			b = append(b, l...)
 			b = append(b, '\n')
 		}
@@ -286,4 +286,21 @@ func TestExploreGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestExploreFixNote: exploring a fix (lease: its own run is clean) finds
+// the stale hit no invalidation scheme prevents, and the page says why.
+func TestExploreFixNote(t *testing.T) {
+	m := presetModel(t, "lease", 120, 40)
+	require.Zero(t, m.tape.stale)
+	m = finishExploring(t, startExploring(t, m))
+	view := m.View()
+	require.Contains(t, view, "Why a fix still serves stale data")
+	require.Contains(t, view, "no invalidation scheme closes the window")
+	require.Contains(t, view, "counterexample")
+	require.Len(t, counterexamples(m.explore.res), 1, "one today; one per anomaly when exploration reports them")
+
+	// the seed story is no fix: no such note
+	m = finishExploring(t, startExploring(t, presetModel(t, "cache-aside", 120, 40)))
+	require.NotContains(t, m.View(), "Why a fix")
 }

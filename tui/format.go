@@ -53,13 +53,31 @@ func formatClock(epoch time.Time, d time.Duration) string {
 	return epoch.Add(d).Format("15:04:05.000000")
 }
 
-// formatTTL renders a cache entry's time left exactly ("ttl 299.9955s"),
-// or "no TTL".
+// formatTTL renders a cache entry's time left to three significant digits
+// ("ttl 4.5ms"), marked ~ when rounded ("ttl ~300s" for 299.9955s), or
+// "no TTL".
 func formatTTL(d time.Duration) string {
 	if d < 0 {
 		return "no TTL"
 	}
+	r := roundSig(d, 3)
+	if r != d {
+		return "ttl ~" + timeline.FormatTTL(r)
+	}
 	return "ttl " + timeline.FormatTTL(d)
+}
+
+// roundSig rounds d to n significant digits.
+func roundSig(d time.Duration, n int) time.Duration {
+	lim := time.Duration(1)
+	for range n {
+		lim *= 10
+	}
+	p := time.Duration(1)
+	for d/p >= lim {
+		p *= 10
+	}
+	return (d + p/2) / p * p
 }
 
 func plural(n int, one, many string) string {

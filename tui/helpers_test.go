@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 
@@ -12,7 +14,7 @@ import (
 )
 
 // plainStyles are the styles with color off, as the golden files are drawn.
-func plainStyles() *styles { return newStyles(newRenderer(nil, true), true) }
+func plainStyles() *styles { return newStyles(newRenderer(nil, true), ThemeDark, true) }
 
 // sourceOf wraps a timeline as a Source.
 func sourceOf(tl *timeline.Timeline) Source {
@@ -110,3 +112,25 @@ func pressRun(t testing.TB, m Model, keys ...string) Model {
 
 // headerOf is the first line of a view.
 func headerOf(view string) string { return strings.SplitN(view, "\n", 2)[0] }
+
+// testWindow is a window of width columns over tp from left at scale, the
+// cursor at pos, with tracks [top, top+n) (every track when n < 0), one
+// label line each.
+func testWindow(tp *tape, width int, left, scale time.Duration, pos, top, n int) window {
+	all := tp.tracks()
+	if n < 0 {
+		n = len(all)
+	}
+	top = max(0, min(top, len(all)-n))
+	ts := make([]shownTrack, n)
+	for i := range ts {
+		ts[i] = shownTrack{track: all[top+i], labels: 1}
+	}
+	return window{Width: width, Gutter: tp.naturalGutter(24), Left: left, Scale: scale, Pos: pos,
+		Tracks: ts, Above: top, Below: len(all) - top - n}
+}
+
+const time1s = time.Second
+
+// durUS is n microseconds.
+func durUS(n int64) time.Duration { return time.Duration(n) * time.Microsecond }

@@ -8,18 +8,18 @@ import (
 	"github.com/racetape/racetape/timeline"
 )
 
-// staleLinesMax is the most lines the verdict on a stale read takes.
-const staleLinesMax = 4
+// inspectorCols is the width from which the cache and the database are
+// shown side by side.
+const inspectorCols = 70
 
-// inspectorWant is how many inspector lines (without its title) the state
-// at pos would fill at width.
+// inspectorWant is how many lines the state at pos would fill at width
+// (its column headings included).
 func inspectorWant(t *tape, pos, width int) int {
 	s := t.stateAt(pos)
-	n := max(len(s.Cache), len(s.DB)+len(s.Replica), 1)
-	if text := staleVerdict(t, pos); text != "" {
-		n += len(wrapText(text, width, staleLinesMax))
+	if width < inspectorCols {
+		return min(2+len(s.Cache)+1+len(s.DB)+len(s.Replica), 16)
 	}
-	return min(n, 14)
+	return min(1+max(len(s.Cache), len(s.DB)+len(s.Replica), 1), 16)
 }
 
 // staleVerdict explains the stale read that ends at cursor position pos,
@@ -39,26 +39,57 @@ func staleVerdict(t *tape, pos int) string {
 		strings.Join(r.Current, ", then "), why)
 }
 
-// renderInspector draws the state at the cursor in lines lines (title rule
-// included): a stale verdict when the cursor is on one, then side by side
-// every cache key with its value and TTL left, every database row with its
-// value, version and commit instant, and the replica's rows if any. The key
-// the current step touches comes first.
+// renderInspector draws the state at the cursor in at most lines lines of
+// width columns: every cache key with its value and TTL left, every
+// database row with its value, version and commit instant, and the
+// replica's rows if any, side by side under their headings (one under the
+// other when narrow). The key the current step touches comes first.
 func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
-	if lines <= 0 {
+	if lines <= 0 || width <= 0 {
 		return nil
 	}
 	s := t.stateAt(pos)
-	at := t.timeAt(pos)
 	focus := ""
 	if pos > 0 {
 		focus = t.tl.Events[pos-1].Key
 	}
-	out := make([]string, 0, lines)
+	cacheRow := func(i int) (string, ink) {
+		c := s.Cache[i]
+		v := c.Value
+		if c.Version > 0 {
+			v += " v" + itoa(c.Version)
+		}
+		mark, k := "= ", inkPlain
+		if r, ok := rowOf(s.DB, c.Key); !ok || r.Value != c.Value {
+			mark, k = "≠ ", inkShade
+		}
+		return mark + c.Key + " " + v + " " + formatTTL(c.TTL), k
+	}
+	dbRow := func(rows []timeline.Row, prefix string) func(i int) (string, ink) {
+		return func(i int) (string, ink) {
+			r := rows[i]
+			return fmt.Sprintf("%s%s %s v%d @%s %s", prefix, r.Key, r.Value, r.Version, formatShortOffset(r.CommittedAt), r.Actor), inkPlain
+		}
+	}
+	keyOf := func(rows []timeline.Row) func(int) string { return func(i int) string { return rows[i].Key } }
+	cacheKey := func(i int) string { return s.Cache[i].Key }
 
-	// The replica gets its own column when there is room, else it is
-	// listed under the database rows.
-	cols := []string{"cache at " + formatOffset(at), "db (committed)"}
+	if width < inspectorCols {
+		// one column: the cache, then the database
+		var out []string
+		out = append(out, st.paint(inkTitle, clip("cache", width)))
+		n := max(min(len(s.Cache), lines-3), 1)
+		out = append(out, listRows(len(s.Cache), indexOfKey(len(s.Cache), cacheKey, focus), n, width, cacheRow, st)...)
+		out = append(out, st.paint(inkTitle, clip("db (committed)", width)))
+		rest := max(lines-len(out), 1)
+		out = append(out, listRows(len(s.DB), indexOfKey(len(s.DB), keyOf(s.DB), focus), rest, width, dbRow(s.DB, ""), st)...)
+		if s.Replica != nil && len(out) < lines {
+			out = append(out, listRows(len(s.Replica), indexOfKey(len(s.Replica), keyOf(s.Replica), focus), lines-len(out), width, dbRow(s.Replica, "replica "), st)...)
+		}
+		return out[:min(len(out), lines)]
+	}
+
+	cols := []string{"cache", "db (committed)"}
 	sideReplica := s.Replica != nil && width >= 110
 	if sideReplica {
 		cols = append(cols, "replica")
@@ -67,66 +98,32 @@ func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
 	}
 	gap := 2
 	cw := (width - gap*(len(cols)-1)) / len(cols)
-	title := newRow(width)
-	title.fill(0, width-1, '─', inkDim)
-	for i, c := range cols {
-		title.text(i*(cw+gap)+1, " "+c+" ", inkBold, min(i*(cw+gap)+cw, width))
-	}
-	out = append(out, title.renderString(st))
-
 	body := lines - 1
-	if text := staleVerdict(t, pos); text != "" && body > 0 {
-		// the verdict, keeping a line for the state when there are two
-		n := min(staleLinesMax, max(body-1, 1))
-		ls := wrapText(text, width, n)
-		for _, l := range ls {
-			out = append(out, st.paint(inkStale, l))
-		}
-		body -= len(ls)
-	}
-	if body <= 0 {
-		return out
-	}
-
 	cells := make([][]string, len(cols))
-	cells[0] = listRows(len(s.Cache), indexOfKey(len(s.Cache), func(i int) string { return s.Cache[i].Key }, focus), body, cw, func(i int) (string, ink) {
-		c := s.Cache[i]
-		v := c.Value
-		if c.Version > 0 {
-			v += " v" + itoa(c.Version)
-		}
-		mark, k := "  ", inkPlain
-		if r, ok := rowOf(s.DB, c.Key); !ok || r.Value != c.Value {
-			mark, k = "≠ ", inkShade
-		}
-		return mark + c.Key + " " + v + " " + formatTTL(c.TTL), k
-	}, st)
-	dbRow := func(rows []timeline.Row) func(i int) (string, ink) {
-		return func(i int) (string, ink) {
-			r := rows[i]
-			return fmt.Sprintf("%s %s v%d @%s %s", r.Key, r.Value, r.Version, formatShortOffset(r.CommittedAt), r.Actor), inkPlain
-		}
-	}
-	replicaRows := func(n int) []string {
-		return listRows(len(s.Replica), indexOfKey(len(s.Replica), func(i int) string { return s.Replica[i].Key }, focus), n, cw, func(i int) (string, ink) {
-			text, k := dbRow(s.Replica)(i)
-			if !sideReplica {
-				text = "replica " + text
-			}
-			return text, k
-		}, st)
+	cells[0] = listRows(len(s.Cache), indexOfKey(len(s.Cache), cacheKey, focus), body, cw, cacheRow, st)
+	replicaRows := func(n int, prefix string) []string {
+		return listRows(len(s.Replica), indexOfKey(len(s.Replica), keyOf(s.Replica), focus), n, cw, dbRow(s.Replica, prefix), st)
 	}
 	dbBody := body
 	if s.Replica != nil && !sideReplica {
 		dbBody = body - min(max(len(s.Replica), 1), body/2)
 	}
-	cells[1] = listRows(len(s.DB), indexOfKey(len(s.DB), func(i int) string { return s.DB[i].Key }, focus), dbBody, cw, dbRow(s.DB), st)
+	cells[1] = listRows(len(s.DB), indexOfKey(len(s.DB), keyOf(s.DB), focus), max(dbBody, 1), cw, dbRow(s.DB, ""), st)
 	switch {
 	case sideReplica:
-		cells[2] = replicaRows(body)
+		cells[2] = replicaRows(body, "")
 	case s.Replica != nil && body > len(cells[1]):
-		cells[1] = append(cells[1], replicaRows(body-len(cells[1]))...)
+		cells[1] = append(cells[1], replicaRows(body-len(cells[1]), "replica ")...)
 	}
+	out := make([]string, 0, lines)
+	var head strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			head.WriteString(strings.Repeat(" ", gap))
+		}
+		head.WriteString(st.paint(inkTitle, pad(c, cw)))
+	}
+	out = append(out, head.String())
 	for i := range body {
 		var b strings.Builder
 		for c := range cols {
@@ -138,6 +135,9 @@ func renderInspector(t *tape, pos, width, lines int, st *styles) []string {
 			} else if c < len(cols)-1 {
 				b.WriteString(strings.Repeat(" ", cw))
 			}
+		}
+		if strings.TrimSpace(b.String()) == "" {
+			break
 		}
 		out = append(out, b.String())
 	}
@@ -159,8 +159,8 @@ func listRows(size, focus, n, w int, row func(i int) (string, ink), st *styles) 
 			order = append(order, i)
 		}
 	}
-	if size > n && n > 0 {
-		order = order[:n-1]
+	if size > n && n > 1 {
+		order = order[:n-1] // the last line says how many more
 	}
 	out := make([]string, 0, n)
 	for j, i := range order {
@@ -172,7 +172,7 @@ func listRows(size, focus, n, w int, row func(i int) (string, ink), st *styles) 
 		}
 		out = append(out, st.paint(k, pad(text, w)))
 	}
-	if size > len(order) {
+	if size > len(order) && n > 1 {
 		out = append(out, st.paint(inkDim, pad(fmt.Sprintf("  … +%d more", size-len(order)), w)))
 	}
 	return out

@@ -19,12 +19,23 @@ type keyMap struct {
 	Last     key.Binding
 	ZoomIn   key.Binding
 	ZoomOut  key.Binding
-	Picker   key.Binding
-	Schedule key.Binding
-	Explore  key.Binding
-	Timed    key.Binding // back to the source's own run from another
-	Help     key.Binding
-	Quit     key.Binding
+	Fit      key.Binding
+	Reveal   key.Binding
+	// Tracks: select (and scroll), collapse, filter.
+	TrackUp     key.Binding
+	TrackDown   key.Binding
+	Collapse    key.Binding
+	CollapseAll key.Binding
+	Filter      key.Binding
+	Wheel       key.Binding // help only: the mouse wheel scrolls
+	Copy        key.Binding
+	Reload      key.Binding
+	Picker      key.Binding
+	Schedule    key.Binding
+	Explore     key.Binding
+	Timed       key.Binding // back to the source's own run from another
+	Help        key.Binding
+	Quit        key.Binding
 
 	// Used in the scenario picker.
 	Select key.Binding
@@ -61,6 +72,18 @@ func newKeyMap() keyMap {
 		Last:     b("G", "last", "G", "end"),
 		ZoomIn:   b("z", "zoom in", "z"),
 		ZoomOut:  b("Z", "zoom out", "Z"),
+		Fit:      b("f", "fit the run", "f"),
+		Reveal:   b("R", "reveal mode", "R"),
+
+		TrackUp:     b("↑/k", "track up", "up", "k"),
+		TrackDown:   b("↓/j", "track down", "down", "j"),
+		Collapse:    b("x", "collapse track", "x"),
+		CollapseAll: b("X", "collapse all", "X"),
+		Filter:      b("/", "filter tracks", "/"),
+		Wheel:       b("wheel", "scroll tracks (shift: time)", "\x00wheel"),
+		Copy:        b("y", "copy replay cmd", "y"),
+		Reload:      b("r", "reload", "r"),
+
 		Picker:   b("o", "scenarios", "o"),
 		Schedule: b("s", "scheduler", "s"),
 		Explore:  b("e", "explore", "e"),
@@ -92,17 +115,17 @@ func (h tapeHelp) ShortHelp() []key.Binding {
 	k := h.k
 	// quit and help come before play and zoom: cut at the right edge, the
 	// bar must still say how to get out and how to learn more.
-	return []key.Binding{k.Timed, k.Forward, k.Back, k.NextMark, k.Picker, k.Help, k.Quit, k.Schedule, k.Explore, k.Play, k.ZoomIn}
+	return []key.Binding{k.Timed, k.Forward, k.Back, k.NextMark, k.Play, k.Reveal, k.Help, k.Quit, k.Picker, k.Copy, k.Schedule, k.Explore, k.ZoomIn, k.Fit}
 }
 
 // FullHelp is the help shown by ?.
 func (h tapeHelp) FullHelp() [][]key.Binding {
 	k := h.k
 	return [][]key.Binding{
-		{k.Forward, k.Back, k.First, k.Last},
-		{k.NextMark, k.PrevMark, k.ZoomIn, k.ZoomOut},
-		{k.Play, k.Faster, k.Slower},
-		{k.Schedule, k.Explore, k.Timed},
+		{k.Forward, k.Back, k.First, k.Last, k.NextMark, k.PrevMark},
+		{k.Play, k.Faster, k.Slower, k.Reveal, k.ZoomIn, k.ZoomOut, k.Fit},
+		{k.TrackUp, k.TrackDown, k.Collapse, k.CollapseAll, k.Filter, k.Wheel},
+		{k.Schedule, k.Explore, k.Timed, k.Copy, k.Reload},
 		{k.Picker, k.Help, k.Quit},
 	}
 }
@@ -112,7 +135,7 @@ type schedHelp struct{ k keyMap }
 
 func (h schedHelp) ShortHelp() []key.Binding {
 	k := h.k
-	return []key.Binding{k.Choose, k.Undo, k.Leave, k.Help, k.Quit, k.SelNext, k.Run, k.Clock, k.Keep}
+	return []key.Binding{k.Choose, k.Undo, k.Leave, k.Help, k.Quit, k.SelNext, k.Run, k.Clock, k.Keep, k.Copy}
 }
 
 func (h schedHelp) FullHelp() [][]key.Binding {
@@ -120,7 +143,8 @@ func (h schedHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Choose, k.Clock, k.Undo},
 		{k.SelNext, k.SelPrev, k.Run},
-		{k.Keep, k.Leave, k.Explore},
+		{k.Keep, k.Leave, k.Explore, k.Copy},
+		{k.Reveal, k.ZoomIn, k.ZoomOut, k.Fit},
 		{k.Help, k.Quit},
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -42,6 +43,13 @@ type Source struct {
 	// exploration (e). Nil when the source has none: those keys then say
 	// they are not available.
 	Scenario func() (*engine.Scenario, error)
+	// Path is the scenario file Load reads, if any: r reloads it, and
+	// Options.Watch reloads it when it changes.
+	Path string
+	// Command is how to run this source on the command line
+	// ("racetape run cache-aside"), for y, which copies it with the
+	// schedule shown.
+	Command string
 }
 
 // Options tune the TUI.
@@ -55,8 +63,23 @@ type Options struct {
 	NoColor bool
 	// Speed is the auto-play interval between steps (0: 500ms).
 	Speed time.Duration
-	// NoMouse leaves the mouse to the terminal (Run only).
+	// NoMouse leaves the mouse to the terminal (Run only): text can then be
+	// selected as usual, and the wheel no longer scrolls the lanes.
 	NoMouse bool
+	// Theme is the palette (ThemeAuto: dark or light, from the terminal's
+	// background; Run asks the terminal, time-boxed, when COLORFGBG does
+	// not say).
+	Theme Theme
+	// Reveal hides what lies ahead of the cursor: future steps are drawn
+	// as shapes without words, the verdict is "?" until a stale read is
+	// reached (R toggles).
+	Reveal bool
+	// Model names the consistency model the verdict was judged under, for
+	// the header ("" shows none).
+	Model string
+	// Watch reloads the scenario when its file changes (sources with a
+	// Path).
+	Watch bool
 	// Input and Output replace the terminal for Run (nil: stdin, stdout).
 	Input  io.Reader
 	Output io.Writer
@@ -102,10 +125,13 @@ type Model struct {
 	width   int
 	height  int
 
-	cur     int   // index of the source shown, or being loaded
-	loadID  int   // the load in flight; older results are dropped
-	tape    *tape // what the lanes show; nil while loading or after a load error
-	loadErr error
+	cur    int // index of the source shown, or being loaded
+	loadID int // the load in flight; older results are dropped
+	// loadedAt is the modification time of the source's file when it was
+	// loaded (--watch reloads when it changes).
+	loadedAt time.Time
+	tape     *tape // what the lanes show; nil while loading or after a load error
+	loadErr  error
 
 	// timed is the source's own run (its timed run, or the --schedule run)
 	// and timedPos the cursor there, while the lanes show another run: the
@@ -121,15 +147,25 @@ type Model struct {
 
 	pos   int           // cursor: 0 is the start, k is right after step k
 	left  time.Duration // instant at the lanes' left edge
-	level int           // index in scales
-	auto  bool          // the zoom follows the run and the terminal until z/Z
-	top   int           // first actor lane shown
+	scale time.Duration // virtual time per column
+	auto  bool          // zoom to fit: the whole run in the width, until z
+	top   int           // first track shown, among those the filter keeps
+	// schedScale is scheduler mode's scale: it only grows, so the axis
+	// stays put while the run grows step by step.
+	schedScale time.Duration
+
+	reveal    bool            // what lies ahead of the cursor is hidden
+	selName   string          // the selected track's name ("" none): x collapses it
+	collapsed map[string]bool // tracks drawn without their label lines, by name
+	filter    string          // only the tracks whose name holds it
+	filtering bool            // typing the filter (/)
 
 	playing bool
 	speed   int // index in speeds
 	tickID  int
 
 	helpMemo *helpMemo // the last help bar drawn, shared by copies
+	verdicts bool      // the picker's verdicts were asked for
 }
 
 // A helpMemo keeps the last help bar drawn: it changes only with the width
@@ -142,7 +178,8 @@ type helpMemo struct {
 	out   string
 }
 
-// scales are the zoom levels: virtual time per column.
+// scales are the zoom levels z and Z step through: virtual time per
+// column. Zoom to fit (f) may choose any scale between them.
 var scales = func() []time.Duration {
 	var out []time.Duration
 	for p := time.Microsecond; p < time.Hour; p *= 10 {
@@ -153,13 +190,26 @@ var scales = func() []time.Duration {
 	return append(out, time.Hour)
 }()
 
+// fitScale is the scale that shows a run ending at end in cols columns,
+// rounded up to two significant digits (at least 1µs a column).
+func fitScale(end time.Duration, cols int) time.Duration {
+	cols = max(cols-1, 1)
+	s := max((end+time.Duration(cols)-1)/time.Duration(cols), time.Microsecond)
+	p := time.Duration(1)
+	for s/p >= 100 {
+		p *= 10
+	}
+	return (s + p - 1) / p * p
+}
+
 // speeds are the auto-play intervals, slowest first.
 var speeds = []time.Duration{2 * time.Second, time.Second, 500 * time.Millisecond, 250 * time.Millisecond, 100 * time.Millisecond, 50 * time.Millisecond}
 
 // New returns the TUI showing sources[initial] (clamped to the list).
 func New(sources []Source, initial int, opts Options) Model {
 	noColor := opts.NoColor || noColorEnv()
-	return newModel(sources, initial, opts, newStyles(newRenderer(opts.Output, noColor), noColor))
+	theme := resolveTheme(opts.Theme, darkBackground(os.Getenv("COLORFGBG")))
+	return newModel(sources, initial, opts, newStyles(newRenderer(opts.Output, noColor), theme, noColor))
 }
 
 func newModel(sources []Source, initial int, opts Options, st *styles) Model {
@@ -173,6 +223,9 @@ func newModel(sources []Source, initial int, opts Options, st *styles) Model {
 		cur:     max(0, min(initial, len(sources)-1)),
 		auto:    true,
 		speed:   2,
+		reveal:  opts.Reveal,
+
+		collapsed: map[string]bool{},
 
 		helpMemo: &helpMemo{width: -1},
 	}
@@ -197,7 +250,45 @@ func (m Model) Init() tea.Cmd {
 	if len(m.sources) == 0 {
 		return nil
 	}
-	return loadCmd(m.sources[m.cur], m.cur, m.loadID)
+	return loadCmd(m.sources[m.cur], m.cur, m.loadID, false)
+}
+
+// reload runs the current source's scenario again (r): a file is read
+// anew.
+func (m Model) reload() (Model, tea.Cmd) {
+	if len(m.sources) == 0 {
+		return m, nil
+	}
+	m.loadID++
+	m.playing = false
+	return m, loadCmd(m.sources[m.cur], m.cur, m.loadID, true)
+}
+
+// watchCmd polls the current source's file for --watch.
+func (m Model) watchCmd() tea.Cmd {
+	if !m.opts.Watch || len(m.sources) == 0 || m.sources[m.cur].Path == "" {
+		return nil
+	}
+	src, id, path := m.cur, m.loadID, m.sources[m.cur].Path
+	return tea.Tick(watchEvery, func(time.Time) tea.Msg {
+		var mt time.Time
+		if fi, err := os.Stat(path); err == nil {
+			mt = fi.ModTime()
+		}
+		return watchMsg{src: src, id: id, mtime: mt}
+	})
+}
+
+// watched reloads the file when it changed since it was loaded, and polls
+// again.
+func (m Model) watched(msg watchMsg) (Model, tea.Cmd) {
+	if msg.src != m.cur || msg.id != m.loadID {
+		return m, nil // another load since: it polls on its own
+	}
+	if !msg.mtime.IsZero() && !msg.mtime.Equal(m.loadedAt) && m.state == stateTape {
+		return m.reload()
+	}
+	return m, m.watchCmd()
 }
 
 // A loadedMsg carries a loaded (and indexed) run, or why it failed.
@@ -205,30 +296,47 @@ type loadedMsg struct {
 	src, id int
 	tape    *tape
 	err     error
+	reload  bool // r or --watch: keep the cursor
+	mtime   time.Time
 }
+
+// A watchMsg is the scenario file's modification time, polled for --watch.
+type watchMsg struct {
+	src, id int
+	mtime   time.Time
+}
+
+// watchEvery is how often --watch looks at the scenario file.
+const watchEvery = 500 * time.Millisecond
 
 // A tickMsg is one auto-play step; id drops ticks of an older play.
 type tickMsg struct{ id int }
 
 // loadCmd runs src.Load and indexes the result, off the UI goroutine. A
 // panic in Load becomes an error.
-func loadCmd(src Source, i, id int) tea.Cmd {
+func loadCmd(src Source, i, id int, reload bool) tea.Cmd {
 	return func() (msg tea.Msg) {
+		var mt time.Time
+		if src.Path != "" {
+			if fi, err := os.Stat(src.Path); err == nil {
+				mt = fi.ModTime()
+			}
+		}
 		defer func() {
 			if p := recover(); p != nil {
-				msg = loadedMsg{src: i, id: id, err: fmt.Errorf("load %s: panic: %v", src.Name, p)}
+				msg = loadedMsg{src: i, id: id, reload: reload, mtime: mt, err: fmt.Errorf("load %s: panic: %v", src.Name, p)}
 			}
 		}()
 		if src.Load == nil {
-			return loadedMsg{src: i, id: id, err: fmt.Errorf("load %s: nothing to load", src.Name)}
+			return loadedMsg{src: i, id: id, reload: reload, mtime: mt, err: fmt.Errorf("load %s: nothing to load", src.Name)}
 		}
 		tl, err := src.Load()
 		if err == nil && tl == nil {
 			err = fmt.Errorf("load %s: no timeline", src.Name)
 		}
 		if err != nil {
-			return loadedMsg{src: i, id: id, err: err}
+			return loadedMsg{src: i, id: id, reload: reload, mtime: mt, err: err}
 		}
-		return loadedMsg{src: i, id: id, tape: newTape(tl)}
+		return loadedMsg{src: i, id: id, reload: reload, mtime: mt, tape: newTape(tl)}
 	}
 }

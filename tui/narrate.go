@@ -83,13 +83,19 @@ func stepLabel(t *tape, seq int) string {
 }
 
 // narrate says in plain words what the step before cursor position pos did,
-// and whether it served stale data.
-func narrate(t *tape, pos int) (string, bool) {
+// and whether it served stale data. In reveal mode the start does not tell
+// the story's end (the scenario's description often does).
+func narrate(t *tape, pos int, reveal bool) (string, bool) {
 	if pos <= 0 || t.n == 0 {
 		var b strings.Builder
-		b.WriteString("Start: no step taken yet. Press → to step, n to jump to the next anomaly.")
-		if d := strings.TrimSpace(t.tl.Description); d != "" {
-			b.WriteString(" " + strings.Join(strings.Fields(d), " "))
+		switch {
+		case reveal:
+			b.WriteString("Start: no step taken yet. Reveal mode: what lies ahead is hidden. Press → to step; p plays and pauses at each anomaly; n jumps to the next; R shows the whole run.")
+		default:
+			b.WriteString("Start: no step taken yet. Press → to step, n to jump to the next anomaly.")
+			if d := strings.TrimSpace(t.tl.Description); d != "" {
+				b.WriteString(" " + strings.Join(strings.Fields(d), " "))
+			}
 		}
 		if t.tl.Mode == "schedule" && len(t.tl.Schedule) > 0 {
 			b.WriteString(" Schedule: " + strings.Join(t.tl.Schedule, " ") + ".")
@@ -216,23 +222,6 @@ func staleSentence(t *tape, r *timeline.Read) string {
 
 // formatShortOffset is "+3ms", "+4.5ms".
 func formatShortOffset(d time.Duration) string { return "+" + formatShort(d) }
-
-// renderNarration is the narration of the current step, wrapped in n lines.
-func renderNarration(t *tape, pos, width, n int, st *styles) []string {
-	text, stale := narrate(t, pos)
-	k := inkPlain
-	if stale {
-		k = inkStale
-	}
-	lines := wrapText(text, width, n)
-	for i := range lines {
-		lines[i] = st.paint(k, lines[i])
-	}
-	for len(lines) < n {
-		lines = append(lines, "")
-	}
-	return lines
-}
 
 // wrapText wraps text in at most n lines of width columns; the last is cut
 // with "…" when the text does not fit.

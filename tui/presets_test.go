@@ -28,30 +28,36 @@ func presetSources(t testing.TB) []Source {
 }
 
 // TestPresetsGolden opens every built-in preset, as the engine runs it, at
-// 80×24 and 120×40 (color off): at its first stale read if it has one, else
-// at its end; n lands on the stale read and the frame says why.
+// 80×24, 120×40 and 200×50 (color off), in reveal mode and with the whole
+// run shown: at its first stale read if it has one, else at its end; n
+// lands on the stale read and the frame says why.
 func TestPresetsGolden(t *testing.T) {
 	sources := presetSources(t)
 	for i, src := range sources {
-		for _, size := range [][2]int{{80, 24}, {120, 40}} {
-			t.Run(fmt.Sprintf("%s/%dx%d", src.Name, size[0], size[1]), func(t *testing.T) {
-				m := newTestModel(t, sources, i, size[0], size[1])
-				require.NotNil(t, m.tape, "load %s: %v", src.Name, m.loadErr)
-				if len(m.tape.tl.StaleReads()) > 0 {
-					m = toStale(t, m)
+		for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 50}} {
+			for _, mode := range []string{"full", "reveal"} {
+				t.Run(fmt.Sprintf("%s/%s-%dx%d", src.Name, mode, size[0], size[1]), func(t *testing.T) {
+					m := newTestModel(t, sources, i, size[0], size[1])
+					if mode == "reveal" {
+						m = press(t, m, "R")
+					}
+					require.NotNil(t, m.tape, "load %s: %v", src.Name, m.loadErr)
+					if len(m.tape.tl.StaleReads()) > 0 {
+						m = toStale(t, m)
+						view := m.View()
+						require.Contains(t, view, "✗ STALE")
+						text, stale := narrate(m.tape, m.pos, false)
+						require.True(t, stale)
+						require.Contains(t, text, "this read is stale")
+					} else {
+						m = press(t, m, "G")
+						require.Contains(t, m.View(), "no stale reads")
+					}
 					view := m.View()
-					require.Contains(t, view, "✗ STALE")
-					text, stale := narrate(m.tape, m.pos)
-					require.True(t, stale)
-					require.Contains(t, text, "this read is stale")
-				} else {
-					m = press(t, m, "G")
-					require.Contains(t, m.View(), "no stale reads")
-				}
-				view := m.View()
-				requireFits(t, view, size[0], size[1])
-				golden.RequireEqual(t, []byte(view))
-			})
+					requireFits(t, view, size[0], size[1])
+					golden.RequireEqual(t, []byte(view))
+				})
+			}
 		}
 	}
 }
@@ -64,7 +70,7 @@ func TestPresetFirstFrame(t *testing.T) {
 			m := newTestModel(t, presetSources(t), 0, size[0], size[1])
 			view := m.View()
 			requireFits(t, view, size[0], size[1])
-			require.Contains(t, view, "Press → to step")
+			require.Contains(t, view, "Start: no step taken yet")
 			golden.RequireEqual(t, []byte(view))
 		})
 	}
@@ -89,13 +95,15 @@ func TestPresetCacheAside(t *testing.T) {
 	}
 	view := m.View()
 	require.Contains(t, view, "✗ STALE GET order:42 → CANCELLED, current PAID")
-	text, _ := narrate(m.tape, m.pos)
+	text, _ := narrate(m.tape, m.pos, false)
 	require.Contains(t, text, "gets order:42 from the cache: CANCELLED. The database committed PAID at +")
 	require.Contains(t, text, "this read is stale (stale-hit).")
 
 	m = press(t, m, "g")
 	m = press(t, m, "n")
-	require.Equal(t, last+1, m.pos, "the first n from the start lands on the stale read")
+	require.Less(t, m.pos, last+1, "the first n from the start lands on the cause")
+	m = press(t, m, "n")
+	require.Equal(t, last+1, m.pos, "the second on the stale read")
 	m = press(t, m, "g")
 	require.Equal(t, 0, m.pos)
 

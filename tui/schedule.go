@@ -240,6 +240,8 @@ func (m Model) schedStarted(msg schedStartedMsg) Model {
 	}
 	m.keepTimed()
 	m.state = stateSchedule
+	// the axis starts at the timed run's scale and only grows from there
+	m.schedScale = m.scale
 	m.sched = scheduler{sc: msg.sc, points: []schedPoint{msg.point}}
 	m.showPoint()
 	return m
@@ -265,12 +267,7 @@ func (m *Model) backToTimed() {
 func (m *Model) showPoint() {
 	p := m.sched.cur()
 	m.tape, m.pos, m.shown = p.tape, p.tape.n, ""
-	m.left, m.top, m.auto = 0, 0, true
-	if p.tape.n == 0 && m.timed != nil {
-		// Nothing to fit yet: the timed run's scale, not a microsecond.
-		m.auto = false
-		m.level = autoLevel(m.timed, max(m.width-p.tape.gutter(), 1))
-	}
+	m.left = 0
 	m.fit()
 }
 
@@ -332,6 +329,10 @@ func (m Model) updateSchedule(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			break
 		}
 		return m.schedStep(name), nil
+	default:
+		if _, cmd := m.viewKey(msg); cmd != nil {
+			return m, cmd
+		}
 	}
 	return m, nil
 }

@@ -72,7 +72,7 @@ func TestRunPrefixAgreesWithEngine(t *testing.T) {
 // writer deletes too late, and the banner names the anomaly.
 func TestSchedulerCacheAside(t *testing.T) {
 	m := presetModel(t, "cache-aside", 100, 30)
-	m = press(t, m, "n")
+	m = press(t, m, "n", "n", "right", "left") // on the stale read, no note
 	timedPos, timedView := m.pos, m.View()
 	require.Equal(t, 2, timedPos)
 
@@ -94,7 +94,8 @@ func TestSchedulerCacheAside(t *testing.T) {
 	require.Contains(t, view, "WRITE order:42=PAID")
 	require.Contains(t, view, "next: [1 writer: DEL order:42]  2 reader: GET order:42")
 	require.Contains(t, view, `schedule (1 step): --schedule "writer"`)
-	require.Contains(t, view, "writer commits order:42 = PAID to the database (v2).")
+	text, _ := narrate(m.tape, m.pos, false)
+	require.Contains(t, text, "writer commits order:42 = PAID to the database (v2).")
 	afterWrite := m.View()
 
 	// The reader hits before the writer's DEL: stale, as the run stands.
@@ -197,7 +198,8 @@ func TestSchedulerClock(t *testing.T) {
 	view := m.View()
 	require.Contains(t, view, "clock")
 	require.Contains(t, view, "the clock advances to")
-	require.Contains(t, view, "expires from the cache")
+	text, _ := narrate(m.tape, m.pos, false)
+	require.Contains(t, text, "expires from the cache")
 }
 
 // TestSchedulerKeep opens the schedule built in the tape view; esc goes
@@ -210,7 +212,7 @@ func TestSchedulerKeep(t *testing.T) {
 	require.Contains(t, headerOf(m.View()), "your schedule")
 	require.Contains(t, m.View(), "esc timed run")
 	require.Equal(t, 3, m.pos)
-	m = press(t, m, "g", "n")
+	m = press(t, m, "g", "n", "n")
 	require.Equal(t, 2, m.pos, "the tape keys work on it")
 	m = press(t, m, "esc")
 	require.Same(t, timed, m.tape)
@@ -282,4 +284,17 @@ func TestSchedulerGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestSchedulerAxisStable: the scale does not change while the run grows
+// inside the timed run's span, and y copies the schedule built so far.
+func TestSchedulerAxisStable(t *testing.T) {
+	m := pressRun(t, presetModel(t, "stale-set", 120, 40), "s")
+	scale := m.scale
+	for _, k := range []string{"1", "1", "2", "2"} {
+		m = press(t, m, k)
+		require.Equal(t, scale, m.scale, "after %s: the axis rescaled", schedOf(m))
+	}
+	m = press(t, m, "y")
+	require.Contains(t, m.note, "--schedule 'slow-reader slow-reader writer writer'")
 }

@@ -20,7 +20,9 @@ type ink uint8
 const (
 	inkPlain ink = iota
 	inkDim
+	inkFuture // reveal mode: what lies ahead of the cursor, shape only
 	inkBold
+	inkTitle    // a pane's title
 	inkCacheOp  // a step that reached the cache
 	inkDBOp     // a step that reached the database
 	inkSleep    // a sleep or other step
@@ -33,7 +35,12 @@ const (
 	inkCommit   // a commit on the db lane
 	inkBadBadge // "✗ 2 stale reads"
 	inkOKBadge  // "✓ no stale reads"
+	inkWaitBadge
 	inkError
+	inkKey    // a key in the help bar
+	inkBorder // a pane's border
+	inkFocus  // the selected lane's name
+	inkNote   // play paused on an anomaly: the band that says why
 	numInks
 )
 
@@ -43,9 +50,10 @@ const (
 type paint struct{ pre, post string }
 
 // styles is every look the TUI uses, built once per model from one
-// lipgloss renderer and passed to the render functions.
+// lipgloss renderer and a theme, and passed to the render functions.
 type styles struct {
 	noColor bool
+	theme   Theme
 	paints  [numInks]paint
 	help    help.Styles
 	list    list.Styles
@@ -63,7 +71,7 @@ func newRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
 		out = os.Stdout
 	}
 	r := lipgloss.NewRenderer(out)
-	// Never ask the terminal for its background (see Run).
+	// Never ask the terminal for its background here (see Run).
 	r.SetHasDarkBackground(darkBackground(os.Getenv("COLORFGBG")))
 	if noColor {
 		r.SetColorProfile(termenv.Ascii)
@@ -71,56 +79,85 @@ func newRenderer(out io.Writer, noColor bool) *lipgloss.Renderer {
 	return r
 }
 
-// newStyles builds the styles for renderer r.
-func newStyles(r *lipgloss.Renderer, noColor bool) *styles {
-	s := &styles{noColor: noColor || r.ColorProfile() == termenv.Ascii, clipper: r.NewStyle()}
-	c := func(s string) lipgloss.Color { return lipgloss.Color(s) }
-	def := map[ink]lipgloss.Style{
-		inkDim:      r.NewStyle().Foreground(c("8")),
-		inkBold:     r.NewStyle().Bold(true),
-		inkCacheOp:  r.NewStyle().Foreground(c("6")),
-		inkDBOp:     r.NewStyle().Foreground(c("4")),
-		inkSleep:    r.NewStyle().Foreground(c("8")),
-		inkCursor:   r.NewStyle().Foreground(c("3")).Bold(true),
-		inkCursorLb: r.NewStyle().Reverse(true).Bold(true),
-		inkStale:    r.NewStyle().Foreground(c("1")).Bold(true),
-		inkStaleLb:  r.NewStyle().Foreground(c("15")).Background(c("1")).Bold(true),
-		inkShade:    r.NewStyle().Foreground(c("3")),
-		inkDivLb:    r.NewStyle().Foreground(c("3")),
-		inkCommit:   r.NewStyle().Foreground(c("2")).Bold(true),
-		inkBadBadge: r.NewStyle().Foreground(c("15")).Background(c("1")).Bold(true),
-		inkOKBadge:  r.NewStyle().Foreground(c("0")).Background(c("2")).Bold(true),
-		inkError:    r.NewStyle().Foreground(c("1")),
+// resolveTheme is theme, or for ThemeAuto the dark or light theme of the
+// background.
+func resolveTheme(theme Theme, dark bool) Theme {
+	if theme != ThemeAuto {
+		return theme
 	}
-	for k, st := range def {
-		if s.noColor {
+	if dark {
+		return ThemeDark
+	}
+	return ThemeLight
+}
+
+// styleOf is ink k's lipgloss style in palette p.
+func styleOf(r *lipgloss.Renderer, p *palette, k ink) lipgloss.Style {
+	lk := p.looks[k]
+	s := r.NewStyle().Bold(lk.bold)
+	if lk.fg != "" {
+		s = s.Foreground(lipgloss.Color(lk.fg))
+	}
+	if lk.bg != "" {
+		s = s.Background(lipgloss.Color(lk.bg))
+	}
+	return s
+}
+
+// newStyles builds the styles of theme (not ThemeAuto) for renderer r.
+func newStyles(r *lipgloss.Renderer, theme Theme, noColor bool) *styles {
+	p, ok := palettes[theme]
+	if !ok {
+		theme, p = ThemeDark, palettes[ThemeDark]
+	}
+	s := &styles{noColor: noColor || r.ColorProfile() == termenv.Ascii, theme: theme, clipper: r.NewStyle()}
+	for k := range numInks {
+		if s.noColor || k == inkPlain && p.looks[k] == (look{}) {
 			continue
 		}
-		out := st.Render("\x00")
+		out := styleOf(r, p, k).Render("\x00")
 		if i := strings.IndexByte(out, 0); i >= 0 {
 			s.paints[k] = paint{out[:i], out[i+1:]}
 		}
 	}
+	st := func(k ink) lipgloss.Style { return styleOf(r, p, k) }
 
-	h := help.New().Styles
-	for _, p := range []*lipgloss.Style{&h.Ellipsis, &h.ShortKey, &h.ShortDesc, &h.ShortSeparator, &h.FullKey, &h.FullDesc, &h.FullSeparator} {
-		*p = p.Renderer(r)
+	s.help = help.Styles{
+		Ellipsis:       st(inkDim),
+		ShortKey:       st(inkKey),
+		ShortDesc:      st(inkDim),
+		ShortSeparator: st(inkDim),
+		FullKey:        st(inkKey),
+		FullDesc:       st(inkDim),
+		FullSeparator:  st(inkDim),
 	}
-	s.help = h
 
+	// The picker: the theme's colors instead of bubbles' stock purple.
 	l := list.DefaultStyles()
-	for _, p := range []*lipgloss.Style{&l.TitleBar, &l.Title, &l.Spinner, &l.FilterPrompt, &l.FilterCursor,
-		&l.DefaultFilterCharacterMatch, &l.StatusBar, &l.StatusEmpty, &l.StatusBarActiveFilter,
-		&l.StatusBarFilterCount, &l.NoItems, &l.PaginationStyle, &l.HelpStyle, &l.ActivePaginationDot,
+	for _, p := range []*lipgloss.Style{&l.TitleBar, &l.Spinner, &l.FilterCursor,
+		&l.DefaultFilterCharacterMatch, &l.StatusEmpty, &l.StatusBarActiveFilter,
+		&l.StatusBarFilterCount, &l.NoItems, &l.PaginationStyle, &l.ActivePaginationDot,
 		&l.InactivePaginationDot, &l.ArabicPagination, &l.DividerDot} {
 		*p = p.Renderer(r)
 	}
+	l.Title = st(inkTitle).Padding(0, 1)
+	l.FilterPrompt = st(inkKey)
+	l.StatusBar = st(inkDim).Padding(0, 0, 1, 2)
+	l.HelpStyle = r.NewStyle().Padding(1, 0, 0, 2)
+	l.NoItems = st(inkDim)
+	l.ActivePaginationDot = st(inkKey).SetString("•")
+	l.InactivePaginationDot = st(inkDim).SetString("•")
+	l.DefaultFilterCharacterMatch = r.NewStyle().Underline(true)
 	s.list = l
 	it := list.NewDefaultItemStyles()
-	for _, p := range []*lipgloss.Style{&it.NormalTitle, &it.NormalDesc, &it.SelectedTitle, &it.SelectedDesc,
-		&it.DimmedTitle, &it.DimmedDesc, &it.FilterMatch} {
-		*p = p.Renderer(r)
-	}
+	it.NormalTitle = r.NewStyle().Padding(0, 0, 0, 2)
+	it.NormalDesc = st(inkDim).Padding(0, 0, 0, 2)
+	bar := lipgloss.Border{Left: "▌"}
+	it.SelectedTitle = st(inkCursor).Border(bar, false, false, false, true).BorderForeground(lipgloss.Color(p.looks[inkCursor].fg)).Padding(0, 0, 0, 1)
+	it.SelectedDesc = st(inkKey).Border(bar, false, false, false, true).BorderForeground(lipgloss.Color(p.looks[inkCursor].fg)).Padding(0, 0, 0, 1)
+	it.DimmedTitle = st(inkDim).Padding(0, 0, 0, 2)
+	it.DimmedDesc = st(inkDim).Padding(0, 0, 0, 2)
+	it.FilterMatch = r.NewStyle().Underline(true)
 	s.item = it
 	return s
 }

@@ -34,31 +34,60 @@ type tape struct {
 	// laneOf[seq] is the lane event seq is drawn in.
 	laneOf []int
 
-	cacheEv []int // seqs of cache events ordered by end
-	dbEv    []int // seqs of db events ordered by end
+	// keys are every key of the run, in order of first appearance (seeds
+	// first); byKey indexes each one's cache and database track.
+	keys  []string
+	byKey map[string]*keyIndex
 
-	commits  []timeline.Commit            // ordered by instant
-	byKey    map[string][]timeline.Commit // each key's commits, ordered by instant
-	expiries []timeline.Expiry            // ordered by instant
-
-	divs   []int         // indexes into tl.Divergences ordered by From
-	shades []interval    // union of the divergence intervals, disjoint, ordered
 	divAt  map[int][]int // event seq → divergences it started
 	divEnd map[int][]int // event seq → divergences it ended
 
-	readOf    []int         // event seq → index in tl.Reads, or -1
-	readFinal []bool        // event seq ends its read
-	stale     int           // number of stale reads
-	marks     []int         // event seqs worth jumping to, ascending
-	typical   time.Duration // median step duration
+	readOf    []int  // event seq → index in tl.Reads, or -1
+	readFinal []bool // event seq ends its read
+	stale     int    // number of stale reads
+	// marks are the event seqs worth jumping to, ascending: the cause of
+	// each stale read (the step that made the cache disagree with the
+	// database: a commit the cache was not told of, or a stale SET), then
+	// the read itself, and the start of every divergence that served no
+	// stale read. causes are the marks that are causes.
+	marks   []int
+	causes  map[int]bool
+	typical time.Duration // median step duration
 }
 
-// An interval is a closed-open span of virtual time.
-type interval struct{ from, until time.Duration }
+// A keyIndex is what one key's cache and database tracks draw.
+type keyIndex struct {
+	cacheEv  []int             // seqs of its cache events ordered by end
+	dbEv     []int             // seqs of its db events ordered by end
+	commits  []timeline.Commit // ordered by instant
+	expiries []timeline.Expiry // ordered by instant
+	divs     []int             // indexes into tl.Divergences, ordered by From
+	// divReach[i] is the latest end among divs[:i+1] (non-decreasing, so
+	// the first divergence reaching a window's left edge is a binary
+	// search).
+	divReach []time.Duration
+}
+
+// key returns key's index, adding key (in order of appearance) if new.
+func (t *tape) key(key string) *keyIndex {
+	if k, ok := t.byKey[key]; ok {
+		return k
+	}
+	k := &keyIndex{}
+	t.byKey[key] = k
+	t.keys = append(t.keys, key)
+	return k
+}
 
 // newTape indexes tl. It copies nothing large: events and states stay in tl.
 func newTape(tl *timeline.Timeline) *tape {
-	t := &tape{tl: tl, n: len(tl.Events)}
+	t := &tape{tl: tl, n: len(tl.Events), byKey: map[string]*keyIndex{}}
+	for _, r := range tl.Initial.DB {
+		t.key(r.Key)
+	}
+	for _, c := range tl.Initial.Cache {
+		t.key(c.Key)
+	}
 	t.names = slices.Clone(tl.Actors)
 	nl := len(t.names)
 	laneIdx := make(map[string]int, nl)
@@ -69,6 +98,11 @@ func newTape(tl *timeline.Timeline) *tape {
 	t.readOf = make([]int, t.n)
 	t.readFinal = make([]bool, t.n)
 	durs := make([]time.Duration, 0, min(t.n, 4096))
+	for _, c := range tl.Commits {
+		if c.Event < 0 {
+			t.key(c.Key)
+		}
+	}
 	for i := range tl.Events {
 		e := &tl.Events[i]
 		if e.End > t.end {
@@ -90,10 +124,13 @@ func newTape(tl *timeline.Timeline) *tape {
 			durs = append(durs, e.End-e.Start)
 		}
 		switch {
+		case e.Key == "":
 		case e.IsCache():
-			t.cacheEv = append(t.cacheEv, i)
+			k := t.key(e.Key)
+			k.cacheEv = append(k.cacheEv, i)
 		case e.IsDB():
-			t.dbEv = append(t.dbEv, i)
+			k := t.key(e.Key)
+			k.dbEv = append(k.dbEv, i)
 		}
 	}
 	t.lanes = make([][]int, nl)
@@ -107,8 +144,6 @@ func newTape(tl *timeline.Timeline) *tape {
 		}
 		return a - b
 	}
-	slices.SortStableFunc(t.cacheEv, byEnd)
-	slices.SortStableFunc(t.dbEv, byEnd)
 
 	for ri, r := range tl.Reads {
 		for _, s := range r.Events {
@@ -147,40 +182,43 @@ func newTape(tl *timeline.Timeline) *tape {
 		t.laneReach[l] = reach
 	}
 
-	t.commits = slices.Clone(tl.Commits)
-	slices.SortStableFunc(t.commits, func(a, b timeline.Commit) int { return cmpDur(a.At, b.At) })
-	t.byKey = map[string][]timeline.Commit{}
-	for _, c := range t.commits {
-		t.byKey[c.Key] = append(t.byKey[c.Key], c)
+	for _, c := range tl.Commits {
+		k := t.key(c.Key)
+		k.commits = append(k.commits, c)
 	}
-	t.expiries = slices.Clone(tl.Expiries)
-	slices.SortStableFunc(t.expiries, func(a, b timeline.Expiry) int { return cmpDur(a.At, b.At) })
-
+	for _, x := range tl.Expiries {
+		k := t.key(x.Key)
+		k.expiries = append(k.expiries, x)
+	}
 	t.divAt = map[int][]int{}
 	t.divEnd = map[int][]int{}
-	t.divs = make([]int, len(tl.Divergences))
-	spans := make([]interval, 0, len(tl.Divergences))
 	for i, d := range tl.Divergences {
-		t.divs[i] = i
 		t.divAt[max(d.CauseEvent, 0)] = append(t.divAt[max(d.CauseEvent, 0)], i)
 		if d.EndEvent >= 0 {
 			t.divEnd[d.EndEvent] = append(t.divEnd[d.EndEvent], i)
 		}
-		spans = append(spans, interval{d.From, t.divUntil(i)})
+		k := t.key(d.Key)
+		k.divs = append(k.divs, i)
 	}
-	slices.SortStableFunc(t.divs, func(a, b int) int {
-		return cmpDur(tl.Divergences[a].From, tl.Divergences[b].From)
-	})
-	slices.SortFunc(spans, func(a, b interval) int { return cmpDur(a.from, b.from) })
-	for _, s := range spans {
-		if k := len(t.shades); k > 0 && s.from <= t.shades[k-1].until {
-			t.shades[k-1].until = max(t.shades[k-1].until, s.until)
-			continue
+	for _, k := range t.byKey {
+		slices.SortStableFunc(k.cacheEv, byEnd)
+		slices.SortStableFunc(k.dbEv, byEnd)
+		slices.SortStableFunc(k.commits, func(a, b timeline.Commit) int { return cmpDur(a.At, b.At) })
+		slices.SortStableFunc(k.expiries, func(a, b timeline.Expiry) int { return cmpDur(a.At, b.At) })
+		slices.SortStableFunc(k.divs, func(a, b int) int {
+			return cmpDur(tl.Divergences[a].From, tl.Divergences[b].From)
+		})
+	}
+	for _, k := range t.byKey {
+		k.divReach = make([]time.Duration, len(k.divs))
+		var hi time.Duration
+		for i, d := range k.divs {
+			hi = max(hi, t.divUntil(d))
+			k.divReach[i] = hi
 		}
-		t.shades = append(t.shades, s)
 	}
 
-	t.marks = tl.Marks()
+	t.marks, t.causes = marksOf(tl)
 	slices.Sort(durs)
 	if len(durs) > 0 {
 		t.typical = durs[len(durs)/2]
@@ -243,6 +281,12 @@ func (t *tape) nextMark(pos int) int {
 	return -1
 }
 
+// isMark reports whether event seq is a mark.
+func (t *tape) isMark(seq int) bool {
+	i := sort.SearchInts(t.marks, seq)
+	return i < len(t.marks) && t.marks[i] == seq
+}
+
 // prevMark returns the cursor position of the last mark before pos, or -1.
 func (t *tape) prevMark(pos int) int {
 	i := sort.SearchInts(t.marks, pos-1) // first m with m+1 >= pos
@@ -267,9 +311,45 @@ func (t *tape) staleBetween(l, i, j int) bool {
 	return k < len(st) && st[k] < j
 }
 
+// marksOf returns the seqs worth jumping to (see tape.marks) and which of
+// them are causes.
+func marksOf(tl *timeline.Timeline) ([]int, map[int]bool) {
+	marks := tl.Marks()
+	causes := map[int]bool{}
+	for _, r := range tl.Reads {
+		if !r.Stale || len(r.Events) == 0 {
+			continue
+		}
+		first := r.Events[0]
+		if first < 0 || first >= len(tl.Events) {
+			continue
+		}
+		hit := tl.Events[first].End
+		cause := -1
+		for _, d := range tl.Divergences {
+			if d.Key == r.Key && d.From <= hit && (d.Until == nil || hit <= *d.Until) && d.CauseEvent >= 0 {
+				cause = d.CauseEvent
+			}
+		}
+		if r.Cause >= 0 && r.Source == timeline.SourceCache {
+			cause = max(cause, r.Cause)
+		}
+		if cause >= 0 && cause < first && !slices.Contains(marks, cause) {
+			marks = append(marks, cause)
+			causes[cause] = true
+		}
+	}
+	slices.Sort(marks)
+	return marks, causes
+}
+
 // commitOf finds when key's value v was committed at or before instant at.
 func (t *tape) commitOf(key, v string, at time.Duration) (timeline.Commit, bool) {
-	cs := t.byKey[key]
+	k, ok := t.byKey[key]
+	if !ok {
+		return timeline.Commit{}, false
+	}
+	cs := k.commits
 	i := sort.Search(len(cs), func(i int) bool { return cs[i].At > at })
 	for k := i - 1; k >= 0 && k >= i-64; k-- {
 		if cs[k].Value == v {

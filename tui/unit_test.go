@@ -75,36 +75,43 @@ func TestFormat(t *testing.T) {
 	require.Equal(t, "+4.500ms", formatOffset(4500*us))
 	require.Equal(t, "12:00:00.004500", formatClock(time.Time{}, 4500*us))
 	require.Equal(t, "no TTL", formatTTL(-1))
-	require.Equal(t, "ttl 299.9955s", formatTTL(300*time.Second-4500*us))
+	require.Equal(t, "ttl ~300s", formatTTL(300*time.Second-4500*us), "rounded, and marked so")
+	require.Equal(t, "ttl 300s", formatTTL(300*time.Second))
+	require.Equal(t, "ttl ~4.57ms", formatTTL(4567*us))
 	require.Equal(t, 20*ms, niceStep(11*ms))
 	require.Equal(t, 50*us, niceStep(50*us))
 }
 
-func TestAutoLevel(t *testing.T) {
+func TestFitScale(t *testing.T) {
 	short := newTape(cacheAsideTimeline())
-	require.Equal(t, 100*us, scales[autoLevel(short, 70)], "a short run fits the width")
-	require.Equal(t, 50*us, scales[autoLevel(short, 100)])
-	long := newTape(syntheticTimeline(5000, 4, 4, 1))
-	lvl := autoLevel(long, 100)
-	require.LessOrEqual(t, scales[lvl]*4, long.typical, "a long run gives a typical step four columns")
-	require.Greater(t, long.end, scales[lvl]*100, "and does not fit")
+	require.Equal(t, 73*us, fitScale(short.end, 70), "5ms in 69 columns, two significant digits up")
+	require.Equal(t, 51*us, fitScale(short.end, 100))
+	require.Equal(t, time.Microsecond, fitScale(0, 100))
+	for _, cols := range []int{10, 61, 100, 187} {
+		s := fitScale(short.end, cols)
+		w := window{Scale: s}
+		require.Less(t, w.instCol(short.end), cols, "%d columns: the run's end is in view", cols)
+	}
 }
 
 func TestTapeIndexes(t *testing.T) {
 	tp := newTape(cacheAsideTimeline())
 	require.Equal(t, 3, tp.n)
 	require.Equal(t, 5*ms, tp.end)
-	require.Equal(t, []int{1}, tp.marks, "the stale read; its divergence is marked by it")
+	require.Equal(t, []int{0, 1}, tp.marks, "the stale read and its cause")
 	require.Equal(t, [][]int{{0, 2}, {1}}, tp.lanes)
 	require.Equal(t, []int{-1, 0, -1}, tp.readOf)
 	require.True(t, tp.isStaleFinal(1))
 	require.Equal(t, 1, tp.stale)
-	require.Equal(t, []interval{{3 * ms, 5 * ms}}, tp.shades)
-	require.Equal(t, 2, tp.nextMark(0))
-	require.Equal(t, 2, tp.nextMark(1))
+	require.Equal(t, []string{"order:42"}, tp.keys)
+	require.Equal(t, []int{0}, tp.byKey["order:42"].divs)
+	require.Equal(t, []int{1, 2}, tp.byKey["order:42"].cacheEv)
+	require.Equal(t, 1, tp.nextMark(0), "n stops at the cause first: the commit the cache was not told of")
+	require.Equal(t, 2, tp.nextMark(1), "then at the stale read")
 	require.Equal(t, -1, tp.nextMark(2))
 	require.Equal(t, 2, tp.prevMark(3))
-	require.Equal(t, -1, tp.prevMark(2))
+	require.Equal(t, 1, tp.prevMark(2))
+	require.True(t, tp.causes[0])
 	c, ok := tp.commitOf("order:42", "PAID", 4500*us)
 	require.True(t, ok)
 	require.Equal(t, 3*ms, c.At)
@@ -140,12 +147,12 @@ func TestTapeToleratesOddTimelines(t *testing.T) {
 func colorStyles() *styles {
 	r := lipgloss.NewRenderer(nil)
 	r.SetColorProfile(termenv.ANSI256)
-	return newStyles(r, false)
+	return newStyles(r, ThemeDark, false)
 }
 
 func TestColor(t *testing.T) {
 	tp := newTape(cacheAsideTimeline())
-	w := window{Width: 100, Scale: 100 * us, Lanes: 2, Pos: 2}
+	w := testWindow(tp, 100, 0, 100*us, 2, 0, -1)
 	lines := renderLanes(tp, w, colorStyles())
 	reader := lines[4] // the reader's label line
 	red := colorStyles().paints[inkStaleLb].pre
@@ -205,17 +212,28 @@ func TestCursorOnAnInstantStep(t *testing.T) {
 	tl := cacheAsideTimeline()
 	tl.Events[1].Start, tl.Events[1].End = 4*ms, 4*ms
 	tp := newTape(tl)
-	w := window{Width: 80, Scale: 100 * us, Lanes: 2, Pos: 2}
+	w := testWindow(tp, 80, 0, 100*us, 2, 0, -1)
 	require.Equal(t, 40, w.cursorCol(tp))
 	lines := renderLanes(tp, w, plainStyles())
-	g := tp.gutter()
+	g := w.Gutter
 	require.Equal(t, '▼', []rune(lines[0])[g+40])
 	require.Equal(t, '✗', []rune(lines[3])[g+40])
-	require.Equal(t, "reader▸", string([]rune(lines[3])[:g]))
+	require.Equal(t, pad("reader", g-1)+"▸", string([]rune(lines[3])[:g]))
 }
 
 func TestDarkBackground(t *testing.T) {
 	for in, want := range map[string]bool{"": true, "15;0": true, "0;15": false, "0;7": false, "7;8": true, "default;default": true, "12;5;4": true, "0;11": false} {
 		require.Equal(t, want, darkBackground(in), in)
+	}
+}
+
+func TestBox(t *testing.T) {
+	st := plainStyles()
+	for _, w := range []int{4, 5, 6, 7, 20, 61} {
+		lines := box("State at +4.500ms", []string{"a line far too long to fit in a narrow box at all", "short"}, w, 5, st)
+		require.Len(t, lines, 5, "width %d", w)
+		for i, l := range lines {
+			require.Equal(t, w, textWidth(l), "width %d line %d: %q", w, i, l)
+		}
 	}
 }

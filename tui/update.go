@@ -1,11 +1,18 @@
 package tui
 
 import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"github.com/racetape/racetape/engine"
 )
 
 // Update handles a message: keys, mouse, resizes, loaded runs and
@@ -19,9 +26,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fit()
 		return m, nil
 	case loadedMsg:
-		return m.loaded(msg), nil
+		return m.loaded(msg)
 	case tickMsg:
 		return m.tick(msg)
+	case watchMsg:
+		return m.watched(msg)
 	case schedStartedMsg:
 		return m.schedStarted(msg), nil
 	case exploreTickMsg:
@@ -30,7 +39,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.exploreDone(msg), nil
 	case cexLoadedMsg:
 		return m.cexLoaded(msg), nil
+	case verdictsMsg:
+		return m, m.picker.SetItems(pickItems(m.sources, msg))
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return m.eachRune(msg)
+		}
 		if msg.Type == tea.KeyCtrlC {
 			m.stopExplore()
 			return m, tea.Quit
@@ -48,9 +62,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(msg, m.keys.Quit):
 				return m, tea.Quit
 			case key.Matches(msg, m.keys.Picker):
-				return m.openPicker(), nil
+				return m.openPicker()
 			}
 			return m, nil
+		}
+		if m.filtering {
+			return m.updateFilter(msg), nil
 		}
 		return m.updateTape(msg)
 	case tea.MouseMsg:
@@ -66,18 +83,57 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// loaded shows a freshly loaded run (or its error) from its start.
-func (m Model) loaded(msg loadedMsg) Model {
-	if msg.id != m.loadID {
-		return m
+// eachRune handles the runes of one key message one by one: letters and
+// digits typed fast, or over SSH, arrive in one read ("ll", "3v"), and each
+// is a key. The picker's filter takes them as text, as they came.
+func (m Model) eachRune(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.state == statePicker && m.picker.FilterState() == list.Filtering {
+		var cmd tea.Cmd
+		m.picker, cmd = m.picker.Update(msg)
+		return m, cmd
 	}
+	var cmds []tea.Cmd
+	var cur tea.Model = m
+	for _, r := range msg.Runes {
+		var cmd tea.Cmd
+		cur, cmd = cur.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+		if cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
+	switch len(cmds) {
+	case 0:
+		return cur, nil
+	case 1:
+		return cur, cmds[0]
+	}
+	return cur, tea.Sequence(cmds...)
+}
+
+// loaded shows a freshly loaded run (or its error) from its start; a
+// reload (r, --watch) keeps the cursor where it was.
+func (m Model) loaded(msg loadedMsg) (Model, tea.Cmd) {
+	if msg.id != m.loadID {
+		return m, nil
+	}
+	reload := msg.src == m.cur && m.state == stateTape && m.timed != nil && msg.reload
 	m.state = stateTape
 	m.cur = msg.src
+	m.loadedAt = msg.mtime
 	m.tape, m.loadErr = msg.tape, msg.err
 	m.timed, m.timedPos, m.shown = msg.tape, 0, ""
-	m.pos, m.left, m.top, m.auto, m.playing = 0, 0, 0, true, false
+	if !reload {
+		m.pos, m.left, m.top = 0, 0, 0
+	}
+	m.auto, m.playing = true, false
+	if reload {
+		m.note = "reloaded " + m.sources[m.cur].Path
+		if msg.err != nil {
+			m.note = ""
+		}
+	}
 	m.fit()
-	return m
+	return m, m.watchCmd()
 }
 
 // updateTape handles a key while viewing a run.
@@ -91,11 +147,17 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.fit()
 		return m, nil
 	case key.Matches(msg, k.Picker):
-		return m.openPicker(), nil
+		return m.openPicker()
+	case key.Matches(msg, k.Reload):
+		return m.reload()
 	case key.Matches(msg, k.Schedule):
 		return m.startSchedule()
 	case key.Matches(msg, k.Explore):
 		return m.startExplore()
+	case key.Matches(msg, k.Timed) && m.filter != "":
+		m.filter, m.top = "", 0
+		m.fit()
+		return m, nil
 	case key.Matches(msg, k.Timed) && m.tape != m.timed:
 		m.backToTimed()
 		return m, nil
@@ -103,6 +165,9 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	t := m.tape
 	if t == nil {
 		return m, nil
+	}
+	if ok, cmd := m.viewKey(msg); ok {
+		return m, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Forward):
@@ -116,15 +181,17 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.NextMark):
 		if p := t.nextMark(m.pos); p >= 0 {
 			m.pos = p
+			m.note = m.markNote(p)
+		} else {
+			m.note = fmt.Sprintf("no further anomaly after step %d (N goes back, g to the start)", m.pos)
 		}
 	case key.Matches(msg, k.PrevMark):
 		if p := t.prevMark(m.pos); p >= 0 {
 			m.pos = p
+			m.note = m.markNote(p)
+		} else {
+			m.note = fmt.Sprintf("no anomaly before step %d (n goes forward)", m.pos)
 		}
-	case key.Matches(msg, k.ZoomIn):
-		m.zoom(-1)
-	case key.Matches(msg, k.ZoomOut):
-		m.zoom(+1)
 	case key.Matches(msg, k.Faster):
 		m.speed = min(m.speed+1, len(speeds)-1)
 	case key.Matches(msg, k.Slower):
@@ -148,13 +215,192 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// viewKey handles the keys that change how the run is shown, in the tape
+// view and in scheduler mode: zoom, reveal, track scrolling, selection,
+// collapsing and filtering, and y. It reports whether msg was one.
+func (m *Model) viewKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.ZoomIn):
+		m.zoom(-1)
+	case key.Matches(msg, k.ZoomOut):
+		m.zoom(+1)
+	case key.Matches(msg, k.Fit):
+		m.auto = true
+		m.fit()
+	case key.Matches(msg, k.Reveal):
+		m.reveal = !m.reveal
+		m.note = "reveal mode off: the whole run is shown"
+		if m.reveal {
+			m.note = "reveal mode on: what lies ahead of the cursor is hidden"
+		}
+	case key.Matches(msg, k.TrackDown):
+		m.selectTrack(+1)
+	case key.Matches(msg, k.TrackUp):
+		m.selectTrack(-1)
+	case key.Matches(msg, k.Collapse):
+		m.collapse(false)
+	case key.Matches(msg, k.CollapseAll):
+		m.collapse(true)
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		m.note = "filter tracks: type part of a name, enter keeps it, esc clears"
+	case key.Matches(msg, k.Copy):
+		return true, m.copyCommand()
+	default:
+		return false, nil
+	}
+	m.fit()
+	return true, nil
+}
+
+// markNote says what n or N landed on: the cause of a stale read ahead, or
+// the stale read.
+func (m Model) markNote(pos int) string {
+	seq := pos - 1
+	t := m.tape
+	switch {
+	case t.isStaleFinal(seq):
+		return "⚑ a stale read: why, below"
+	case t.causes[seq] && m.reveal:
+		// what it causes lies ahead: say what happened, not what follows
+		return "⚑ from here the cache disagrees with the database — watch what a reader is served"
+	case t.causes[seq]:
+		return "⚑ the cause: from here the cache disagrees with the database, and a reader is served the old value (n goes on to it)"
+	}
+	return "⚑ the cache starts to disagree with the database here"
+}
+
+// selectTrack moves the track selection by d among the tracks shown (the
+// first press selects the first track in view), scrolling to keep it in
+// view.
+func (m *Model) selectTrack(d int) {
+	all := m.visibleTracks()
+	if len(all) == 0 {
+		return
+	}
+	i := -1
+	for j, tr := range all {
+		if m.tape.trackName(tr) == m.selName {
+			i = j
+		}
+	}
+	if i < 0 {
+		i = max(0, min(m.top, len(all)-1))
+	} else {
+		i = max(0, min(i+d, len(all)-1))
+	}
+	m.selName = m.tape.trackName(all[i])
+	lay := m.layout()
+	if i < m.top {
+		m.top = i
+	}
+	if n := len(lay.tracks); n > 0 && i >= m.top+n {
+		m.top = i - n + 1
+	}
+}
+
+// collapse toggles the selected track's label lines (all: every track's).
+func (m *Model) collapse(all bool) {
+	if all {
+		any := false
+		for _, tr := range m.visibleTracks() {
+			if !m.collapsed[m.tape.trackName(tr)] {
+				any = true
+			}
+		}
+		for _, tr := range m.visibleTracks() {
+			m.collapsed[m.tape.trackName(tr)] = any
+		}
+		return
+	}
+	if m.selName == "" {
+		m.selectTrack(0)
+		m.note = "↑/↓ select a track, x collapses it"
+	}
+	m.collapsed[m.selName] = !m.collapsed[m.selName]
+}
+
+// updateFilter handles a key while typing the track filter.
+func (m Model) updateFilter(msg tea.KeyMsg) Model {
+	switch msg.Type {
+	case tea.KeyEnter:
+		m.filtering = false
+	case tea.KeyEsc:
+		m.filtering, m.filter = false, ""
+	case tea.KeyBackspace:
+		if r := []rune(m.filter); len(r) > 0 {
+			m.filter = string(r[:len(r)-1])
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		m.filter += string(msg.Runes)
+	}
+	if m.filtering {
+		m.note = "filter tracks: " + m.filter + "▏ (enter keeps it, esc clears)"
+	}
+	if m.filter != "" && len(m.visibleTracks()) == 0 {
+		m.note = "no track matches " + fmt.Sprintf("%q", m.filter)
+	}
+	m.top = 0
+	m.fit()
+	return m
+}
+
+// matchFilter reports whether a track name holds filter (case-insensitive).
+func matchFilter(name, filter string) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(filter))
+}
+
+// replayCommand is the command line that replays the run shown, along its
+// schedule.
+func (m Model) replayCommand() string {
+	src := m.sources[m.cur]
+	base := src.Command
+	if base == "" {
+		base = "racetape run " + shellQuote(src.Name)
+	}
+	if m.tape == nil || len(m.tape.tl.Schedule) == 0 {
+		return base
+	}
+	return base + " --schedule " + shellQuote(engine.FormatSchedule(m.tape.tl.Schedule))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// copyCommand copies the replay command to the clipboard with OSC 52 (the
+// terminal, or tmux with set-clipboard on, puts it there) and shows it in
+// full.
+func (m *Model) copyCommand() tea.Cmd {
+	text := m.replayCommand()
+	m.note = "copied (OSC 52): " + text
+	out := m.opts.Output
+	return func() tea.Msg {
+		var w io.Writer = os.Stdout
+		if out != nil {
+			w = out
+		}
+		termenv.NewOutput(w).Copy(text)
+		return nil
+	}
+}
+
 // tickCmd schedules the next auto-play step.
 func (m Model) tickCmd() tea.Cmd {
 	id := m.tickID
 	return tea.Tick(speeds[m.speed], func(time.Time) tea.Msg { return tickMsg{id: id} })
 }
 
-// tick advances auto-play by one step; it stops at the end of the run.
+// tick advances auto-play by one step; it stops at the end of the run and
+// pauses at each anomaly (the cause, then the stale read) with its
+// explanation.
 func (m Model) tick(msg tickMsg) (tea.Model, tea.Cmd) {
 	if !m.playing || msg.id != m.tickID || m.tape == nil || m.state != stateTape {
 		return m, nil
@@ -167,32 +413,60 @@ func (m Model) tick(msg tickMsg) (tea.Model, tea.Cmd) {
 		m.playing = false
 		return m, nil
 	}
+	if m.tape.isMark(m.pos - 1) {
+		m.playing = false
+		m.note = "⏸ " + strings.TrimPrefix(m.markNote(m.pos), "⚑ ") + " · p plays on"
+		return m, nil
+	}
 	return m, m.tickCmd()
 }
 
-// zoom changes the time scale by d levels, keeping the cursor's column.
+// zoom changes the time scale by d levels, keeping the cursor's column;
+// zooming out stops at the scale that fits the whole run.
 func (m *Model) zoom(d int) {
 	if m.tape == nil {
 		return
 	}
 	w := m.window()
 	cc := w.cursorCol(m.tape)
+	fit := fitScale(m.tape.end, w.cols())
+	s := m.scale
+	switch {
+	case d < 0:
+		s = scales[0]
+		for _, c := range scales {
+			if c < m.scale {
+				s = c
+			}
+		}
+		s = min(s, m.scale)
+	default:
+		for i := len(scales) - 1; i >= 0 && scales[i] > m.scale; i-- {
+			s = scales[i]
+		}
+	}
+	if s >= fit {
+		m.auto = true
+		m.note = "the whole run fits: z zooms in"
+		return
+	}
 	m.auto = false
-	m.level = max(0, min(m.level+d, len(scales)-1))
+	m.scale = s
 	at := m.tape.timeAt(m.pos)
-	m.left = max(0, floorTo(at-time.Duration(cc)*scales[m.level], scales[m.level]))
+	m.left = max(0, floorTo(at-time.Duration(cc)*s, s))
 }
 
-// mouse scrolls the lanes: the wheel moves through the actor lanes when they
+// mouse scrolls the lanes: the wheel moves through the tracks when they
 // do not all fit, through time otherwise (or with shift, or sideways).
 func (m Model) mouse(msg tea.MouseMsg) Model {
 	if m.tape == nil || msg.Action != tea.MouseActionPress {
 		return m
 	}
 	lay := m.layout()
-	cols := m.window().cols(m.tape)
-	pan := max(cols/8, 1)
-	vertical := len(m.tape.names) > lay.lanes && !msg.Shift
+	w := m.windowOf(lay)
+	pan := max(w.cols()/8, 1)
+	n := len(m.visibleTracks())
+	vertical := n > len(lay.tracks) && !msg.Shift
 	switch msg.Button {
 	case tea.MouseButtonWheelUp:
 		if vertical {
@@ -202,7 +476,7 @@ func (m Model) mouse(msg tea.MouseMsg) Model {
 		}
 	case tea.MouseButtonWheelDown:
 		if vertical {
-			m.top = min(m.top+1, max(len(m.tape.names)-lay.lanes, 0))
+			m.top = min(m.top+1, max(n-len(lay.tracks), 0))
 		} else {
 			m.pan(pan)
 		}
@@ -217,17 +491,25 @@ func (m Model) mouse(msg tea.MouseMsg) Model {
 // pan moves the lanes by n columns (the cursor may leave the view until the
 // next step).
 func (m *Model) pan(n int) {
-	s := scales[m.level]
+	if m.auto {
+		return // the whole run is in view
+	}
+	s := m.scale
 	m.left = max(0, min(m.left+time.Duration(n)*s, floorTo(m.tape.end, s)))
 }
 
-// openPicker shows the scenario picker, on the current source.
-func (m Model) openPicker() Model {
+// openPicker shows the scenario picker, on the current source; the first
+// time, it runs every source for its verdict, off the UI goroutine.
+func (m Model) openPicker() (Model, tea.Cmd) {
 	m.playing = false
 	m.state = statePicker
 	m.picker.ResetFilter()
 	m.picker.Select(m.cur)
-	return m
+	if m.verdicts {
+		return m, nil
+	}
+	m.verdicts = true
+	return m, verdictsCmd(m.sources)
 }
 
 // updatePicker handles a key in the scenario picker.
@@ -241,12 +523,15 @@ func (m Model) updatePicker(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			}
 			if it.i == m.cur && (m.tape != nil || m.loadErr != nil) {
 				m.state = stateTape
+				if m.sources[it.i].Path != "" {
+					return m.reload() // the file may have been edited
+				}
 				return m, nil
 			}
 			m.cur = it.i
 			m.loadID++
 			m.state = stateLoading
-			return m, loadCmd(m.sources[it.i], it.i, m.loadID)
+			return m, loadCmd(m.sources[it.i], it.i, m.loadID, false)
 		case key.Matches(msg, m.keys.Close) && m.picker.FilterState() == list.Unfiltered,
 			key.Matches(msg, m.keys.Picker), key.Matches(msg, m.keys.Quit):
 			m.state = stateTape
@@ -262,6 +547,7 @@ func (m Model) updatePicker(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 // floorTo rounds d down to a multiple of s.
+// floorTo rounds d down to a multiple of s.
 func floorTo(d, s time.Duration) time.Duration {
 	if d < 0 {
 		return -((-d + s - 1) / s * s)
@@ -270,88 +556,85 @@ func floorTo(d, s time.Duration) time.Duration {
 }
 
 // window is the part of the run the lanes show now.
-func (m Model) window() window {
-	lay := m.layout()
+func (m Model) window() window { return m.windowOf(m.layout()) }
+
+// windowOf is the window of layout lay.
+func (m Model) windowOf(lay layout) window {
 	return window{
-		Width: m.width,
-		Left:  m.left,
-		Scale: scales[m.level],
-		Top:   m.top,
-		Lanes: lay.lanes,
-		Pos:   m.pos,
-		Gap:   lay.gap,
+		Width:  lay.lanesW,
+		Gutter: lay.gutter,
+		Left:   m.left,
+		Scale:  max(m.scale, 1),
+		Pos:    m.pos,
+		Reveal: m.reveal,
+		Tracks: lay.tracks,
+		Above:  lay.above,
+		Below:  lay.below,
 	}
 }
 
-// fit adjusts the view after a change: the zoom (while automatic), and the
-// scroll, so that the cursor's step and lane stay in view.
+// fit adjusts the view after a change: the zoom (to fit the run, while
+// automatic; never wider than the run), and the scroll, so that the
+// cursor's step and track stay in view.
 func (m *Model) fit() {
 	t := m.tape
 	if t == nil || m.width < minWidth || m.height < minHeight {
 		return // nothing drawn: keep the scroll for when it grows back
 	}
 	m.pos = max(0, min(m.pos, t.n))
-	cols := max(m.width-t.gutter(), 1)
-	if m.auto {
-		m.level = autoLevel(t, cols)
+	lay := m.layout()
+	if lay.tooSmall {
+		return
 	}
-	s := scales[m.level]
-	if t.end <= time.Duration(cols-1)*s {
-		m.left = 0 // the whole run fits
+	cols := max(lay.lanesW-lay.gutter, 1)
+	fit := fitScale(t.end, cols)
+	switch {
+	case m.state == stateSchedule:
+		m.schedScale = max(m.schedScale, fit)
+		m.scale, m.left, m.auto = m.schedScale, 0, false
+	case m.auto || m.scale >= fit:
+		m.scale, m.left, m.auto = fit, 0, true
 	}
-	w := m.window()
-	at := t.timeAt(m.pos)
-	c0, c1 := w.colOf(0), w.colOf(0)
-	if m.pos > 0 {
-		c0, c1 = w.spanCols(&t.tl.Events[m.pos-1])
-	}
-	if c1 < 0 || c1 >= cols || (c0 < 0 && c1-c0 < cols) {
-		target := cols / 3
-		if c1 >= cols {
-			target = cols * 2 / 3
-		}
-		// put the cursor's column at target, then its step's start in view
-		left := at - 1 - time.Duration(target)*s
+	s := m.scale
+	w := m.windowOf(lay)
+	if !m.auto {
+		at := t.timeAt(m.pos)
+		c0, c1 := w.colOf(0), w.colOf(0)
 		if m.pos > 0 {
-			e := &t.tl.Events[m.pos-1]
-			if e.End-e.Start < time.Duration(cols)*s && e.Start < left {
-				left = e.Start
+			c0, c1 = w.spanCols(&t.tl.Events[m.pos-1])
+		}
+		if c1 < 0 || c1 >= cols || (c0 < 0 && c1-c0 < cols) {
+			target := cols / 3
+			if c1 >= cols {
+				target = cols * 2 / 3
+			}
+			// put the cursor's column at target, then its step's start in view
+			left := at - 1 - time.Duration(target)*s
+			if m.pos > 0 {
+				e := &t.tl.Events[m.pos-1]
+				if e.End-e.Start < time.Duration(cols)*s && e.Start < left {
+					left = e.Start
+				}
+			}
+			m.left = max(0, floorTo(left, s))
+		}
+	}
+
+	// keep the current step's actor track in view
+	all := m.visibleTracks()
+	shown := len(lay.tracks)
+	if m.pos > 0 && shown > 0 {
+		l := t.laneOf[m.pos-1]
+		for i, tr := range all {
+			if tr.kind == trackActor && tr.lane == l {
+				if i < m.top {
+					m.top = i
+				}
+				if i >= m.top+shown {
+					m.top = i - shown + 1
+				}
 			}
 		}
-		m.left = max(0, floorTo(left, s))
 	}
-
-	lay := m.layout()
-	if m.pos > 0 {
-		l := t.laneOf[m.pos-1]
-		if l < m.top {
-			m.top = l
-		}
-		if l >= m.top+lay.lanes {
-			m.top = l - lay.lanes + 1
-		}
-	}
-	m.top = max(0, min(m.top, len(t.names)-lay.lanes))
-}
-
-// autoLevel is the zoom that fits the whole run in cols columns, or, for a
-// long run, the one that gives a typical step about four columns.
-func autoLevel(t *tape, cols int) int {
-	fit := len(scales) - 1
-	for i, s := range scales {
-		if s*time.Duration(cols) >= t.end {
-			fit = i
-			break
-		}
-	}
-	if t.typical <= 0 {
-		return fit
-	}
-	readable := 0
-	for i, s := range scales {
-		if s*4 <= t.typical {
-			readable = i
-		}
-	}
-	return min(fit, readable)
+	m.top = max(0, min(m.top, len(all)-shown))
 }

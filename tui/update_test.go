@@ -61,25 +61,30 @@ func TestStepBackIsExact(t *testing.T) {
 
 func TestMarks(t *testing.T) {
 	m := cacheAsideModel(t)
-	// The stale read is the GET (step 2); the divergence it was served in
-	// (from the WRITE, step 1) is marked by the read.
+	// n stops at the cause (the WRITE, step 1: the cache is not told),
+	// then at the stale read (the GET, step 2).
 	m = press(t, m, "n")
-	require.Equal(t, 2, m.pos, "n lands on the stale read")
+	require.Equal(t, 1, m.pos, "n lands on the cause first")
+	require.Contains(t, m.View(), "the cause")
+	m = press(t, m, "n")
+	require.Equal(t, 2, m.pos, "then on the stale read")
 	view := m.View()
 	require.Contains(t, view, "✗ STALE GET order:42 → CANCELLED, current PAID")
-	text, stale := narrate(m.tape, m.pos)
+	text, stale := narrate(m.tape, m.pos, false)
 	require.True(t, stale)
 	require.Equal(t, "reader gets order:42 from the cache: CANCELLED. The database committed PAID at +3ms: this read is stale (stale-hit).", text)
 	require.Contains(t, view, "reader gets order:42 from the cache: CANCELLED.")
 	m = press(t, m, "n")
 	require.Equal(t, 2, m.pos, "no mark after the last")
+	require.Contains(t, m.View(), "no further anomaly after step 2", "and it says so")
 
 	m = press(t, m, "left")
-	text, stale = narrate(m.tape, m.pos)
+	text, stale = narrate(m.tape, m.pos, false)
 	require.False(t, stale)
 	require.Equal(t, "writer commits order:42 = PAID to the database (v2). Now the cache diverges from the database on order:42: cache CANCELLED, db PAID.", text)
-	m = press(t, m, "N")
+	m = press(t, m, "N", "N")
 	require.Equal(t, 1, m.pos, "no mark before the first")
+	require.Contains(t, m.View(), "no anomaly before step 1")
 
 	m = press(t, m, "G", "N")
 	require.Equal(t, 2, m.pos, "N from the end lands on the stale read")
@@ -88,7 +93,7 @@ func TestMarks(t *testing.T) {
 func TestMarksOnALongRun(t *testing.T) {
 	tl := syntheticTimeline(2000, 6, 4, 5)
 	m := newTestModel(t, []Source{sourceOf(tl)}, 0, 120, 40)
-	marks := tl.Marks()
+	marks := m.tape.marks
 	require.NotEmpty(t, marks)
 	for _, want := range marks {
 		m = press(t, m, "n")
@@ -115,51 +120,56 @@ func TestFirstLast(t *testing.T) {
 func TestZoom(t *testing.T) {
 	m := cacheAsideModel(t)
 	require.True(t, m.auto)
-	level := m.level
-	require.Equal(t, 100*us, scales[level], "the seed story fits at 100µs a column")
+	fit := m.scale
+	require.Equal(t, fitScale(m.tape.end, m.window().cols()), fit, "the run opens zoomed to fit")
 
 	m = press(t, m, "n", "n", "z")
-	require.False(t, m.auto, "z ends the automatic zoom")
-	require.Equal(t, level-1, m.level)
-	require.Contains(t, m.View(), "50µs")
+	require.False(t, m.auto, "z ends zoom to fit")
+	require.Less(t, m.scale, fit)
 	m = press(t, m, "z", "z", "z", "z")
-	require.Equal(t, level-5, m.level)
-	require.Equal(t, 2*us, scales[m.level])
 	w := m.window()
 	cc := w.cursorCol(m.tape)
-	require.True(t, cc >= 0 && cc < w.cols(m.tape), "the cursor stays in view when zoomed in: column %d", cc)
+	require.True(t, cc >= 0 && cc < w.cols(), "the cursor stays in view when zoomed in: column %d", cc)
 	require.Contains(t, m.View(), "┫", "the current step is drawn")
 
-	m = press(t, m, "Z", "Z", "Z", "Z", "Z", "Z", "Z")
-	require.Equal(t, level+2, m.level)
 	for range len(scales) + 3 {
 		m = press(t, m, "Z")
 	}
-	require.Equal(t, len(scales)-1, m.level, "zoom out stops at the last level")
+	require.True(t, m.auto, "zoom out stops at the whole run")
+	require.Equal(t, fit, m.scale, "never past it")
+	require.Contains(t, m.View(), "the whole run fits")
 	for range len(scales) + 3 {
 		m = press(t, m, "z")
 	}
-	require.Equal(t, 0, m.level, "zoom in stops at the first level")
+	require.Equal(t, scales[0], m.scale, "zoom in stops at the first level")
 	requireFits(t, m.View(), 100, 30)
+	m = press(t, m, "f")
+	require.True(t, m.auto)
+	require.Equal(t, fit, m.scale, "f fits the run again")
 }
 
 func TestScrollKeepsTheCursorInView(t *testing.T) {
 	tl := syntheticTimeline(3000, 10, 5, 9)
 	m := newTestModel(t, []Source{sourceOf(tl)}, 0, 80, 24)
 	lay := m.layout()
-	require.Less(t, lay.lanes, 10, "not every lane fits at 80×24")
+	require.Less(t, len(lay.tracks), 10, "not every track fits at 80×24")
+	m = press(t, m, "z", "z", "z") // zoomed in: the view follows the cursor
 	for step := 0; step < 600; step++ {
 		m = press(t, m, "right")
 		w := m.window()
 		cc := w.cursorCol(m.tape)
-		require.True(t, cc >= 0 && cc < w.cols(m.tape), "step %d: cursor column %d out of view", m.pos, cc)
+		require.True(t, cc >= 0 && cc < w.cols(), "step %d: cursor column %d out of view", m.pos, cc)
 		l := m.tape.laneOf[m.pos-1]
-		require.True(t, l >= m.top && l < m.top+lay.lanes, "step %d: lane %d not in [%d,%d)", m.pos, l, m.top, m.top+lay.lanes)
+		found := false
+		for _, s := range w.Tracks {
+			found = found || s.kind == trackActor && s.lane == l
+		}
+		require.True(t, found, "step %d: lane %d not in view", m.pos, l)
 	}
 	m = press(t, m, "G")
 	w := m.window()
 	cc := w.cursorCol(m.tape)
-	require.True(t, cc >= 0 && cc < w.cols(m.tape), "G: cursor column %d", cc)
+	require.True(t, cc >= 0 && cc < w.cols(), "G: cursor column %d", cc)
 }
 
 func TestMouseWheel(t *testing.T) {
@@ -174,6 +184,7 @@ func TestMouseWheel(t *testing.T) {
 	m = update(t, m, wheel(tea.MouseButtonWheelUp, false))
 	m = update(t, m, wheel(tea.MouseButtonWheelUp, false))
 	require.Equal(t, 0, m.top)
+	m = press(t, m, "z", "z")
 	left := m.left
 	m = update(t, m, wheel(tea.MouseButtonWheelDown, true))
 	require.Greater(t, m.left, left, "shift+wheel scrolls through time")
@@ -198,16 +209,21 @@ func TestPlay(t *testing.T) {
 
 	m = update(t, m, tickMsg{id: m.tickID - 1})
 	require.Equal(t, 0, m.pos, "a tick of an older play is dropped")
+	// Play pauses at each anomaly, the cause (step 1) and the stale read
+	// (step 2), saying why; p plays on.
 	for want := 1; want <= 3; want++ {
 		var cmd tea.Cmd
 		nm, cmd = m.Update(tickMsg{id: m.tickID})
 		m = nm.(Model)
 		require.Equal(t, want, m.pos)
+		require.Nil(t, cmd, "step %d: play pauses or stops", want)
+		require.False(t, m.playing)
 		if want < 3 {
-			require.NotNil(t, cmd, "the next tick is scheduled")
-		} else {
-			require.Nil(t, cmd, "play stops at the end")
-			require.False(t, m.playing)
+			require.Contains(t, m.View(), "⏸", "step %d: paused at an anomaly", want)
+			nm, cmd = m.Update(keyMsg("p"))
+			m = nm.(Model)
+			require.True(t, m.playing)
+			require.NotNil(t, cmd)
 		}
 	}
 
@@ -365,6 +381,24 @@ func TestScheduleIsShown(t *testing.T) {
 	tl.Mode = "schedule"
 	m = newTestModel(t, []Source{sourceOf(tl)}, 0, 120, 40)
 	require.Contains(t, m.View(), "  schedule  t=+0s")
-	text, _ := narrate(m.tape, 0)
+	text, _ := narrate(m.tape, 0, false)
 	require.Contains(t, text, "Schedule: writer reader writer.")
+}
+
+// TestPickerVerdicts: the picker says each scenario's verdict, and its help
+// names enter and esc.
+func TestPickerVerdicts(t *testing.T) {
+	m := presetModel(t, "cache-aside", 120, 40)
+	nm, cmd := m.Update(keyMsg("o"))
+	m = nm.(Model)
+	require.NotNil(t, cmd, "the first o runs the verdicts")
+	m = update(t, m, cmd())
+	view := m.View()
+	require.Contains(t, view, "cache-aside · ✗ 1 stale read (stale-hit)")
+	require.Contains(t, view, "lease · ✓ no stale reads")
+	require.Contains(t, view, "enter open")
+	require.Contains(t, view, "esc/o back")
+	m = press(t, m, "esc")
+	_, cmd = m.Update(keyMsg("o"))
+	require.Nil(t, cmd, "asked once")
 }

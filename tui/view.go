@@ -6,96 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 )
-
-// The smallest terminal the tape view is drawn in; below it the TUI says
-// "terminal too small".
-const (
-	minWidth  = 60
-	minHeight = 14
-)
-
-// legend explains the lanes' glyphs; it is shown when there is room.
-const legend = "├─┤ step  ┣━┫ current  ✗ stale read  ░ cache ≠ db  ● hit ○ miss ▲ set ✕ del † expired  ◆ commit · db read"
-
-// narrationLines is the height of the narration; it gets one more line
-// when the terminal has room.
-const narrationLines = 2
-
-// A layout is how the tape view's lines are shared out.
-type layout struct {
-	tooSmall  bool
-	lanes     int // actor lanes shown
-	inspector int // inspector lines, its title rule included
-	fullHelp  bool
-	help      int  // help lines
-	narration int  // narration lines
-	gap       bool // a blank line after each lane
-	pad       int  // blank lines between the lanes and the inspector
-	panel     int  // scheduler mode's panel lines (banner, choices, schedule)
-}
-
-// layout shares the terminal's height between the parts of the view: one
-// actor lane and one inspector line at least; then up to three inspector
-// lines, then every actor lane, then the rest of the inspector.
-func (m Model) layout() layout {
-	lay := layout{fullHelp: m.help.ShowAll, help: 1}
-	if m.width < minWidth || m.height < minHeight {
-		lay.tooSmall = true
-		return lay
-	}
-	actors, want, panelWant := 0, 1, 0
-	if m.tape != nil {
-		actors = len(m.tape.names)
-		want = inspectorWant(m.tape, m.pos, m.width)
-	}
-	fixed := 1 + 1 + 4 + narrationLines + 1 // header, axis, cache+db, narration, inspector rule
-	if m.state == stateSchedule && m.sched.active() {
-		lay.panel = 1 // who can go next, or the banner
-		panelWant = schedPanelWant(m.sched.cur(), m.width)
-		fixed += lay.panel
-	}
-	if lay.fullHelp {
-		lay.help = 0
-		for _, col := range m.helpKeys().FullHelp() {
-			lay.help = max(lay.help, len(col))
-		}
-		if m.height-fixed-lay.help < 2*min(actors, 1)+1 {
-			lay.fullHelp, lay.help = false, 1
-		}
-	}
-	avail := m.height - fixed - lay.help
-	lay.lanes = min(actors, 1)
-	ins := 1
-	rem := avail - 2*lay.lanes - ins
-	if rem < 0 {
-		lay.tooSmall = true
-		return lay
-	}
-	// scheduler mode: room for the banner and who can go next first
-	grow := min(rem, max(min(panelWant, 2)-lay.panel, 0))
-	lay.panel, rem = lay.panel+grow, rem-grow
-	grow = min(rem, max(min(want, 3)-ins, 0))
-	ins, rem = ins+grow, rem-grow
-	grow = min(rem, max(panelWant-lay.panel, 0))
-	lay.panel, rem = lay.panel+grow, rem-grow
-	more := min(actors-lay.lanes, rem/2)
-	lay.lanes, rem = lay.lanes+more, rem-2*more
-	grow = min(rem, max(want-ins, 0))
-	ins, rem = ins+grow, rem-grow
-	lay.inspector = 1 + ins
-	lay.narration = narrationLines
-	if rem > 0 {
-		lay.narration++
-		rem--
-	}
-	if rem >= lay.lanes+2 {
-		lay.gap = true
-		rem -= lay.lanes + 2
-	}
-	lay.pad = rem
-	return lay
-}
 
 // View draws the model. It is a pure function of the model.
 func (m Model) View() string {
@@ -117,48 +29,206 @@ func (m Model) View() string {
 		return m.frame(m.errorLines())
 	}
 	t := m.tape
-	w := m.window()
+	w := m.windowOf(lay)
 	lines := make([]string, 0, m.height)
-	lines = append(lines, renderHeader(t, m.sources[m.cur], m.pos, m.status(), m.width, m.st))
-	lines = append(lines, renderLanes(t, w, m.st)...)
+	lines = append(lines, renderHeader(t, m.sources[m.cur], m.headerInfo(), m.width, m.st))
+	left := renderLanes(t, w, m.st)
+	if lay.legend {
+		lg := legend
+		if m.reveal {
+			lg = revealLegend + lg
+		}
+		left = append(left, m.st.paint(inkDim, clip(lg, lay.lanesW)))
+	}
+	panes := m.renderPanes(lay)
+	if lay.side {
+		for i := range lay.panesH {
+			l, p := "", ""
+			if i < len(left) {
+				l = left[i]
+			}
+			if i < len(panes) {
+				p = panes[i]
+			}
+			lines = append(lines, padStyled(l, lay.lanesW)+" "+p)
+		}
+	} else {
+		lines = append(lines, left...)
+		lines = append(lines, panes...)
+	}
 	if lay.panel > 0 {
 		lines = append(lines, renderSchedPanel(m.sched.cur(), m.width, lay.panel, m.st)...)
 	}
-	for i := range lay.pad {
-		if i == lay.pad-1 {
-			lines = append(lines, m.st.paint(inkDim, clip(legend, m.width)))
-			break
-		}
+	help := m.helpView(lay.fullHelp, false)
+	for len(lines) < m.height-strings.Count(help, "\n")-1 {
 		lines = append(lines, "")
 	}
-	lines = append(lines, renderInspector(t, m.pos, m.width, lay.inspector, m.st)...)
-	lines = append(lines, m.narration(lay.narration)...)
-	lines = append(lines, m.helpView(lay.fullHelp, false))
+	lines = append(lines, help)
 	return strings.Join(lines, "\n")
 }
 
-// narration is the narration lines: a note when there is one, the
-// scheduler's intro before its first step, else the current step's story.
-func (m Model) narration(n int) []string {
-	text := ""
-	switch {
-	case m.note != "":
-		text = m.note
-	case m.state == stateSchedule && m.pos == 0:
-		text = schedIntro
-	default:
-		return renderNarration(m.tape, m.pos, m.width, n, m.st)
+// padStyled pads styled text s with spaces to w columns (s is no wider).
+func padStyled(s string, w int) string {
+	if n := w - lipgloss.Width(s); n > 0 {
+		return s + strings.Repeat(" ", n)
 	}
-	lines := wrapText(text, m.width, n)
-	if m.note != "" {
-		for i := range lines {
-			lines[i] = m.st.paint(inkError, lines[i])
+	return s
+}
+
+// renderPanes draws the panes' block: lay.panesH lines of lay.panesW
+// columns.
+func (m Model) renderPanes(lay layout) []string {
+	out := make([]string, lay.panesH)
+	for _, p := range lay.panes {
+		inner := max(p.w-4, 1)
+		var title string
+		var body []string
+		switch p.kind {
+		case paneStory:
+			title = "What happens"
+			if m.pos > 0 {
+				title += " · step " + itoa(m.pos)
+			}
+			body = m.storyLines(inner, p.h-2)
+		case paneState:
+			title = "State at " + formatOffset(m.tape.timeAt(m.pos))
+			body = renderInspector(m.tape, m.pos, inner, p.h-2, m.st)
+		case paneSteps:
+			title = "Steps"
+			body = m.stepsLines(inner, p.h-2)
+		}
+		for i, l := range box(title, body, p.w, p.h, m.st) {
+			if y := p.y + i; y < len(out) {
+				out[y] += l
+			}
 		}
 	}
-	for len(lines) < n {
-		lines = append(lines, "")
+	for i := range out {
+		out[i] = padStyled(out[i], lay.panesW)
 	}
-	return lines
+	return out
+}
+
+// box draws body in a rounded border of w×h with title in its top edge;
+// body lines are cut or padded to the inside.
+func box(title string, body []string, w, h int, st *styles) []string {
+	if w < 4 || h < 2 {
+		return nil
+	}
+	inner := w - 4
+	out := make([]string, 0, h)
+	t := clip(title, max(w-6, 0))
+	top := st.paint(inkBorder, "╭─") + st.paint(inkTitle, " "+t+" ") + st.paint(inkBorder, strings.Repeat("─", max(w-5-textWidth(t), 0))+"╮")
+	if w-6 < 1 {
+		top = st.paint(inkBorder, "╭"+strings.Repeat("─", w-2)+"╮")
+	}
+	out = append(out, top)
+	side := st.paint(inkBorder, "│")
+	for i := range h - 2 {
+		l := ""
+		if i < len(body) && inner > 0 {
+			l = st.clip(body[i], inner)
+		}
+		out = append(out, side+" "+padStyled(l, inner)+" "+side)
+	}
+	return append(out, st.paint(inkBorder, "╰"+strings.Repeat("─", w-2)+"╯"))
+}
+
+// storyLines is the story pane's text in at most n lines of width columns:
+// a note when there is one, the scheduler's intro before its first step,
+// else what the current step did; then, on a stale read, why it is stale.
+func (m Model) storyLines(width, n int) []string {
+	var out []string
+	add := func(text string, k ink) {
+		for _, l := range wrapText(text, width, max(n-len(out), 0)) {
+			if k == inkNote && !m.st.noColor {
+				l = pad(l, width)
+			}
+			out = append(out, m.st.paint(k, l))
+		}
+	}
+	if m.note != "" {
+		add(m.note, inkNote)
+	}
+	if m.state == stateSchedule && m.pos == 0 {
+		add(schedIntro, inkPlain)
+	} else {
+		text, stale := narrate(m.tape, m.pos, m.reveal)
+		k := inkPlain
+		if stale {
+			k = inkStale
+		}
+		add(text, k)
+	}
+	if v := staleVerdict(m.tape, m.pos); v != "" {
+		add(v, inkStale)
+	}
+	// the story so far, latest first, while there is room
+	if m.state != stateSchedule || m.pos > 0 {
+		for p := m.pos - 1; p > 0 && len(out) < n-1; p-- {
+			if p == m.pos-1 {
+				out = append(out, m.st.paint(inkDim, clip("── before ──", width)))
+			}
+			text, _ := narrate(m.tape, p, m.reveal)
+			add(fmt.Sprintf("%d. %s", p, text), inkDim)
+		}
+	}
+	return out
+}
+
+// stepsLines lists the steps in n lines of width columns, the current one
+// marked and kept in view; in reveal mode the steps ahead are only counted.
+func (m Model) stepsLines(width, n int) []string {
+	t := m.tape
+	if n <= 0 {
+		return nil
+	}
+	if t.n == 0 {
+		return []string{m.st.paint(inkDim, "no steps")}
+	}
+	shown := t.n
+	if m.reveal {
+		shown = min(m.pos, t.n)
+	}
+	rows := n
+	if shown < t.n {
+		rows-- // the line that counts the hidden steps
+	}
+	first := 0
+	if m.pos > rows {
+		first = m.pos - rows + rows/3
+	}
+	first = max(0, min(first, shown-rows))
+	aw := 0
+	for _, a := range t.names {
+		aw = max(aw, textWidth(a))
+	}
+	aw = min(aw, 12)
+	tw := 0 // the times' column: as wide as the widest shown
+	for i := first; i < shown && i < first+rows; i++ {
+		tw = max(tw, textWidth(formatShortOffset(t.tl.Events[i].End)))
+	}
+	var out []string
+	for i := first; i < shown && len(out) < rows; i++ {
+		e := &t.tl.Events[i]
+		text := pad(formatShortOffset(e.End), tw) + " " + pad(e.Actor, aw) + " " + stepLabel(t, i)
+		k, mark := inkPlain, "  "
+		switch {
+		case i == m.pos-1:
+			k, mark = inkCursorLb, "▸ "
+		case t.isStaleFinal(i):
+			k = inkStale
+		}
+		line := clip(mark+text, width)
+		if k == inkCursorLb && !m.st.noColor {
+			line = pad(line, width)
+		}
+		out = append(out, m.st.paint(k, line))
+	}
+	if shown < t.n && len(out) < n {
+		out = append(out, m.st.paint(inkFuture, clip("  ╌ "+plural(t.n-shown, "step", "steps")+" ahead, hidden (reveal mode: R shows them)", width)))
+	}
+	return out
 }
 
 // exploreView is the exploration page: the header, what is being run and
@@ -176,7 +246,7 @@ func (m Model) exploreView() string {
 		}
 		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
 	}
-	body := renderExplore(e, name, m.width, m.st)
+	body := renderExplore(e, name, m.width, m.st, e.sel, m.timed != nil && m.timed.stale == 0)
 	if m.note != "" {
 		body = append(body, "")
 		for _, l := range wrapText(m.note, m.width, 2) {
@@ -333,9 +403,47 @@ func wrapWords(words []string, w int) []string {
 	return lines
 }
 
-// renderHeader is the top line: title on the left; play state, virtual time
-// at the cursor, step k/N and the verdict badge on the right.
-func renderHeader(t *tape, src Source, pos int, status string, width int, st *styles) string {
+// A headerInfo is what the header says besides the title.
+type headerInfo struct {
+	pos    int
+	status string // "▶ 500ms/step", "scheduler", "counterexample"
+	reveal bool
+	// model names the consistency model the verdict is judged under
+	// ("strict"); shown after the title when set.
+	model string
+}
+
+// headerInfo is the header's state.
+func (m Model) headerInfo() headerInfo {
+	return headerInfo{pos: m.pos, status: m.status(), reveal: m.reveal, model: m.opts.Model}
+}
+
+// verdictBadge is the header's verdict: in reveal mode "?" until the
+// cursor reaches a stale read, then the stale reads so far; otherwise, and
+// at the end, the whole run's.
+func verdictBadge(t *tape, pos int, reveal bool) (string, ink) {
+	if !reveal || pos >= t.n {
+		if t.stale > 0 {
+			return "✗ " + plural(t.stale, "stale read", "stale reads"), inkBadBadge
+		}
+		return "✓ no stale reads", inkOKBadge
+	}
+	seen := 0
+	for _, s := range t.marks {
+		if s < pos && t.isStaleFinal(s) {
+			seen++
+		}
+	}
+	if seen == 0 {
+		return "? verdict", inkWaitBadge
+	}
+	return "✗ " + plural(seen, "stale read", "stale reads") + " so far", inkBadBadge
+}
+
+// renderHeader is the top line: title (and the consistency model) on the
+// left; play state, virtual time at the cursor, step k/N and the verdict
+// badge on the right.
+func renderHeader(t *tape, src Source, h headerInfo, width int, st *styles) string {
 	title := t.tl.Title
 	if title == "" {
 		title = src.Title
@@ -343,13 +451,11 @@ func renderHeader(t *tape, src Source, pos int, status string, width int, st *st
 	if title == "" {
 		title = src.Name
 	}
-	at := t.timeAt(pos)
-	badge := "✓ no stale reads"
-	bk := inkOKBadge
-	if t.stale > 0 {
-		badge = "✗ " + plural(t.stale, "stale read", "stale reads")
-		bk = inkBadBadge
+	if h.model != "" {
+		title += " · " + h.model
 	}
+	at := t.timeAt(h.pos)
+	badge, bk := verdictBadge(t, h.pos, h.reveal)
 	if st.noColor {
 		badge = "[" + badge + "]"
 	} else {
@@ -357,10 +463,13 @@ func renderHeader(t *tape, src Source, pos int, status string, width int, st *st
 	}
 	parts := []string{
 		"t=" + formatOffset(at) + "  " + formatClock(t.tl.Epoch, at),
-		fmt.Sprintf("step %d/%d", pos, t.n),
+		fmt.Sprintf("step %d/%d", h.pos, t.n),
 	}
-	if status != "" {
-		parts = append([]string{status}, parts...)
+	if h.reveal {
+		parts = append([]string{"reveal"}, parts...)
+	}
+	if h.status != "" {
+		parts = append([]string{h.status}, parts...)
 	}
 	right := strings.Join(parts, "  ")
 	rw := textWidth(right) + 2 + textWidth(badge)
@@ -372,11 +481,11 @@ func renderHeader(t *tape, src Source, pos int, status string, width int, st *st
 	}
 	lw := width - rw - 1
 	if lw < 1 {
-		return clip(right+"  "+badge, width)
+		return st.clip(right+"  "+st.paint(bk, badge), width)
 	}
 	left := title
 	if textWidth("racetape · "+title) <= lw {
 		left = "racetape · " + title
 	}
-	return st.paint(inkBold, pad(left, lw)) + " " + right + "  " + st.paint(bk, badge)
+	return st.paint(inkTitle, pad(left, lw)) + " " + right + "  " + st.paint(bk, badge)
 }

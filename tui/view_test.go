@@ -79,15 +79,15 @@ func TestRenderLanesGolden(t *testing.T) {
 		t    *tape
 		w    window
 	}{
-		{"cache-aside-clipped", newTape(cacheAsideTimeline()), window{Width: 60, Left: 3500 * us, Scale: 20 * us, Lanes: 2, Pos: 2}},
-		{"cache-aside-fine", newTape(cacheAsideTimeline()), window{Width: 100, Left: 0, Scale: 50 * us, Lanes: 2, Pos: 3, Gap: true}},
-		{"synthetic-10k-far", long, window{Width: 100, Left: 0, Scale: 500 * ms, Lanes: 8, Pos: 5000}},
-		{"synthetic-10k-scrolled", long, window{Width: 100, Left: 200 * ms, Scale: 200 * us, Top: 3, Lanes: 3, Pos: 700}},
+		{"cache-aside-clipped", newTape(cacheAsideTimeline()), testWindow(newTape(cacheAsideTimeline()), 60, 3500*us, 20*us, 2, 0, -1)},
+		{"cache-aside-fine", newTape(cacheAsideTimeline()), testWindow(newTape(cacheAsideTimeline()), 100, 0, 50*us, 3, 0, -1)},
+		{"synthetic-10k-far", long, testWindow(long, 100, 0, 500*ms, 5000, 0, 8)},
+		{"synthetic-10k-scrolled", long, testWindow(long, 100, 200*ms, 200*us, 700, 3, 3)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			lines := renderLanes(c.t, c.w, st)
-			require.Len(t, lines, c.w.laneLines(c.t))
+			require.Len(t, lines, c.w.laneLines())
 			for i, l := range lines {
 				require.Equal(t, c.w.Width, textWidth(l), "line %d: %q", i, l)
 			}
@@ -103,10 +103,10 @@ func TestLanesCoverEverySpan(t *testing.T) {
 	st := plainStyles()
 	tp := newTape(syntheticTimeline(3_000, 6, 6, 7))
 	for _, scale := range []timeTest{{0, 100 * us}, {5 * ms, 1 * ms}, {0, 20 * ms}, {90 * ms, 7 * us}, {0, time.Second}} {
-		w := window{Width: 90, Left: scale.left, Scale: scale.scale, Lanes: len(tp.names), Pos: 0}
+		w := testWindow(tp, 90, scale.left, scale.scale, 0, 0, len(tp.names))
 		lines := renderLanes(tp, w, st)
-		g := tp.gutter()
-		cols := w.cols(tp)
+		g := w.Gutter
+		cols := w.cols()
 		for l := range tp.names {
 			bar := []rune(lines[1+2*l])[g:]
 			covered := make([]bool, cols)
