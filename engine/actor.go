@@ -150,7 +150,7 @@ func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Tim
 		m.token = fmt.Sprintf("%s#%d", name, m.tokens)
 		op.Lease = st.Lease
 		if op.Lease <= 0 {
-			op.Lease = 10 * time.Second
+			op.Lease = DefaultLease
 		}
 	}
 	op.Token = m.token

@@ -68,6 +68,9 @@ type ExploreOptions struct {
 	RESP bool
 	// Direct is RESP through miniredis's Go API. Same results, slower.
 	Direct bool
+	// Limits bound Workers, Depth and the exhaustive search's state (zero
+	// fields: defaults).
+	Limits Limits
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -258,7 +261,24 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
+	lim := opts.Limits.WithDefaults()
+	if opts.Workers > lim.Workers {
+		return nil, limitErrorf("%w: %d workers, more than the limit of %d", ErrExploreOptions, opts.Workers, lim.Workers)
+	}
+	if opts.Mode == PCT && opts.Depth > lim.Depth {
+		return nil, limitErrorf("%w: PCT depth %d, more than the limit of %d", ErrExploreOptions, opts.Depth, lim.Depth)
+	}
+	if err := checkClock(sc); err != nil {
+		return nil, err
+	}
 	e := &Explorer{sc: sc, opts: opts, por: analyze(sc)}
+	if opts.Mode == Exhaustive {
+		// The search keeps, at each step of the path it is on, a state per
+		// participant.
+		if n := int64(e.por.maxSteps) * int64(len(sc.Actors)+1); n > lim.Search {
+			return nil, limitErrorf("%w: an exhaustive search of %d actors, with schedules of up to %d steps, keeps up to %d search states, more than the limit of %d; use random or PCT mode", ErrExploreOptions, len(sc.Actors), e.por.maxSteps, n, lim.Search)
+		}
+	}
 	if !opts.RESP && !opts.Direct {
 		e.prog = compile(sc, e.por)
 	}

@@ -110,6 +110,9 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	if len(sc.Actors) == 0 {
 		return nil, fmt.Errorf("scenario %q has no actors", sc.Name)
 	}
+	if err := checkClock(sc); err != nil {
+		return nil, err
+	}
 	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch}
 	if r.epoch.IsZero() {
 		r.epoch = DefaultEpoch
