@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -165,7 +166,7 @@ func TimeBound(sc *Scenario) time.Duration {
 func (l Limits) Check(sc *Scenario) error {
 	l = l.WithDefaults()
 	if len(sc.Actors) > l.Actors {
-		return limitErrorf("%d actors, more than the limit of %d", len(sc.Actors), l.Actors)
+		return limitErrorf("%d actors, more than the limit of %d (--max-actors)", len(sc.Actors), l.Actors)
 	}
 	if !sc.Epoch.IsZero() && (sc.Epoch.Before(MinEpoch) || sc.Epoch.After(MaxEpoch)) {
 		return limitErrorf("epoch %s is outside %s to %s", sc.Epoch.Format(time.RFC3339), MinEpoch.Format(time.RFC3339), MaxEpoch.Format(time.RFC3339))
@@ -177,7 +178,7 @@ func (l Limits) Check(sc *Scenario) error {
 		}
 		keys[k] = true
 		if len(keys) > l.Keys {
-			return limitErrorf("key %q is one more than the limit of %d distinct keys", k, l.Keys)
+			return limitErrorf("key %q is one more than the limit of %d distinct keys (--max-keys)", k, l.Keys)
 		}
 		return nil
 	}
@@ -195,7 +196,7 @@ func (l Limits) Check(sc *Scenario) error {
 			steps++
 			switch {
 			case steps > l.Steps:
-				err = limitErrorf("actor %q step %d is one more than the limit of %d steps", a.Name, n, l.Steps)
+				err = limitErrorf("actor %q step %d is one more than the limit of %d steps (--max-steps)", a.Name, n, l.Steps)
 			default:
 				err = addKey(st.Key)
 			}
@@ -206,7 +207,7 @@ func (l Limits) Check(sc *Scenario) error {
 		}
 	}
 	if b := TimeBound(sc); b > l.Time {
-		return limitErrorf("a run can take the virtual clock to %s, past the limit of %s", fmtBound(b), l.Time)
+		return limitErrorf("a run can take the virtual clock to %s, past the limit of %s (--max-time)", fmtBound(b), FormatLimit(l.Time))
 	}
 	return nil
 }
@@ -216,7 +217,7 @@ func (l Limits) Check(sc *Scenario) error {
 // wrap.
 func checkClock(sc *Scenario) error {
 	if b := TimeBound(sc); b > MaxTime {
-		return limitErrorf("scenario %q can take the virtual clock to %s, past its range of %s", sc.Name, fmtBound(b), MaxTime)
+		return limitErrorf("scenario %q can take the virtual clock to %s, past its range of %s", sc.Name, fmtBound(b), FormatLimit(MaxTime))
 	}
 	return nil
 }
@@ -224,9 +225,22 @@ func checkClock(sc *Scenario) error {
 // fmtBound writes a bound that may have saturated.
 func fmtBound(d time.Duration) string {
 	if d > MaxTime {
-		return "more than " + MaxTime.String()
+		return "more than " + FormatLimit(MaxTime)
 	}
-	return d.String()
+	return FormatLimit(d)
+}
+
+// FormatLimit writes a duration as a limit reads best: "87600h" rather
+// than "87600h0m0s", "1h30m", "1.5ms".
+func FormatLimit(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+	}
+	return s
 }
 
 // walkSteps calls f with every step of steps, if steps and those in their
