@@ -152,3 +152,18 @@ func TestExploreSearchLimit(t *testing.T) {
 	_, err = NewExplorer(sc, ExploreOptions{Limits: Limits{Search: 10 << 20}})
 	require.NoError(t, err, "a raised limit")
 }
+
+func TestProgressCountsPruned(t *testing.T) {
+	// Three readers of one key: the reduction abandons prefixes; progress
+	// shows them, so a search that completes few schedules is seen moving.
+	sc := &Scenario{Name: "readers", DB: []Seed{{Key: "k", Value: "v"}}}
+	for _, n := range []string{"a", "b", "c"} {
+		sc.Actors = append(sc.Actors, Actor{Name: n, Steps: []Step{{Op: OpCacheGet, Key: "k", Took: ms}, {Op: OpDBWrite, Key: "j", Value: n, HasValue: true, Took: ms}}})
+	}
+	e, err := NewExplorer(sc, ExploreOptions{})
+	require.NoError(t, err)
+	res, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Positive(t, res.Pruned)
+	require.Equal(t, ExploreProgress{Schedules: res.SchedulesRun, Stale: res.StaleSchedules, Pruned: res.Pruned}, e.Progress())
+}

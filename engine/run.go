@@ -121,7 +121,7 @@ func ParseScheduleMax(s string, most int) ([]string, error) {
 			return nil, fmt.Errorf("%w: %q: missing actor name", ErrSchedule, f)
 		}
 		if total += count; total > most {
-			return nil, limitErrorf("%w: entry %d (%q) makes the schedule longer than %d entries", ErrSchedule, k+1, f, most)
+			return nil, limitErrorf("%w: entry %d (%q) makes the schedule longer than %d entries, the limit (--max-schedule)", ErrSchedule, k+1, f, most)
 		}
 		entries = append(entries, entry{name, count})
 	}

@@ -52,7 +52,10 @@ func (e *Error) Error() string {
 	}
 	msg := e.Msg
 	if len(msg) > maxMessage {
-		msg = strings.ToValidUTF8(msg[:maxMessage], "") + "…"
+		// The end says what is wrong; the start, where ("actor "a": step
+		// 2: then: step 1: ..."): the middle goes.
+		head, tail := maxMessage/3, maxMessage*2/3
+		msg = strings.ToValidUTF8(msg[:head], "") + " … " + strings.ToValidUTF8(msg[len(msg)-tail:], "")
 	}
 	b.WriteString(escape(msg))
 	if e.Line > 0 && e.Source != "" {

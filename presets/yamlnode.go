@@ -379,6 +379,9 @@ func contains(list []string, s string) bool {
 // a swap of two neighbours as one edit) when it is close enough to be a
 // likely typo.
 func suggest(word string, candidates []string) (string, bool) {
+	if len(word) > maxSuggest {
+		return "", false // too far from any name to be a typo of it
+	}
 	limit := 1
 	if len([]rune(word)) > 4 {
 		limit = 2
@@ -391,6 +394,10 @@ func suggest(word string, candidates []string) (string, bool) {
 	}
 	return best, best != ""
 }
+
+// maxSuggest is the longest word suggest looks at: every name it suggests
+// is much shorter.
+const maxSuggest = 64
 
 // editDistance is the optimal string alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of neighbours.
