@@ -90,11 +90,11 @@ func hostileCases() []hostile {
 		{name: "200k steps in 8 MiB", args: []string{"run", "FILE", "--max-file-size", "9MiB"}, file: gen(oneActor, 200000, getStep), line: 10021, msg: "more than 10016 entries in one list"},
 		{name: "10,001 steps", args: []string{"run", "FILE"}, file: gen(oneActor, 10001, getStep), line: 10005, msg: "more than 10000 steps in one scenario, the limit (--max-steps)", most: 400 * mib},
 		{name: "700k db and cache rows (18 MB)", args: []string{"validate", "FILE"}, file: rows(700000), msg: "larger than the limit of 8 MiB"},
-		{name: "50k db and cache rows", args: []string{"validate", "FILE"}, file: rows(50000), line: 1019, msg: "more than 1016 entries in one mapping"},
-		{name: "1,001 keys", args: []string{"validate", "FILE"}, file: rows(1001), line: 1003, msg: `key "k1000" is one more than the limit of 1000 distinct keys (--max-keys)`, most: 64 * mib},
+		{name: "50k db and cache rows", args: []string{"validate", "FILE"}, file: rows(50000), line: 119, msg: "more than 116 entries in one mapping"},
+		{name: "101 keys", args: []string{"validate", "FILE"}, file: rows(101), line: 103, msg: `key "k100" is one more than the limit of 100 distinct keys (--max-keys)`},
 		{name: "10,000 one-step actors", args: []string{"run", "FILE"}, file: gen(actorsHead, 10000, oneStepActor), line: 3003, msg: "more than 1000 actors, the limit (--max-actors)", most: 128 * mib},
-		{name: "3,000 actors explored", args: []string{"explore", "FILE", "--max-actors", "3000"}, file: gen(actorsHead, 3000, oneStepActor), msg: "more than the limit of 4194304 (--max-search); use random or PCT mode", most: 256 * mib},
-		{name: "8 MiB of comments", args: []string{"validate", "FILE"}, file: strings.Repeat("#\n", 4*mib), line: 372097, msg: "more than 372096 YAML tokens"},
+		{name: "3,000 actors explored", args: []string{"explore", "FILE", "--max-actors", "3000"}, file: gen(actorsHead, 3000, oneStepActor), msg: "more than the limit of 1048576 (--max-search); use random or PCT mode", most: 256 * mib},
+		{name: "8 MiB of comments", args: []string{"validate", "FILE"}, file: strings.Repeat("#\n", 4*mib), line: 343297, msg: "more than 343296 YAML tokens"},
 		{name: "8 MiB flow sequence", args: []string{"validate", "FILE"}, file: "a: [" + strings.Repeat("1,", 4*mib-4) + "]\n", line: 1, msg: "more than 10016 entries in one list"},
 		{name: "a long key over a long list", args: []string{"validate", "FILE"}, file: "a: {" + strings.Repeat("K", 100000) + ": [" + strings.Repeat("1,", 20000) + "]}\n", line: 1, msg: "too deep or too long keys"},
 		{name: "an alias bomb", args: []string{"validate", "FILE"}, file: "s0: &s0 [{cache.get: {key: k}}]\n" + gen("", 30, func(i int) string {
@@ -262,7 +262,7 @@ func TestHelpListsLimits(t *testing.T) {
 	for cmd, flags := range map[string][]string{
 		"run":      {"--max-file-size size", "(default 8MiB)", "--max-steps int", "(default 10000)", "--max-actors int", "(default 1000)", "--max-keys int", "--max-time duration", "(default 87600h0m0s)", "--max-schedule int", "(default 100000)"},
 		"validate": {"--max-file-size", "--max-steps", "--max-actors", "--max-keys", "--max-time"},
-		"explore":  {"--max-workers int", "(default 256)", "--max-depth int", "(default 1000)", "--max-search int", "(default 4194304)", "--timeout duration", "(default 1m0s)", "--max-steps"},
+		"explore":  {"--max-workers int", "(default 256)", "--max-depth int", "(default 1000)", "--max-search int", "(default 1048576)", "--timeout duration", "(default 1m0s)", "--max-steps"},
 	} {
 		code, out, _ := cli(t, cmd, "--help")
 		require.Equal(t, exitClean, code)

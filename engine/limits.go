@@ -44,12 +44,12 @@ var DefaultLimits = Limits{
 	FileSize: 8 << 20,
 	Steps:    10000,
 	Actors:   1000,
-	Keys:     1000,
+	Keys:     100,
 	Time:     10 * 365 * 24 * time.Hour,
 	Schedule: 100000,
 	Workers:  256,
 	Depth:    1000,
-	Search:   4 << 20,
+	Search:   1 << 20,
 }
 
 // MaxTime is the virtual clock's range: Limits.Time cannot be raised past
