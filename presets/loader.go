@@ -116,7 +116,7 @@ func (ld Loader) read(path string) ([]byte, string, error) {
 		}
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := readUpTo(r, limit+1)
 	if err != nil {
 		return nil, name, fmt.Errorf("load scenario: %s: %w", name, err)
 	}
@@ -126,6 +126,29 @@ func (ld Loader) read(path string) ([]byte, string, error) {
 		return nil, name, List{withFile(e, name)}
 	}
 	return data, name, nil
+}
+
+// readUpTo reads r to its end or to n bytes, whichever comes first, in a
+// buffer that doubles as it fills (io.ReadAll's grows by a quarter, and
+// copies several times the data before the limit is reached).
+func readUpTo(r io.Reader, n int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, 64<<10))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(n, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		k, err := r.Read(buf[len(buf):min(int64(cap(buf)), n)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 func withFile(e *Error, file string) *Error {
