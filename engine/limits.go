@@ -83,37 +83,27 @@ type limitError struct{ err error }
 func (e *limitError) Error() string   { return e.err.Error() }
 func (e *limitError) Unwrap() []error { return []error{e.err, ErrLimit} }
 
-// WithDefaults returns l with every field left at zero set to its default.
+// WithDefaults returns l with every field left at zero set to its default,
+// and Time at most MaxTime.
 func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits
-	if l.FileSize > 0 {
-		d.FileSize = l.FileSize
-	}
-	if l.Steps > 0 {
-		d.Steps = l.Steps
-	}
-	if l.Actors > 0 {
-		d.Actors = l.Actors
-	}
-	if l.Keys > 0 {
-		d.Keys = l.Keys
-	}
-	if l.Time > 0 {
-		d.Time = min(l.Time, MaxTime)
-	}
-	if l.Schedule > 0 {
-		d.Schedule = l.Schedule
-	}
-	if l.Workers > 0 {
-		d.Workers = l.Workers
-	}
-	if l.Depth > 0 {
-		d.Depth = l.Depth
-	}
-	if l.Search > 0 {
-		d.Search = l.Search
-	}
+	keep(&d.FileSize, l.FileSize)
+	keep(&d.Steps, l.Steps)
+	keep(&d.Actors, l.Actors)
+	keep(&d.Keys, l.Keys)
+	keep(&d.Time, min(l.Time, MaxTime))
+	keep(&d.Schedule, l.Schedule)
+	keep(&d.Workers, l.Workers)
+	keep(&d.Depth, l.Depth)
+	keep(&d.Search, l.Search)
 	return d
+}
+
+// keep sets *field to v when v is set (positive).
+func keep[T int | int64 | time.Duration](field *T, v T) {
+	if v > 0 {
+		*field = v
+	}
 }
 
 // StepSpan is the most step st (an atomic step) can move the virtual clock:
