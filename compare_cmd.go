@@ -81,6 +81,7 @@ Exit status 0 when the table is printed, 2 on bad input.`,
 		},
 	}
 	sf.add(cmd)
+	sf.withLimits(newLimitFlags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print an array of objects, one per protocol")
 	cmd.Flags().DurationVar(&bound, "bound", time.Second, "D of the bounded:D column")
 	cmd.Flags().DurationVar(&delay, "delay", 10*time.Millisecond, "the double delete's delay when the scenario has none of its own")

@@ -34,6 +34,8 @@ type exploreFlags struct {
 	workers        int
 	limit          int64
 	resp           bool
+	timeout        time.Duration
+	lf             *limitFlags
 }
 
 func newExploreCmd() *cobra.Command {
@@ -61,22 +63,29 @@ depend on --workers.
 seed-matrix without --set explores each cell of the matrix and prints a
 table.
 
+A search stops after --timeout of wall time (default 1m), or at Ctrl-C,
+and prints what the schedules run so far found, marked incomplete. Wall
+time and rate go to stderr, with a progress line that updates itself when
+stderr is a terminal, and a line every 5 seconds when it is not.
+
 Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or a
-search stopped (by --limit or Ctrl-C) before finding one. Ctrl-C prints
-what the schedules run so far found, marked incomplete. Wall time and
-rate go to stderr, with a progress line when stderr is a terminal.`,
+search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 		Example: `  racetape explore cache-aside
   racetape explore stale-set --json
   racetape explore stale-set --max-preemptions 1
   racetape explore double-delete --workers 4
   racetape explore seed-matrix --random 10000 --seed 1
-  racetape explore seed-matrix --set cell=5s --pct 1000 --depth 3`,
+  racetape explore seed-matrix --set cell=5s --pct 1000 --depth 3
+  racetape explore big.yaml --random 100000 --timeout 10m`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runExplore(cmd, args[0], &f)
 		},
 	}
 	f.sf.add(cmd)
+	f.lf = newLimitFlags()
+	f.sf.withLimits(f.lf)
+	f.lf.addExplore(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
@@ -88,15 +97,20 @@ rate go to stderr, with a progress line when stderr is a terminal.`,
 	fl.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (the result does not depend on it)")
 	fl.Int64Var(&f.limit, "limit", 1_000_000, "stop an exhaustive search after about N schedules (0: no limit)")
 	fl.BoolVar(&f.resp, "resp", false, "send cache steps through go-redis over RESP, as run does (slower, same result)")
+	fl.DurationVar(&f.timeout, "timeout", time.Minute, "stop after this much wall time with what the schedules run so far found, marked incomplete (0: no limit)")
 	return cmd
 }
 
 // options turns the flags into engine options.
 func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error) {
 	changed := cmd.Flags().Changed
+	lim, err := f.lf.limits()
+	if err != nil {
+		return engine.ExploreOptions{}, err
+	}
 	opts := engine.ExploreOptions{
 		NoReduction: f.noReduction, Seed: f.seed, Workers: f.workers,
-		Limit: f.limit, RESP: f.resp,
+		Limit: f.limit, RESP: f.resp, Limits: lim,
 	}
 	switch {
 	case changed("random") && changed("pct"):
@@ -124,6 +138,9 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 	if _, err := engine.ParseConsistency(f.sf.cons); err != nil {
 		return opts, fmt.Errorf("--consistency: %w", err)
 	}
+	if f.timeout < 0 {
+		return opts, errors.New("--timeout must be 0 (no limit) or more")
+	}
 	return opts, nil
 }
 
@@ -134,6 +151,13 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
+	if f.timeout > 0 {
+		// The engine never reads the wall clock: the budget is the
+		// context's deadline.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
 	if arg == "seed-matrix" && len(f.sf.sets) == 0 {
 		return exploreMatrix(ctx, cmd, opts, f)
 	}
@@ -141,7 +165,7 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 	if err != nil {
 		return err
 	}
-	res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts)
+	res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts, f.timeout)
 	if err != nil {
 		return err
 	}
@@ -151,19 +175,32 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 			return err
 		}
 	} else {
-		writeExplore(w, res, replayCommand(arg, f.sf.sets), ctx.Err() != nil)
+		writeExplore(w, res, replayCommand(arg, f.sf.sets), stopReason(ctx, f.timeout))
 	}
-	return exploreVerdict(res.StaleSchedules, !res.Complete, ctx.Err() != nil, opts)
+	return exploreVerdict(res.StaleSchedules, !res.Complete, stopReason(ctx, f.timeout), opts)
+}
+
+// stopReason says why a search ended before its end, from its context: ""
+// (it did not), "interrupted" (Ctrl-C), or the time budget.
+func stopReason(ctx context.Context, timeout time.Duration) string {
+	switch {
+	case ctx.Err() == nil:
+		return ""
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Sprintf("stopped at the --timeout of %s", timeout)
+	}
+	return "interrupted"
 }
 
 // exploreVerdict is the exit status: stale schedules found (even by a
-// search cut short), none, or a search that stopped before it could say.
-func exploreVerdict(stale int64, incomplete, interrupted bool, opts engine.ExploreOptions) error {
+// search cut short), none, or a search that stopped (for the reason stop,
+// or at the limit) before it could say.
+func exploreVerdict(stale int64, incomplete bool, stop string, opts engine.ExploreOptions) error {
 	switch {
 	case stale > 0:
 		return &exitError{code: exitStale, err: fmt.Errorf("%d stale schedules", stale)}
-	case interrupted:
-		return usageErr(errors.New("interrupted before covering every schedule, and found no stale one"))
+	case stop != "":
+		return usageErr(fmt.Errorf("%s before covering every schedule, and found no stale one", stop))
 	case incomplete:
 		return usageErr(fmt.Errorf("the search stopped at --limit %d before covering every schedule, and found no stale one; raise --limit or use --random/--pct", opts.Limit))
 	}
@@ -172,13 +209,13 @@ func exploreVerdict(stale int64, incomplete, interrupted bool, opts engine.Explo
 
 // exploreOne runs one exploration, with a progress line on a terminal and
 // the wall time and rate on stderr.
-func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts engine.ExploreOptions) (*engine.ExploreResult, error) {
+func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts engine.ExploreOptions, timeout time.Duration) (*engine.ExploreResult, error) {
 	ex, err := engine.NewExplorer(sc, opts)
 	if err != nil {
 		return nil, usageErr(err)
 	}
 	start := time.Now()
-	stopProgress := progressLine(stderr, ex, start)
+	stopProgress := progressLine(stderr, sc.Name, ex, start)
 	res, err := ex.Run(ctx)
 	stopProgress()
 	wall := time.Since(start)
@@ -186,8 +223,8 @@ func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts
 		if ctx.Err() == nil || res == nil {
 			return nil, usageErr(fmt.Errorf("explore %s: %w", sc.Name, err))
 		}
-		// Interrupted: what was found so far is still worth showing.
-		fmt.Fprintf(stderr, "racetape: %s: interrupted; the result covers the schedules run so far\n", sc.Name)
+		// Stopped: what was found so far is still worth showing.
+		fmt.Fprintf(stderr, "racetape: %s: %s; the result covers the schedules run so far\n", sc.Name, stopReason(ctx, timeout))
 	}
 	perStep := ""
 	if res.SchedulesRun > 0 {
@@ -205,19 +242,23 @@ func rate(n int64, d time.Duration) string {
 	return strconv.FormatFloat(float64(n)/d.Seconds(), 'f', 0, 64)
 }
 
-// progressLine prints "schedules done, stale found, rate" on stderr every
-// quarter second once a run takes longer than a second, when stderr is a
-// terminal. The returned function stops it and clears the line.
-func progressLine(stderr io.Writer, ex *engine.Explorer, start time.Time) func() {
-	if !isTerminal(stderr) {
-		return func() {}
+// progressLine reports "schedules done, stale found, prefixes abandoned,
+// rate" on stderr once a run takes longer than a second: on a terminal, a
+// line that rewrites itself every quarter second; elsewhere (a log, a CI
+// job), a line every progressEvery. The returned function stops it and
+// clears a terminal's line.
+func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time.Time) func() {
+	term := isTerminal(stderr)
+	every := progressEvery
+	if term {
+		every = 250 * time.Millisecond
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		shown := false
 		for {
@@ -232,12 +273,12 @@ func progressLine(stderr io.Writer, ex *engine.Explorer, start time.Time) func()
 				if el < time.Second {
 					continue
 				}
-				p := ex.Progress()
-				of := ""
-				if p.Total > 0 {
-					of = fmt.Sprintf("/%d", p.Total)
+				line := progressText(ex.Progress(), el)
+				if !term {
+					fmt.Fprintf(stderr, "racetape: %s: %s, %s so far\n", name, line, el.Round(time.Second))
+					continue
 				}
-				fmt.Fprintf(stderr, "\r\033[Kexploring: %d%s schedules, %d stale, %s/s", p.Schedules, of, p.Stale, rate(p.Schedules, el))
+				fmt.Fprintf(stderr, "\r\033[Kexploring: %s", line)
 				shown = true
 			}
 		}
@@ -246,6 +287,25 @@ func progressLine(stderr io.Writer, ex *engine.Explorer, start time.Time) func()
 		close(done)
 		wg.Wait()
 	}
+}
+
+// progressEvery is how often progress is reported where stderr is not a
+// terminal.
+const progressEvery = 5 * time.Second
+
+// progressText is a progress line: "1200/5000 schedules, 3 stale, 412
+// schedules/s", with the prefixes the reduction abandoned when there are
+// any (a search can abandon millions while it completes no schedule).
+func progressText(p engine.ExploreProgress, el time.Duration) string {
+	of := ""
+	if p.Total > 0 {
+		of = fmt.Sprintf("/%d", p.Total)
+	}
+	s := fmt.Sprintf("%d%s schedules, %d stale", p.Schedules, of, p.Stale)
+	if p.Pruned > 0 {
+		s += fmt.Sprintf(", %d prefixes abandoned", p.Pruned)
+	}
+	return s + fmt.Sprintf(", %s schedules/s", rate(p.Schedules, el))
 }
 
 func isTerminal(w io.Writer) bool {
@@ -283,8 +343,9 @@ func describe(res *engine.ExploreResult) string {
 	return "every schedule, partial-order reduction (sleep sets)"
 }
 
-// writeExplore prints a result as text.
-func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, interrupted bool) {
+// writeExplore prints a result as text; stop says why the search stopped
+// early, if it did.
+func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop string) {
 	fmt.Fprintf(w, "%s: %s\n", res.Scenario, describe(res))
 	if res.Consistency != "strict" {
 		fmt.Fprintf(w, "consistency       %s\n", res.Consistency)
@@ -298,8 +359,8 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, interru
 		fmt.Fprintf(w, "  %-16s%d\n", string(a)+" ", res.Anomalies[a])
 	}
 	switch {
-	case interrupted:
-		fmt.Fprintf(w, "incomplete        interrupted: not every schedule was run\n")
+	case stop != "":
+		fmt.Fprintf(w, "incomplete        %s: not every schedule was run\n", stop)
 	case !res.Complete:
 		fmt.Fprintf(w, "incomplete        stopped at --limit: not every schedule was run\n")
 	}
@@ -391,7 +452,7 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 			return err
 		}
 		sc.Name += " cell=" + c.Name
-		res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts)
+		res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts, f.timeout)
 		if err != nil {
 			return err
 		}
@@ -412,12 +473,12 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 			return err
 		}
 	} else {
-		writeMatrix(w, cells, ctx.Err() != nil)
+		writeMatrix(w, cells, stopReason(ctx, f.timeout))
 	}
-	return exploreVerdict(stale, incomplete, ctx.Err() != nil, opts)
+	return exploreVerdict(stale, incomplete, stopReason(ctx, f.timeout), opts)
 }
 
-func writeMatrix(w io.Writer, cells []matrixCell, interrupted bool) {
+func writeMatrix(w io.Writer, cells []matrixCell, stop string) {
 	fmt.Fprintf(w, "seed-matrix: %s per cell\n", describe(cells[0].Result))
 	fmt.Fprintf(w, "%-5s %-4s %7s %7s %10s %16s  %s\n", "cell", "TTL", "readers", "writers", "schedules", "stale", "anomalies (stale schedules)")
 	for _, c := range cells {
@@ -429,8 +490,8 @@ func writeMatrix(w io.Writer, cells []matrixCell, interrupted bool) {
 		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10d %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, r.SchedulesRun,
 			fmt.Sprintf("%d%s", r.StaleSchedules, percent(r.StaleSchedules, r.SchedulesRun)), strings.Join(an, ", "))
 	}
-	if interrupted {
-		fmt.Fprintf(w, "interrupted: the last cell shown is partial, and the cells after it were not run\n")
+	if stop != "" {
+		fmt.Fprintf(w, "%s: the last cell shown is partial, and the cells after it were not run\n", stop)
 	}
 	fmt.Fprintf(w, "replay a cell: racetape explore seed-matrix --set cell=NAME ... (its counterexample and replay command)\n")
 }

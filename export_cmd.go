@@ -58,7 +58,7 @@ input.`,
 			if err != nil {
 				return err
 			}
-			sched, err := parseScheduleFlag(schedule)
+			sched, err := parseScheduleMax(schedule, sf.lim.lim.Schedule)
 			if err != nil {
 				return err
 			}
@@ -95,6 +95,8 @@ input.`,
 		},
 	}
 	sf.add(cmd)
+	lf := newLimitFlags()
+	sf.withLimits(lf)
 	cmd.Flags().StringVar(&format, "format", "", "svg, html, trace, json or txt")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the file to write (- for standard output)")
 	cmd.Flags().StringVar(&schedule, "schedule", "", "run in this order of actor names instead of the virtual clock's")

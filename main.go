@@ -53,7 +53,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runContext is run under ctx (explore stops, with what it found, when ctx
 // is cancelled).
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runIO is runContext with stdin, what a scenario file "-" reads.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -80,7 +86,14 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 embedded Redis (miniredis) and an in-memory database, records every step,
 and shows exactly where a stale value was served and why.
 
-With no command it opens the TUI on the cache-aside preset.
+With no command it opens the TUI on the cache-aside preset. A scenario file
+may be "-", standard input.
+
+No input can exhaust memory or run without end: a scenario file, its
+steps, actors, keys and virtual time, a schedule, and an exploration's
+workers, depth and time are bounded by limits with defaults that serve any
+real scenario, each raised by a --max-* flag of the command (see
+'racetape run --help' and 'racetape explore --help').
 
 Exit status: 0 no stale read served, 1 at least one stale read served,
 2 bad input or usage.`,
@@ -98,7 +111,7 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 			if !isTerminal(cmd.OutOrStdout()) {
 				// No terminal to draw on (racetape | cat, a CI log): the
 				// same run as text, instead of a blank screen.
-				return runText(cmd, "cache-aside", scenarioFlags{}, "", "", 100, false)
+				return runText(cmd, "cache-aside", scenarioFlags{}, "", engine.DefaultLimits.Schedule, "", 100, false)
 			}
 			return runTUI(cmd, "cache-aside", rootTUI)
 		},
@@ -171,9 +184,14 @@ func wrapWords(text string, width int) []string {
 type scenarioFlags struct {
 	sets []string
 	cons string
+	// lim, when set, are the command's --max-* flags (else the default
+	// limits apply).
+	lim *limitFlags
+	cmd *cobra.Command
 }
 
 func (f *scenarioFlags) add(cmd *cobra.Command) {
+	f.cmd = cmd
 	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "parameter of a generated preset, as key=value (repeatable; seed-matrix: "+presets.MatrixParams+")")
 	cmd.Flags().StringVar(&f.cons, "consistency", "strict", "the model reads are judged by: "+engine.ConsistencyHelp)
 }
@@ -187,22 +205,49 @@ func (f *scenarioFlags) consistency() (engine.Consistency, error) {
 	return c, nil
 }
 
-// load resolves a preset name or a scenario file, judged by the
-// --consistency model; every failure is bad input.
+// withLimits registers the --max-* flags on reading a scenario.
+func (f *scenarioFlags) withLimits(lf *limitFlags) {
+	f.lim = lf
+	lf.addScenario(f.cmd)
+}
+
+// loader returns the scenario loader under the limits set; "-" reads the
+// command's standard input.
+func (f *scenarioFlags) loader() (presets.Loader, error) {
+	ld := presets.Loader{}
+	if f.cmd != nil {
+		ld.Stdin = f.cmd.InOrStdin()
+	}
+	if f.lim != nil {
+		lim, err := f.lim.limits()
+		if err != nil {
+			return ld, err
+		}
+		ld.Limits = lim
+	}
+	return ld, nil
+}
+
+// load resolves a preset name or a scenario file ("-": standard input),
+// judged by the --consistency model; every failure is bad input.
 func (f *scenarioFlags) load(arg string) (*engine.Scenario, error) {
 	cons, err := f.consistency()
 	if err != nil {
 		return nil, err
 	}
+	ld, err := f.loader()
+	if err != nil {
+		return nil, err
+	}
 	var sc *engine.Scenario
 	if len(f.sets) == 0 {
-		sc, err = presets.Resolve(arg)
+		sc, err = ld.Resolve(arg)
 	} else {
 		var params presets.Params
 		if params, err = f.params(); err != nil {
 			return nil, err
 		}
-		sc, err = presets.GetWith(arg, params)
+		sc, err = ld.GetWith(arg, params)
 	}
 	if err != nil {
 		return nil, usageErr(didYouMean(err, arg))
@@ -228,10 +273,15 @@ func (f *scenarioFlags) params() (presets.Params, error) {
 }
 
 func parseScheduleFlag(s string) ([]string, error) {
+	return parseScheduleMax(s, engine.DefaultLimits.Schedule)
+}
+
+// parseScheduleMax parses --schedule, of at most most entries.
+func parseScheduleMax(s string, most int) ([]string, error) {
 	if s == "" {
 		return nil, nil
 	}
-	names, err := engine.ParseSchedule(s)
+	names, err := engine.ParseScheduleMax(s, most)
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--schedule: %w", err))
 	}
@@ -241,6 +291,7 @@ func parseScheduleFlag(s string) ([]string, error) {
 func newRunCmd() *cobra.Command {
 	var (
 		sf       scenarioFlags
+		lf       = newLimitFlags()
 		asJSON   bool
 		schedule string
 		redis    string
@@ -274,29 +325,35 @@ seed-matrix) give different results there.`,
   racetape run lease --json
   racetape run stale-set --consistency bounded:10ms
   racetape run seed-matrix --set cell=5s --set seed=7
-  racetape run ./my-race.yaml --redis 127.0.0.1:6379`,
+  racetape run ./my-race.yaml --redis 127.0.0.1:6379
+  generate-scenario | racetape run -   # the scenario from standard input`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runText(cmd, args[0], sf, schedule, redis, width, asJSON)
+			if width < minWidth || width > maxWidth {
+				return usageErr(fmt.Errorf("--width %d: want %d to %d columns", width, minWidth, maxWidth))
+			}
+			return runText(cmd, args[0], sf, schedule, lf.lim.Schedule, redis, width, asJSON)
 		},
 	}
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as JSON (times in microseconds from the epoch)")
 	cmd.Flags().StringVar(&schedule, "schedule", "", "run in this order of actor names instead of the virtual clock's")
 	cmd.Flags().StringVar(&redis, "redis", "", "use the real Redis server at ADDR instead of the embedded miniredis")
-	cmd.Flags().IntVar(&width, "width", 100, "width of the text lanes in columns")
+	cmd.Flags().IntVar(&width, "width", 100, fmt.Sprintf("width of the text lanes in columns (%d to %d)", minWidth, maxWidth))
+	sf.withLimits(lf)
+	lf.addSchedule(cmd)
 	return cmd
 }
 
 // runText runs a scenario headless and prints its lanes and verdict (in
 // color on a terminal, unless NO_COLOR), or its JSON.
-func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule, redis string, width int, asJSON bool) error {
+func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule string, most int, redis string, width int, asJSON bool) error {
 	sc, err := sf.load(arg)
 	if err != nil {
 		return err
 	}
-	sched, err := parseScheduleFlag(schedule)
+	sched, err := parseScheduleMax(schedule, most)
 	if err != nil {
 		return err
 	}
@@ -333,17 +390,30 @@ func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule, redis s
 	return nil
 }
 
+// The widths run's text may have: the lanes table needs a few columns,
+// and a line of the table is as wide as the width allows.
+const (
+	minWidth = 20
+	maxWidth = 1000
+)
+
 func newValidateCmd() *cobra.Command {
-	return &cobra.Command{
+	lf := newLimitFlags()
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check scenario files and report every error",
 		Long: `Check scenario files without running them. Every error of every file is
-reported as FILE:LINE:COL: message, with the source line and a caret.
+reported as FILE:LINE:COL: message, with the source line and a caret (the
+first 100 errors of a file, then how many more). "-" reads standard input.
 Exit status 2 when any file has an error, 0 when all are valid.`,
 		Example: "  racetape validate scenarios/*.yaml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			errs := presets.ValidateFiles(args...)
+			lim, err := lf.limits()
+			if err != nil {
+				return err
+			}
+			errs := presets.Loader{Limits: lim, Stdin: cmd.InOrStdin()}.ValidateFiles(args...)
 			w := cmd.ErrOrStderr()
 			for _, err := range errs {
 				fmt.Fprintln(w, err)
@@ -355,6 +425,8 @@ Exit status 2 when any file has an error, 0 when all are valid.`,
 			return nil
 		},
 	}
+	lf.addScenario(cmd)
+	return cmd
 }
 
 // tuiFlags are the tui command's options.

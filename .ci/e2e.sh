@@ -47,6 +47,20 @@ expect 2 "$bin" validate "$tmp/bad.yaml"
 grep -q "bad.yaml:5:9" "$tmp/err" || { cat "$tmp/err" >&2; fail "validate: no FILE:LINE:COL"; }
 expect 1 "$bin" run cache-aside --schedule "writer reader writer"
 
+# Hostile input: clean errors, exit 2, nothing on stdout; stdin as "-".
+expect 2 "$bin" validate /dev/zero
+grep -q "larger than the limit of 8 MiB" "$tmp/err" || fail "validate /dev/zero: no size limit"
+expect 2 "$bin" run seed-matrix --set ttl=1000000h
+grep -q "panic" "$tmp/err" && fail "seed-matrix ttl=1000000h panicked"
+[ -s "$tmp/out" ] && fail "seed-matrix ttl=1000000h: half-printed output"
+set +e
+"$bin" run - <presets/scenarios/cache-aside.yaml >"$tmp/out" 2>"$tmp/err"
+s=$?
+set -e
+[ "$s" = 1 ] || fail "run - < cache-aside.yaml exited $s, want 1"
+expect 2 "$bin" explore cache-aside --workers 100000000
+grep -q -- "--max-workers" "$tmp/err" || fail "explore --workers 1e8: no limit named"
+
 bash .ci/e2e-redis.sh "$bin"
 bash .ci/e2e-export.sh "$bin"
 

@@ -171,7 +171,7 @@ func (m *actorMemory) prepare(op *cacheOp, st *Step, name string, epoch time.Tim
 		m.leases = &leaseToken{key: st.Key, token: op.Token, next: m.leases}
 		op.Lease = st.Lease
 		if op.Lease <= 0 {
-			op.Lease = 10 * time.Second
+			op.Lease = DefaultLease
 		}
 	}
 	if st.Op == OpLeaseSet {

@@ -67,6 +67,9 @@ type ExploreOptions struct {
 	RESP bool
 	// Direct is RESP through miniredis's Go API. Same results, slower.
 	Direct bool
+	// Limits bound Workers, Depth and the exhaustive search's state (zero
+	// fields: defaults).
+	Limits Limits
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -181,6 +184,7 @@ func Preemptions(schedule []string) int {
 type ExploreProgress struct {
 	Schedules int64 // complete schedules run so far
 	Stale     int64 // stale ones
+	Pruned    int64 // prefixes the reduction abandoned
 	Total     int64 // schedules to run (random, PCT), 0 when unknown
 }
 
@@ -228,7 +232,7 @@ type Explorer struct {
 	prog  *program // the scenario compiled for the machine (nil with RESP or Direct)
 	names []string // participant names: the actors, then the clock
 
-	runs, stale atomic.Int64
+	runs, stale, pruned atomic.Int64
 
 	onLeaf func(*worker) // tests: called at every complete schedule
 }
@@ -259,7 +263,24 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
 	}
+	lim := opts.Limits.WithDefaults()
+	if opts.Workers > lim.Workers {
+		return nil, limitErrorf("%w: %d workers, more than the limit of %d (--max-workers)", ErrExploreOptions, opts.Workers, lim.Workers)
+	}
+	if opts.Mode == PCT && opts.Depth > lim.Depth {
+		return nil, limitErrorf("%w: PCT depth %d, more than the limit of %d (--max-depth)", ErrExploreOptions, opts.Depth, lim.Depth)
+	}
+	if err := checkClock(sc); err != nil {
+		return nil, err
+	}
 	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, sc.Consistency)}
+	if opts.Mode == Exhaustive {
+		// The search keeps, at each step of the path it is on, a state per
+		// participant.
+		if n := int64(e.por.maxSteps) * int64(len(sc.Actors)+1); n > lim.Search {
+			return nil, limitErrorf("%w: an exhaustive search of %d actors, with schedules of up to %d steps, keeps up to %d search states, more than the limit of %d (--max-search); use random or PCT mode", ErrExploreOptions, len(sc.Actors), e.por.maxSteps, n, lim.Search)
+		}
+	}
 	if !opts.RESP && !opts.Direct {
 		e.prog = compile(sc, e.por)
 	}
@@ -281,7 +302,7 @@ func Explore(ctx context.Context, sc *Scenario, opts ExploreOptions) (*ExploreRe
 
 // Progress returns the counts so far.
 func (e *Explorer) Progress() ExploreProgress {
-	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load()}
+	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load(), Pruned: e.pruned.Load()}
 	if e.opts.Mode != Exhaustive {
 		p.Total = int64(e.opts.Samples)
 	}
@@ -421,13 +442,14 @@ type worker struct {
 	fps  []footprint // their footprints
 	en   []int       // scratch: enabled participants
 
-	nodes []node
-	limit int64 // stop each task after this many schedules (0: none)
-	runs  int64 // schedules of the current task
-	polls int   // calls of stopped
-	flush int64 // runs not yet added to the shared progress
-	stale int64
-	ctx   context.Context
+	nodes  []node
+	limit  int64 // stop each task after this many schedules (0: none)
+	runs   int64 // schedules of the current task
+	polls  int   // calls of stopped
+	flush  int64 // runs not yet added to the shared progress
+	stale  int64
+	pruned int64
+	ctx    context.Context
 
 	reduced bool      // the sleep-set reduction is on
 	needFP  bool      // keep fps and the nodes' fp
@@ -467,7 +489,14 @@ func (w *worker) close() {
 func (w *worker) publish() {
 	w.e.runs.Add(w.flush)
 	w.e.stale.Add(w.stale)
-	w.flush, w.stale = 0, 0
+	w.e.pruned.Add(w.pruned)
+	w.flush, w.stale, w.pruned = 0, 0, 0
+}
+
+// prune counts a prefix the reduction abandoned.
+func (w *worker) prune() {
+	w.res.pruned++
+	w.pruned++
 }
 
 // reset brings the target back to the start.
@@ -534,9 +563,14 @@ func (w *worker) stopped() bool {
 	if w.limit > 0 && w.runs >= w.limit {
 		return true
 	}
-	// Asking the context takes a lock: once in a while is soon enough.
+	// Asking the context takes a lock: once in a while is soon enough, and
+	// then the progress is published, schedules completed or not.
 	w.polls++
-	return w.polls%128 == 0 && w.ctx.Err() != nil
+	if w.polls%128 != 0 {
+		return false
+	}
+	w.publish()
+	return w.ctx.Err() != nil
 }
 
 // leaf judges the complete schedule just run.

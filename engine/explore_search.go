@@ -201,7 +201,7 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 		case leafNode:
 			return w.leaf(t.pre)
 		case blockedNode:
-			w.res.pruned++
+			w.prune()
 			return nil
 		}
 	}
@@ -250,7 +250,7 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 					return err
 				}
 			case blockedNode:
-				w.res.pruned++
+				w.prune()
 			default:
 				en := w.enabled()
 				emit(task{path: slices.Clone(w.path), sleep: slices.DeleteFunc(slices.Clone(sleep), func(s int) bool { return !slices.Contains(en, s) }), pre: pre, last: last})
@@ -267,7 +267,7 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 				return err
 			}
 		case blockedNode:
-			w.res.pruned++
+			w.prune()
 		default:
 			fresh = true
 		}

@@ -82,32 +82,53 @@ func (r *Runner) resolveSchedule(names []string) ([]int, error) {
 // ErrSchedule is returned by ParseSchedule for malformed schedules.
 var ErrSchedule = errors.New("bad schedule")
 
-// maxRepeat bounds "name*N" in schedules.
-const maxRepeat = 100000
-
 // ParseSchedule splits a schedule string into actor names. Names are
-// separated by spaces or commas; "name*3" repeats a name.
+// separated by spaces or commas; "name*3" repeats a name. A schedule
+// expands to at most DefaultLimits.Schedule names.
 func ParseSchedule(s string) ([]string, error) {
+	return ParseScheduleMax(s, DefaultLimits.Schedule)
+}
+
+// ParseScheduleMax is ParseSchedule for a schedule of at most most names
+// once expanded (most < 1: the default). A longer one is an error,
+// decided before any name is expanded.
+func ParseScheduleMax(s string, most int) ([]string, error) {
+	if most < 1 {
+		most = DefaultLimits.Schedule
+	}
 	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrSchedule)
 	}
-	var out []string
-	for _, f := range fields {
+	// Count first: a schedule too long is refused before it is expanded.
+	type entry struct {
+		name  string
+		count int
+	}
+	entries := make([]entry, 0, len(fields))
+	total := 0
+	for k, f := range fields {
 		name, count := f, 1
 		if i := strings.LastIndexByte(f, '*'); i >= 0 {
 			name = f[:i]
 			n, err := strconv.Atoi(f[i+1:])
-			if err != nil || n < 1 || n > maxRepeat || strconv.Itoa(n) != f[i+1:] {
-				return nil, fmt.Errorf("%w: %q: repeat count must be a whole number from 1 to %d", ErrSchedule, f, maxRepeat)
+			if err != nil || n < 1 || n > most || strconv.Itoa(n) != f[i+1:] {
+				return nil, fmt.Errorf("%w: %q: repeat count must be a whole number from 1 to %d", ErrSchedule, f, most)
 			}
 			count = n
 		}
 		if name == "" {
 			return nil, fmt.Errorf("%w: %q: missing actor name", ErrSchedule, f)
 		}
-		for range count {
-			out = append(out, name)
+		if total += count; total > most {
+			return nil, limitErrorf("%w: entry %d (%q) makes the schedule longer than %d entries, the limit (--max-schedule)", ErrSchedule, k+1, f, most)
+		}
+		entries = append(entries, entry{name, count})
+	}
+	out := make([]string, 0, total)
+	for _, e := range entries {
+		for range e.count {
+			out = append(out, e.name)
 		}
 	}
 	return out, nil

@@ -123,6 +123,9 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkClock(sc); err != nil {
+		return nil, err
+	}
 	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch}
 	if r.epoch.IsZero() {
 		r.epoch = DefaultEpoch

@@ -3,7 +3,7 @@ package presets
 import (
 	"errors"
 	"fmt"
-	"os"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -16,12 +16,8 @@ import (
 	"github.com/racetape/racetape/engine"
 )
 
-// Limits that keep a hostile or runaway file from making the loader work
-// without end.
-const (
-	maxSteps   = 10000 // steps in a scenario, counting those in if blocks
-	maxIfDepth = 64    // if blocks nested in if blocks
-)
+// maxIfDepth bounds if blocks nested in if blocks.
+const maxIfDepth = 64
 
 // reservedActors are names an actor cannot take, with the reason.
 var reservedActors = map[string]string{
@@ -51,88 +47,84 @@ var opArgs = map[engine.Op][]string{
 // op belongs.
 var argNames = []string{"key", "value", "ttl", "nx", "at", "replica", "lease", "took"}
 
-// Parse parses and validates one scenario file. file names the file in
-// positions (Scenario.File, Step.Pos, errors); data is its content.
-//
-// On failure the scenario is nil and the error is a List of every problem
-// found, ordered by position, each an *Error with a line and column.
-func Parse(file string, data []byte) (*engine.Scenario, error) {
-	l := &loader{
-		file:        file,
-		lines:       splitLines(string(data)),
-		anchors:     map[string][]anchor{},
-		aliasBudget: maxAliasExpansions,
-		stepBudget:  maxSteps,
-	}
-	sc := l.load(data)
-	if err := l.errs.sorted().Err(); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
-// LoadFile reads and parses the scenario file at path. A file that cannot be
-// read gives the error from os; a file that does not parse gives a List.
-func LoadFile(path string) (*engine.Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load scenario: %w", err)
-	}
-	return Parse(path, data)
-}
-
-// ValidateFiles checks every file and returns every problem found, file by
-// file in the order given: each parse problem as its own *Error, and a file
-// that cannot be read as one error. It returns nil when all files are valid.
-func ValidateFiles(paths ...string) []error {
-	var errs []error
-	for _, path := range paths {
-		_, err := LoadFile(path)
-		var list List
-		switch {
-		case err == nil:
-		case errors.As(err, &list):
-			for _, e := range list {
-				errs = append(errs, e)
-			}
-		default:
-			errs = append(errs, err)
-		}
-	}
-	return errs
-}
-
 // A loader turns one file's YAML AST into a Scenario, collecting every
 // problem on the way instead of stopping at the first.
 type loader struct {
 	file        string
-	lines       []string
 	errs        List
 	anchors     map[string][]anchor
 	aliasBudget int
+	lim         engine.Limits
 	stepBudget  int
-	hasReplica  bool // the file has a top-level replica: field
+	keys        map[string]bool // the distinct keys so far, up to the limit
+	hasReplica  bool            // the file has a top-level replica: field
+	clock       clockBound
 	groups      int  // op: blocks of the current actor so far
 	inOp        bool // parsing an op: block
+}
+
+// A clockBound is engine.TimeBound, added up as the file is read, to blame
+// the step (or the start, or the TTL) that takes it past the limit.
+type clockBound struct {
+	base     time.Duration // the latest start, seed expiry or absolute expiry
+	baseAt   ast.Node
+	sum      time.Duration // the steps' spans
+	reported bool
+}
+
+// raise notes an instant the clock may be moved to from the start.
+func (l *loader) raise(d time.Duration, at ast.Node) {
+	if d > l.clock.base {
+		l.clock.base, l.clock.baseAt = d, at
+	}
+}
+
+// spend adds a step's span, and reports the step that takes the bound past
+// the limit.
+func (l *loader) spend(ctx string, at ast.Node, st *engine.Step) {
+	l.clock.sum = satAdd(l.clock.sum, engine.StepSpan(st))
+	if b := satAdd(l.clock.base, l.clock.sum); b > l.lim.Time && !l.clock.reported {
+		l.clock.reported = true
+		l.errorf(at, "%sthe scenario can take the virtual clock to %s by this step, past the limit of %s (--max-time)", ctx, engine.FormatLimit(b), engine.FormatLimit(l.lim.Time))
+	}
+}
+
+// checkClock reports a bound past the limit that no step took there (a late
+// start or a long seed TTL did).
+func (l *loader) checkClock() {
+	if b := satAdd(l.clock.base, l.clock.sum); b > l.lim.Time && !l.clock.reported && l.clock.baseAt != nil {
+		l.clock.reported = true
+		l.errorf(l.clock.baseAt, "the scenario can take the virtual clock to %s, past the limit of %s (--max-time)", engine.FormatLimit(b), engine.FormatLimit(l.lim.Time))
+	}
+}
+
+func satAdd(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// key notes a key the scenario names, and reports the first one past the
+// limit of distinct keys.
+func (l *loader) key(k string, at ast.Node) {
+	if l.keys[k] || len(l.keys) > l.lim.Keys {
+		return
+	}
+	if len(l.keys) == l.lim.Keys {
+		l.errorf(at, "key %q is one more than the limit of %d distinct keys (--max-keys)", k, l.lim.Keys)
+		l.keys[k] = true // and no more reports
+		return
+	}
+	l.keys[k] = true
 }
 
 func (l *loader) errorf(at ast.Node, format string, args ...any) {
 	l.errorAt(nodePos(at), format, args...)
 }
 
-// splitLines splits text at "\r\n", "\n" or a lone "\r", as the YAML
-// parser counts lines.
-func splitLines(text string) []string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	return strings.Split(strings.ReplaceAll(text, "\r", "\n"), "\n")
-}
-
 func (l *loader) errorAt(p pos, format string, args ...any) {
-	src := ""
-	if p.line <= len(l.lines) {
-		src = l.lines[p.line-1]
-	}
-	l.errs = append(l.errs, &Error{File: l.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...), Source: src})
+	l.errs = append(l.errs, &Error{File: l.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // yamlError is what goccy/go-yaml's errors have in common.
@@ -229,6 +221,7 @@ func (l *loader) scenario(body ast.Node) *engine.Scenario {
 	if f, ok := l.require("", n, fs, "actors"); ok {
 		sc.Actors = l.actors(f)
 	}
+	l.checkClock()
 	return sc
 }
 
@@ -240,6 +233,14 @@ func (l *loader) epoch(f field) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		l.errorf(f.at(), "epoch: %q is not an RFC 3339 time such as 2025-01-01T12:00:00Z", s)
+		return time.Time{}
+	}
+	switch {
+	case t.Before(engine.MinEpoch):
+		l.errorf(f.at(), "epoch: %s is before %s: Redis keeps absolute expiry instants as Unix milliseconds", s, engine.MinEpoch.Format(time.RFC3339))
+		return time.Time{}
+	case t.After(engine.MaxEpoch):
+		l.errorf(f.at(), "epoch: %s is after %s, the latest epoch that leaves the virtual clock its range", s, engine.MaxEpoch.Format(time.RFC3339))
 		return time.Time{}
 	}
 	return t.UTC()
@@ -278,6 +279,7 @@ func (l *loader) seeds(section, noun string, f field, withTTL bool) []engine.See
 		}
 		label := fmt.Sprintf("%s %q", noun, e.name)
 		seed := engine.Seed{Key: e.name}
+		l.key(e.name, e.key)
 		v, ok := l.deref(e.value)
 		if !ok {
 			continue
@@ -289,7 +291,8 @@ func (l *loader) seeds(section, noun string, f field, withTTL bool) []engine.See
 				seed.Value, _ = l.text(ectx, vf)
 			}
 			if tf, ok := efs.get("ttl"); ok {
-				seed.TTL, _ = l.duration(ectx, tf)
+				seed.TTL, _ = l.ttl(ectx, tf)
+				l.raise(seed.TTL, tf.at())
 			}
 		} else {
 			seed.Value, _ = l.scalar(ctx, label, e)
@@ -318,9 +321,14 @@ func (l *loader) actors(f field) []engine.Actor {
 		l.errorf(f.value, empty)
 		return nil
 	}
+	items := seq.Values
+	if len(items) > l.lim.Actors {
+		l.errorf(items[l.lim.Actors], "more than %d actors, the limit (--max-actors)", l.lim.Actors)
+		items = items[:l.lim.Actors]
+	}
 	names := map[string]ast.Node{}
-	out := make([]engine.Actor, 0, len(seq.Values))
-	for i, item := range seq.Values {
+	out := make([]engine.Actor, 0, len(items))
+	for i, item := range items {
 		out = append(out, l.actor(i, item, names))
 	}
 	return out
@@ -364,6 +372,7 @@ func (l *loader) actor(i int, raw ast.Node, names map[string]ast.Node) engine.Ac
 	byName := l.check(ctx, fs, "name", "at", "steps")
 	if f, ok := byName.get("at"); ok {
 		a.At, _ = l.duration(ctx, f)
+		l.raise(a.At, f.at())
 	}
 	if f, ok := l.require(ctx, n, byName, "steps"); ok {
 		l.groups = 0
@@ -414,7 +423,7 @@ func (l *loader) program(ctx string, f field, depth int) []engine.Step {
 	for i, item := range seq.Values {
 		if l.stepBudget <= 0 {
 			if l.stepBudget == 0 {
-				l.errorf(item, "more than %d steps in one scenario", maxSteps)
+				l.errorf(item, "more than %d steps in one scenario, the limit (--max-steps)", l.lim.Steps)
 				l.stepBudget--
 			}
 			break
@@ -422,6 +431,7 @@ func (l *loader) program(ctx string, f field, depth int) []engine.Step {
 		l.stepBudget--
 		stepCtx := fmt.Sprintf("%sstep %d: ", itemCtx, i+1)
 		if block, ok := l.opBlock(stepCtx, item, depth); ok {
+			l.stepBudget++ // the block is not a step; its steps are
 			steps = append(steps, block...)
 			continue
 		}
@@ -527,7 +537,9 @@ func (l *loader) step(ctx string, raw ast.Node, first bool, depth int) engine.St
 	if op == nil {
 		return st
 	}
-	return l.opStep(ctx, st, *op)
+	st = l.opStep(ctx, st, *op)
+	l.spend(ctx, raw, &st)
+	return st
 }
 
 func isOp(name string) bool {
@@ -630,6 +642,7 @@ func (l *loader) opStep(ctx string, st engine.Step, f field) engine.Step {
 			l.errorf(kf.at(), "%skey: must not be empty", actx)
 		} else {
 			st.Key = k
+			l.key(k, kf.at())
 		}
 	}
 	if op == engine.OpDBWrite {
@@ -640,10 +653,11 @@ func (l *loader) opStep(ctx string, st engine.Step, f field) engine.Step {
 		st.Value, st.HasValue = l.text(actx, vf)
 	}
 	if tf, ok := args.get("ttl"); ok {
-		st.TTL, _ = l.duration(actx, tf)
+		st.TTL, _ = l.ttl(actx, tf)
 	}
 	if af, ok := args.get("at"); ok {
-		st.ExpireAt, st.HasExpireAt = l.duration(actx, af)
+		st.ExpireAt, st.HasExpireAt = l.ttl(actx, af)
+		l.raise(st.ExpireAt, af.at())
 	}
 	if op == engine.OpCacheExpire {
 		tf, hasTTL := args.get("ttl")
@@ -669,7 +683,7 @@ func (l *loader) opStep(ctx string, st engine.Step, f field) engine.Step {
 		}
 	}
 	if lf, ok := args.get("lease"); ok {
-		if d, ok := l.duration(actx, lf); ok && d == 0 {
+		if d, ok := l.ttl(actx, lf); ok && d == 0 {
 			l.errorf(lf.at(), "%slease: must be positive (leave it out for the default)", actx)
 		} else {
 			st.Lease = d
@@ -782,7 +796,22 @@ func (l *loader) duration(ctx string, f field) (time.Duration, bool) {
 		l.errorf(f.value, "%s%s: negative duration %s", ctx, f.name, s)
 		return 0, false
 	}
+	if d > l.lim.Time {
+		l.errorf(f.value, "%s%s: %s is past the virtual time limit of %s (--max-time)", ctx, f.name, s, engine.FormatLimit(l.lim.Time))
+		return 0, false
+	}
 	return d, true
+}
+
+// ttl parses f's value as a duration that Redis keeps: a TTL, a lease or
+// an expiry instant, in whole milliseconds.
+func (l *loader) ttl(ctx string, f field) (time.Duration, bool) {
+	d, ok := l.duration(ctx, f)
+	if ok && d%time.Millisecond != 0 {
+		l.errorf(f.value, "%s%s: %s is not a whole number of milliseconds (Redis TTLs are)", ctx, f.name, d)
+		return 0, false
+	}
+	return d, ok
 }
 
 func isZero(number string) bool {

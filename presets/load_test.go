@@ -304,6 +304,10 @@ func TestSuggest(t *testing.T) {
 	require.Equal(t, 3, editDistance("", "abc"))
 }
 
+// FuzzParse feeds the loader real files and what the fuzzer makes of them:
+// it never panics, an accepted scenario is within the default limits (the
+// loader and engine.Limits.Check agree), and every error has a position
+// and prints as a few short lines, whatever the file holds.
 func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/*/*.yaml", "scenarios/*.yaml"} {
 		files, err := filepath.Glob(pattern)
@@ -314,6 +318,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	for _, s := range []string{"\ufeffname: x\n", "%YAML 1.2\n%TAG !e! tag:e.com,2000:\n---\nname: x\n", "a: [[[{b: c}]]]\n", "a: |\n  [[[\nb: 'x\n  y'\n", "- - - x\n"} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.yaml", data)
 		if err == nil {
@@ -322,16 +329,24 @@ func FuzzParse(f *testing.F) {
 			for _, a := range sc.Actors {
 				require.NotEmpty(t, a.Steps)
 			}
+			require.NoError(t, engine.Limits{}.Check(sc), "the loader accepted what the limits refuse")
 			return
 		}
 		require.Nil(t, sc)
 		var list List
 		require.True(t, errors.As(err, &list), "error is a List: %T", err)
 		require.NotEmpty(t, list)
-		for _, e := range list {
-			require.GreaterOrEqual(t, e.Line, 1, e.Msg)
-			require.GreaterOrEqual(t, e.Col, 1, e.Msg)
-			require.True(t, strings.HasPrefix(e.Error(), e.Pos()+": "+e.Msg))
+		require.LessOrEqual(t, len(list), maxErrors+1)
+		for i, e := range list {
+			if i < maxErrors {
+				require.GreaterOrEqual(t, e.Line, 1, e.Msg)
+				require.GreaterOrEqual(t, e.Col, 1, e.Msg)
+			}
+			text := e.Error()
+			require.True(t, strings.HasPrefix(text, escape(e.Pos()+": ")), text)
+			require.LessOrEqual(t, strings.Count(text, "\n"), 2)
+			require.Less(t, len(text), 4*maxMessage+8*excerptWidth)
+			require.NotContains(t, text, "\x1b")
 		}
 	})
 }

@@ -39,7 +39,7 @@ func init() {
 }
 
 // matrix builds seed-matrix from its parameters.
-func matrix(params Params) (*engine.Scenario, error) {
+func matrix(params Params, lim engine.Limits) (*engine.Scenario, error) {
 	cell := MatrixCells[0]
 	seed := uint64(1)
 	keys := make([]string, 0, len(params))
@@ -60,10 +60,7 @@ func matrix(params Params) (*engine.Scenario, error) {
 		switch k {
 		case "cell":
 		case "ttl":
-			cell.TTL, err = time.ParseDuration(v)
-			if err == nil && cell.TTL <= 0 {
-				err = fmt.Errorf("must be positive")
-			}
+			cell.TTL, err = matrixTTL(v, lim.Time)
 		case "readers":
 			cell.Readers, err = positive(v, 500)
 		case "writers":
@@ -78,6 +75,24 @@ func matrix(params Params) (*engine.Scenario, error) {
 		}
 	}
 	return buildMatrix(cell, seed), nil
+}
+
+// matrixTTL parses seed-matrix's ttl: positive, whole milliseconds (a TTL
+// Redis keeps), at most the virtual time limit (the run then spans a few
+// TTLs, which Limits.Check weighs against the same limit).
+func matrixTTL(v string, most time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("not a duration such as 5s")
+	case d <= 0:
+		return 0, fmt.Errorf("must be positive")
+	case d > most:
+		return 0, fmt.Errorf("past the virtual time limit of %s (--max-time)", engine.FormatLimit(most))
+	case d%time.Millisecond != 0:
+		return 0, fmt.Errorf("%s is not a whole number of milliseconds (Redis TTLs are)", d)
+	}
+	return d, nil
 }
 
 func positive(v string, most int) (int, error) {

@@ -46,9 +46,10 @@ type Preset struct {
 // Params are a generated preset's parameters, by name.
 type Params map[string]string
 
-// A generator builds a parameterised preset. Called with nil or empty params
-// it builds the preset's default form.
-type generator func(params Params) (*engine.Scenario, error)
+// A generator builds a parameterised preset within lim (defaults filled
+// in). Called with nil or empty params it builds the preset's default
+// form.
+type generator func(params Params, lim engine.Limits) (*engine.Scenario, error)
 
 // generators are the presets built in Go, by name. Files of this package add
 // to it from init functions.
@@ -137,13 +138,17 @@ func (r *registry) has(name string) bool {
 	return slices.Contains(r.names, name)
 }
 
-func (r *registry) get(name string, params Params) (*engine.Scenario, error) {
+func (r *registry) get(name string, params Params, lim engine.Limits) (*engine.Scenario, error) {
 	if gen, ok := r.gens[name]; ok {
-		sc, err := gen(params)
+		lim = lim.WithDefaults()
+		sc, err := gen(params, lim)
+		if err == nil {
+			err = lim.Check(sc)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("preset %q: %w", name, err)
 		}
-		return clone(sc), nil
+		return sc, nil
 	}
 	if !r.has(name) {
 		return nil, fmt.Errorf("%w %q (presets: %s)", ErrUnknownPreset, name, strings.Join(r.names, ", "))
@@ -160,7 +165,7 @@ func (r *registry) get(name string, params Params) (*engine.Scenario, error) {
 func (r *registry) all() []Preset {
 	out := make([]Preset, 0, len(r.names))
 	for _, name := range r.names {
-		sc, err := r.get(name, nil)
+		sc, err := r.get(name, nil, engine.Limits{})
 		if err != nil {
 			continue // reported by Check
 		}
@@ -172,7 +177,7 @@ func (r *registry) all() []Preset {
 func (r *registry) check() error {
 	var errs []error
 	for _, name := range r.names {
-		if _, err := r.get(name, nil); err != nil {
+		if _, err := r.get(name, nil, engine.Limits{}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -192,28 +197,17 @@ func Names() []string { return slices.Clone(builtin().names) }
 func Check() error { return builtin().check() }
 
 // Get returns the preset name (a generated one in its default form).
-func Get(name string) (*engine.Scenario, error) { return builtin().get(name, nil) }
+func Get(name string) (*engine.Scenario, error) { return Loader{}.GetWith(name, nil) }
 
-// GetWith returns the preset name built with params. Only generated presets
-// take parameters; giving any to a YAML preset is an error.
+// GetWith returns the preset name built with params, within the default
+// limits (see Loader.GetWith).
 func GetWith(name string, params Params) (*engine.Scenario, error) {
-	return builtin().get(name, params)
+	return Loader{}.GetWith(name, params)
 }
 
-// Resolve returns the scenario arg names on a command line: a preset name,
-// else a scenario file. arg is taken as a file when it contains a path
-// separator, ends in .yaml or .yml, or names an existing file; otherwise the
-// error wraps ErrUnknownPreset and lists the presets.
-func Resolve(arg string) (*engine.Scenario, error) {
-	r := builtin()
-	if r.has(arg) {
-		return r.get(arg, nil)
-	}
-	if looksLikePath(arg) {
-		return LoadFile(arg)
-	}
-	return r.get(arg, nil)
-}
+// Resolve returns the scenario arg names on a command line, under the
+// default limits (see Loader.Resolve).
+func Resolve(arg string) (*engine.Scenario, error) { return Loader{}.Resolve(arg) }
 
 func looksLikePath(arg string) bool {
 	if strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, filepath.Separator) {

@@ -115,7 +115,7 @@ func TestRegistryOrderAndBrokenPresets(t *testing.T) {
 	}
 	var params []Params
 	gens := map[string]generator{
-		"seed-matrix": func(p Params) (*engine.Scenario, error) {
+		"seed-matrix": func(p Params, _ engine.Limits) (*engine.Scenario, error) {
 			params = append(params, p)
 			if p["fail"] != "" {
 				return nil, errors.New("bad parameter")
@@ -135,12 +135,12 @@ func TestRegistryOrderAndBrokenPresets(t *testing.T) {
 	require.ErrorContains(t, err, "dir/broken.yaml:2:9: actors: empty")
 	require.ErrorContains(t, err, `preset dir/misnamed.yaml: name "other" differs from the file name`)
 
-	sc, err := r.get("seed-matrix", Params{"ttl": "5s"})
+	sc, err := r.get("seed-matrix", Params{"ttl": "5s"}, engine.Limits{})
 	require.NoError(t, err)
 	require.Equal(t, "Matrix 5s", sc.Title)
-	_, err = r.get("seed-matrix", Params{"fail": "1"})
+	_, err = r.get("seed-matrix", Params{"fail": "1"}, engine.Limits{})
 	require.EqualError(t, err, `preset "seed-matrix": bad parameter`)
-	_, err = r.get("nope", nil)
+	_, err = r.get("nope", nil, engine.Limits{})
 	require.EqualError(t, err, `unknown preset "nope" (presets: cache-aside, ttl-only, seed-matrix, alpha, broken, misnamed, zeta)`)
 }
 

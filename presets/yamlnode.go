@@ -379,6 +379,9 @@ func contains(list []string, s string) bool {
 // a swap of two neighbours as one edit) when it is close enough to be a
 // likely typo.
 func suggest(word string, candidates []string) (string, bool) {
+	if len(word) > maxSuggest {
+		return "", false // too far from any name to be a typo of it
+	}
 	limit := 1
 	if len([]rune(word)) > 4 {
 		limit = 2
@@ -392,30 +395,52 @@ func suggest(word string, candidates []string) (string, bool) {
 	return best, best != ""
 }
 
+// maxSuggest is the longest word suggest looks at: every name it suggests
+// is much shorter.
+const maxSuggest = 64
+
 // editDistance is the optimal string alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of neighbours.
 func editDistance(a, b string) int {
-	s, t := []rune(a), []rune(b)
-	// d[i][j] is the distance between s[:i] and t[:j].
-	d := make([][]int, len(s)+1)
-	for i := range d {
-		d[i] = make([]int, len(t)+1)
-		d[i][0] = i
+	// Three rolling rows, on the stack for the short words suggest
+	// compares: one unknown field per key of a large mapping must not
+	// allocate a table each.
+	var sBuf, tBuf [maxSuggest]rune
+	var rowBuf [3][maxSuggest + 1]int
+	s, t := appendRunes(sBuf[:0], a), appendRunes(tBuf[:0], b)
+	var rows [3][]int
+	for i := range rows {
+		if len(t) < len(rowBuf[i]) {
+			rows[i] = rowBuf[i][:len(t)+1]
+		} else {
+			rows[i] = make([]int, len(t)+1)
+		}
 	}
-	for j := range d[0] {
-		d[0][j] = j
+	// rows[i%3][j] is the distance between s[:i] and t[:j].
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(s); i++ {
+		cur, prev, prev2 := rows[i%3], rows[(i+2)%3], rows[(i+1)%3]
+		cur[0] = i
 		for j := 1; j <= len(t); j++ {
 			cost := 1
 			if s[i-1] == t[j-1] {
 				cost = 0
 			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
 	}
-	return d[len(s)][len(t)]
+	return rows[len(s)%3][len(t)]
+}
+
+// appendRunes appends the runes of s to buf.
+func appendRunes(buf []rune, s string) []rune {
+	for _, r := range s {
+		buf = append(buf, r)
+	}
+	return buf
 }

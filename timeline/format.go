@@ -129,12 +129,15 @@ func wrap(text string, width int, first, rest string) []string {
 				flush()
 				room = max(width-runeLen(prefix), 1)
 			}
-			for runeLen(word) > room {
-				r := []rune(word)
-				cur = string(r[:room])
-				flush()
-				word = string(r[room:])
-				room = max(width-runeLen(prefix), 1)
+			if runeLen(word) > room {
+				r := []rune(word) // once: cutting a long word is linear in it
+				for len(r) > room {
+					cur = string(r[:room])
+					flush()
+					r = r[room:]
+					room = max(width-runeLen(prefix), 1)
+				}
+				word = string(r)
 			}
 			cur = word
 		}

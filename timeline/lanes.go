@@ -43,15 +43,52 @@ type laneCell struct {
 	shade bool // cache lane only: the cache differs from the db on some key
 }
 
-// A laneRow is one row of the lane table.
+// A laneRow is one row of the lane table. It holds the cells it has
+// something to say in: its own lane's (a step's start or end), the cache's
+// and the database's; every other lane is blank or, while one of its steps
+// is under way, a │ (see eachDense). So a run of many actors takes memory
+// in proportion to its steps, not to steps × actors.
 type laneRow struct {
 	kind  rowKind
 	at    time.Duration
 	index int // in Events for step rows, in Expiries for expiry rows; -1
 	lane  int // the lane the row is about
-	cells []laneCell
+	own   laneCell
+	cache laneCell
+	db    laneCell
 	stale bool     // a stale read ends on this row
 	notes []string // remarks printed under the row
+}
+
+// eachDense calls f with every row, in order, and its cells in every lane,
+// with the spans of the steps under way; cells is reused from row to row.
+func (lt laneTable) eachDense(f func(r laneRow, cells []laneCell)) {
+	cells := make([]laneCell, len(lt.names))
+	open := make([]int, lt.cacheLane) // the step under way in each actor lane, or -1
+	for i := range open {
+		open[i] = -1
+	}
+	for _, r := range lt.rows {
+		clear(cells)
+		if r.lane < lt.cacheLane {
+			cells[r.lane] = r.own
+			switch r.kind {
+			case rowStart:
+				open[r.lane] = r.index
+			case rowEnd:
+				if open[r.lane] == r.index {
+					open[r.lane] = -1
+				}
+			}
+		}
+		for l, s := range open {
+			if s >= 0 && cells[l].span == spanNone {
+				cells[l].span = spanOngoing
+			}
+		}
+		cells[lt.cacheLane], cells[lt.dbLane] = r.cache, r.db
+		f(r, cells)
+	}
 }
 
 // A laneTable is the lanes of a timeline: one per actor, then the cache
@@ -253,7 +290,7 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 		return t.divergedAt(at)
 	}
 	newRow := func(kind rowKind, at time.Duration, index, lane int) laneRow {
-		return laneRow{kind: kind, at: at, index: index, lane: lane, cells: make([]laneCell, len(lt.names))}
+		return laneRow{kind: kind, at: at, index: index, lane: lane}
 	}
 
 	if len(t.Initial.Cache)+len(t.Initial.DB) > 0 {
@@ -265,15 +302,11 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 		for _, r := range t.Initial.DB {
 			db = append(db, keyed(omitKey, r.Key, "=", r.Value)+rowVersion(r.Version))
 		}
-		row.cells[lt.cacheLane] = laneCell{text: orEmpty(strings.Join(cache, ", ")), shade: shade(t.Initial.At)}
-		row.cells[lt.dbLane].text = orEmpty(strings.Join(db, ", "))
+		row.cache = laneCell{text: orEmpty(strings.Join(cache, ", ")), shade: shade(t.Initial.At)}
+		row.db.text = orEmpty(strings.Join(db, ", "))
 		lt.rows = append(lt.rows, row)
 	}
 
-	open := make([]int, len(lt.names))
-	for i := range open {
-		open[i] = -1
-	}
 	for _, it := range items {
 		var row laneRow
 		switch it.kind {
@@ -281,36 +314,32 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 			x := t.Expiries[it.index]
 			row = newRow(it.kind, it.at, it.index, lt.cacheLane)
 			delete(view.cache, x.Key)
-			row.cells[lt.cacheLane].text = "expired"
+			row.cache.text = "expired"
 			if !omitKey {
-				row.cells[lt.cacheLane].text += " " + x.Key
+				row.cache.text += " " + x.Key
 			}
 		case rowStart:
 			e := t.Events[it.index]
 			l := laneOf[e.Actor]
 			row = newRow(it.kind, it.at, it.index, l)
-			open[l] = it.index
-			row.cells[l] = laneCell{text: t.label(e, labelForm{noKey: omitKey, start: true, brief: form.brief}), span: spanStart}
+			row.own = laneCell{text: t.label(e, labelForm{noKey: omitKey, start: true, brief: form.brief}), span: spanStart}
 		case rowEnd:
 			e := t.Events[it.index]
 			l := laneOf[e.Actor]
 			row = newRow(it.kind, it.at, it.index, l)
-			if open[l] == it.index {
-				open[l] = -1
-			}
 			sp := spanEnd
 			if e.Start >= e.End {
 				sp = spanInstant
 			}
-			row.cells[l] = laneCell{text: t.label(e, labelForm{noKey: omitKey, brief: form.brief}), span: sp}
+			row.own = laneCell{text: t.label(e, labelForm{noKey: omitKey, brief: form.brief}), span: sp}
 			if hasStates {
 				view.load(t.States[it.index])
 				if e.Key != "" && (e.IsCache() || e.Op == "db.write") {
-					row.cells[lt.cacheLane].text = view.entry(e.Key, omitKey, false)
+					row.cache.text = view.entry(e.Key, omitKey, false)
 				}
 			}
 			if e.Op == "db.write" {
-				row.cells[lt.dbLane].text = "COMMIT " + keyed(omitKey, e.Key, "=", e.Value) + rowVersion(e.Version)
+				row.db.text = "COMMIT " + keyed(omitKey, e.Key, "=", e.Value) + rowVersion(e.Version)
 			}
 			for _, r := range staleEnds[e.Seq] {
 				row.stale = true
@@ -320,12 +349,7 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 				row.notes = append(row.notes, "↳ "+e.Note)
 			}
 		}
-		for l, s := range open {
-			if s >= 0 && row.cells[l].span == spanNone {
-				row.cells[l].span = spanOngoing
-			}
-		}
-		row.cells[lt.cacheLane].shade = shade(it.at)
+		row.cache.shade = shade(it.at)
 		lt.rows = append(lt.rows, row)
 	}
 	return lt
@@ -470,10 +494,13 @@ func (lt laneTable) layout(width int) (l tableLayout, fits, readable bool) {
 	for i, n := range lt.names {
 		natural[i] = runeLen(n)
 	}
+	// A lane is as wide as its widest cell; a │ is narrower than its name.
 	for _, r := range lt.rows {
-		for i, c := range r.cells {
-			natural[i] = max(natural[i], runeLen(cellText(c)))
+		if r.lane < lt.cacheLane {
+			natural[r.lane] = max(natural[r.lane], runeLen(cellText(r.own)))
 		}
+		natural[lt.cacheLane] = max(natural[lt.cacheLane], runeLen(r.cache.text))
+		natural[lt.dbLane] = max(natural[lt.dbLane], runeLen(r.db.text))
 	}
 	total := 0
 	for _, w := range natural {
@@ -514,23 +541,23 @@ func (lt laneTable) drawTable(p *printer, l tableLayout) {
 	}
 	p.line(head.String())
 	p.line(strings.Repeat(" ", gutterWidth) + strings.Repeat("─", total-gutterWidth))
-	for _, r := range lt.rows {
+	lt.eachDense(func(r laneRow, cells []laneCell) {
 		var b strings.Builder
 		b.WriteString(gutter(r) + pad(FormatOffset(r.at), l.timeW))
-		for i, c := range r.cells {
+		for i, c := range cells {
 			b.WriteString(strings.Repeat(" ", l.gaps[i]) + drawCell(c, l.widths[i]))
 		}
 		p.line(b.String())
 		for _, note := range r.notes {
-			p.line(lt.noteLine(r, l, note, p.width))
+			p.line(lt.noteLine(r, cells, l, note, p.width))
 		}
-	}
+	})
 }
 
-// noteLine writes a remark under row r, starting in the row's own lane so
-// that the lanes to its left keep their spans; when it would not fit there,
-// it starts in the first lane.
-func (lt laneTable) noteLine(r laneRow, l tableLayout, note string, width int) string {
+// noteLine writes a remark under row r (whose cells are cells), starting in
+// the row's own lane so that the lanes to its left keep their spans; when
+// it would not fit there, it starts in the first lane.
+func (lt laneTable) noteLine(r laneRow, cells []laneCell, l tableLayout, note string, width int) string {
 	lead := strings.Repeat(" ", gutterWidth+l.timeW)
 	at := gutterWidth + l.timeW
 	for i := 0; i < r.lane && i < len(l.widths); i++ {
@@ -542,7 +569,7 @@ func (lt laneTable) noteLine(r laneRow, l tableLayout, note string, width int) s
 	var b strings.Builder
 	b.WriteString(lead)
 	for i := 0; i < r.lane && i < len(l.widths); i++ {
-		c := r.cells[i]
+		c := cells[i]
 		c.text = ""
 		b.WriteString(strings.Repeat(" ", l.gaps[i]) + drawCell(c, l.widths[i]))
 	}
@@ -570,21 +597,21 @@ func (lt laneTable) drawList(p *printer) {
 		lead := gutter(r) + pad(FormatOffset(r.at), timeW) + " "
 		switch r.kind {
 		case rowInitial:
-			p.para("cache "+r.cells[lt.cacheLane].text, lead+pad("start", nameW)+" ", indent)
-			p.para("db "+r.cells[lt.dbLane].text, indent, indent)
+			p.para("cache "+r.cache.text, lead+pad("start", nameW)+" ", indent)
+			p.para("db "+r.db.text, indent, indent)
 			continue
 		case rowExpiry:
-			p.para(r.cells[lt.cacheLane].text, lead+pad("cache", nameW)+" ", indent)
+			p.para(r.cache.text, lead+pad("cache", nameW)+" ", indent)
 			continue
 		}
-		p.para(cellText(r.cells[r.lane]), lead+pad(lt.names[r.lane], nameW)+" ", indent)
+		p.para(cellText(r.own), lead+pad(lt.names[r.lane], nameW)+" ", indent)
 		for _, note := range r.notes {
 			p.para(note, indent, indent)
 		}
-		if s := r.cells[lt.cacheLane].text; s != "" {
+		if s := r.cache.text; s != "" {
 			p.para("cache "+s, indent, indent)
 		}
-		if s := r.cells[lt.dbLane].text; s != "" {
+		if s := r.db.text; s != "" {
 			p.para("db "+s, indent, indent)
 		}
 	}

@@ -12,13 +12,13 @@ import (
 // row where a stale read ends.
 func drawn(lt laneTable) [][]string {
 	var out [][]string
-	for _, r := range lt.rows {
+	for i, r := range lt.rows {
 		mark := ""
 		if r.stale {
 			mark = "✗"
 		}
 		row := []string{mark + FormatOffset(r.at)}
-		for i, c := range r.cells {
+		for i, c := range dense(lt)[i] {
 			s := cellText(c)
 			if c.shade && i == lt.cacheLane {
 				s += "░"
@@ -27,6 +27,13 @@ func drawn(lt laneTable) [][]string {
 		}
 		out = append(out, row)
 	}
+	return out
+}
+
+// dense returns the cells of every row in every lane.
+func dense(lt laneTable) [][]laneCell {
+	var out [][]laneCell
+	lt.eachDense(func(_ laneRow, cells []laneCell) { out = append(out, append([]laneCell(nil), cells...)) })
 	return out
 }
 
@@ -75,8 +82,8 @@ func TestLanesOrderAtOneInstant(t *testing.T) {
 	}
 	require.Equal(t, []rowKind{rowStart, rowStart, rowExpiry, rowEnd, rowEnd, rowStart, rowEnd, rowEnd}, kinds)
 	require.Equal(t, []int{0, 1, 3, 1, 0, 2, 2, 0}, lanes)
-	require.Equal(t, "• DEL", cellText(lt.rows[7].cells[0]), "a step that took no time has one row")
-	require.Equal(t, "expired", lt.rows[2].cells[lt.cacheLane].text)
+	require.Equal(t, "• DEL", cellText(dense(lt)[7][0]), "a step that took no time has one row")
+	require.Equal(t, "expired", dense(lt)[2][lt.cacheLane].text)
 }
 
 func TestLanesActorNotListed(t *testing.T) {
@@ -92,11 +99,12 @@ func TestLanesWithoutStates(t *testing.T) {
 	tl := cacheAside()
 	tl.States, tl.Initial = nil, State{}
 	var shaded []string
-	for _, r := range tl.lanes(lanesForm{noKey: true}).rows {
-		if r.cells[2].shade {
+	lt := tl.lanes(lanesForm{noKey: true})
+	for i, r := range lt.rows {
+		if dense(lt)[i][2].shade {
 			shaded = append(shaded, FormatOffset(r.at))
 		}
-		require.Empty(t, r.cells[2].text, "no states: nothing to say about the cache's contents")
+		require.Empty(t, dense(lt)[i][2].text, "no states: nothing to say about the cache's contents")
 	}
 	require.Equal(t, []string{"+3.000ms", "+3.000ms", "+4.000ms", "+4.500ms"}, shaded)
 }
@@ -129,9 +137,9 @@ func TestNoteLineKeepsSpansToItsLeft(t *testing.T) {
 	lt := cacheAside().lanes(lanesForm{noKey: true})
 	l, fits, _ := lt.layout(100)
 	require.True(t, fits)
-	line := lt.noteLine(lt.rows[5], l, lt.rows[5].notes[0], 100)
+	line := lt.noteLine(lt.rows[5], dense(lt)[5], l, lt.rows[5].notes[0], 100)
 	require.True(t, strings.HasPrefix(strings.TrimSpace(line), "│"), "the writer's DEL is still under way: %q", line)
 
-	line = lt.noteLine(lt.rows[5], l, lt.rows[5].notes[0], 60)
+	line = lt.noteLine(lt.rows[5], dense(lt)[5], l, lt.rows[5].notes[0], 60)
 	require.True(t, strings.HasPrefix(strings.TrimSpace(line), "✗ STALE"), "no room in the reader's lane: from the first lane: %q", line)
 }
