@@ -45,7 +45,7 @@ func (w *worker) suspend() *suspended {
 type node struct {
 	order []int       // enabled participants: actors in order, then the clock
 	en    []bool      // by participant
-	fp    []footprint // by participant, where enabled
+	fp    []Footprint // by participant, where enabled
 	sleep []int       // asleep: explored from an equivalent state already
 	done  []int       // explored from here
 	next  int
@@ -348,7 +348,7 @@ func (w *worker) push(sleep []int, pre, last int, forced bool) (nodeStatus, erro
 	w.nodes = w.nodes[:len(w.nodes)+1]
 	if nd.en == nil {
 		nd.en = make([]bool, w.n+1)
-		nd.fp = make([]footprint, w.n+1)
+		nd.fp = make([]Footprint, w.n+1)
 	}
 	clear(nd.en)
 	for _, p := range en {
@@ -433,7 +433,7 @@ func (w *worker) childSleep(nd *node, p int, out []int) []int {
 // steps taken per participant, and who ran last); when that space is too
 // large it returns path itself. The schedule returned is the worker's
 // until the next call.
-func (w *worker) minimize(path []int, fps []footprint, pre int) ([]int, int) {
+func (w *worker) minimize(path []int, fps []Footprint, pre int) ([]int, int) {
 	mz := &w.mz
 	if !mz.prepare(w, path, fps) {
 		return path, pre
@@ -486,7 +486,7 @@ const maxStates = 1 << 18
 
 // prepare sets the program up for path; false when its state space cannot
 // be numbered.
-func (mz *minimizer) prepare(w *worker, path []int, fps []footprint) bool {
+func (mz *minimizer) prepare(w *worker, path []int, fps []Footprint) bool {
 	m, parts := len(path), w.n+1
 	mz.clock, mz.parts, mz.m, mz.tooBig = w.n, parts, m, false
 	mz.cnt = resize(mz.cnt, parts)
