@@ -102,8 +102,8 @@ type ExploreResult struct {
 	// stale schedule (by the same order) that served a read of it; its
 	// Anomaly is that anomaly.
 	ByAnomaly []*Counterexample `json:"by_anomaly"`
-	// Pruned counts the prefixes the reduction abandoned because every
-	// step that could follow was asleep.
+	// Pruned counts the prefixes abandoned: by the reduction, because every
+	// step that could follow was asleep, or by a Target (ErrPrune).
 	Pruned int64 `json:"pruned_prefixes"`
 	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
@@ -794,6 +794,10 @@ func (w *worker) walk(choose func(en []int) int, after func(p, taken int)) error
 			last = p
 		}
 		if err := w.step(p); err != nil {
+			if errors.Is(err, ErrPrune) {
+				w.res.pruned++ // the walk is not a schedule
+				return nil
+			}
 			return err
 		}
 		if after != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -240,7 +241,12 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			last = p
 		}
 		if err := w.step(p); err != nil {
-			return err
+			if !errors.Is(err, ErrPrune) {
+				return err
+			}
+			w.res.pruned++
+			fresh = false
+			continue
 		}
 		fresh = false
 		if cutoff > 0 && len(w.path) >= cutoff {
@@ -342,6 +348,9 @@ func (w *worker) push(sleep []int, pre, last int, forced bool) (nodeStatus, erro
 		}
 		sleep = nil // what was asleep is not enabled
 		if err := w.step(p); err != nil {
+			if errors.Is(err, ErrPrune) {
+				return blockedNode, nil
+			}
 			return 0, err
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/racetape/racetape/timeline"
@@ -21,7 +22,11 @@ import (
 type Target interface {
 	// Reset brings the target back to its initial state.
 	Reset() error
-	// Step runs participant p's next step; p is enabled.
+	// Step runs participant p's next step; p is enabled. It returns
+	// ErrPrune when the step turned out to change nothing a schedule can
+	// observe, so that every schedule through it repeats one of its
+	// siblings' (a clock tick with no timer due, which a Target of Go code
+	// cannot know before it tries).
 	Step(p int) error
 	// Enabled appends to en the participants that can take a step, actors
 	// in order, then the clock. None: the schedule is complete.
@@ -38,6 +43,11 @@ type Target interface {
 	// Close releases what the target holds.
 	Close()
 }
+
+// ErrPrune is returned by Target.Step for a step whose subtree repeats its
+// siblings': the search abandons it (counting it in Pruned) and goes on
+// from the state before it, reached again by replaying.
+var ErrPrune = errors.New("step abandoned: it changes nothing")
 
 // target is Target with the engine's own names, which the machine and
 // the Runner target implement; external Targets are wrapped by extTarget.

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/alicebob/miniredis/v2"
+
 	"github.com/racetape/racetape/timeline"
 )
 
@@ -49,4 +51,25 @@ func histories(commits []timeline.Commit) func(string) []timeline.Commit {
 		by[c.Key] = append(by[c.Key], c)
 	}
 	return func(k string) []timeline.Commit { return by[k] }
+}
+
+// Notes on events that Judge's classification reads.
+const (
+	// NoteGoneAtOnce marks a cache.expire that deleted its key at once
+	// (an expiry instant already past, or a TTL of 0 or less): an
+	// invalidation.
+	NoteGoneAtOnce = noteGoneAtOnce
+	// NoteNoRow marks a db.read that found no row.
+	NoteNoRow = noteNoRow
+)
+
+// MiniredisEntries returns miniredis's keys as a State shows them, sorted
+// (a hash shows its "val" and "v" fields, as the versioned CAS keeps
+// them), through its Go API.
+func MiniredisEntries(m *miniredis.Miniredis) []timeline.CacheEntry { return miniSnapshot(m) }
+
+// MiniredisEntry returns one key of miniredis as MiniredisEntries shows
+// it, and whether it exists.
+func MiniredisEntry(m *miniredis.Miniredis, key string) (timeline.CacheEntry, bool) {
+	return miniEntry(m, key)
 }
