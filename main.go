@@ -202,11 +202,13 @@ func newRunCmd() *cobra.Command {
 		width    int
 	)
 	cmd := &cobra.Command{
-		Use:   "run NAME|FILE",
+		Use:   "run NAME|FILE|TAPE",
 		Short: "Run a scenario headless: plain-text lanes and the verdict",
 		Long: `Run a preset (see 'racetape list') or a scenario file, print the lanes of
 every actor plus the cache and db lanes, the stale reads and divergences,
 and a verdict. Exit status 1 when at least one stale read was served.
+A TAPE (a .json file: a run racetest saved, or 'run --json') is shown as
+it was recorded.
 
 --consistency chooses the model reads are judged by: strict (the default:
 a read is stale unless its value was committed at some instant of the
@@ -232,20 +234,15 @@ seed-matrix) give different results there.`,
   racetape run ./my-race.yaml --redis 127.0.0.1:6379`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sc, err := sf.load(args[0])
+			var tl *timeline.Timeline
+			var err error
+			if isTape(args[0]) {
+				tl, err = loadTape(args[0])
+			} else {
+				tl, err = runScenario(&sf, args[0], schedule, redis)
+			}
 			if err != nil {
 				return err
-			}
-			sched, err := parseScheduleFlag(schedule)
-			if err != nil {
-				return err
-			}
-			tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
-			if err != nil {
-				if errors.Is(err, engine.ErrScheduleActor) {
-					return usageErr(err)
-				}
-				return usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
@@ -268,6 +265,26 @@ seed-matrix) give different results there.`,
 	cmd.Flags().StringVar(&redis, "redis", "", "use the real Redis server at ADDR instead of the embedded miniredis")
 	cmd.Flags().IntVar(&width, "width", 100, "width of the text lanes in columns")
 	return cmd
+}
+
+// runScenario runs a preset or scenario file, as run does.
+func runScenario(sf *scenarioFlags, arg, schedule, redis string) (*timeline.Timeline, error) {
+	sc, err := sf.load(arg)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := parseScheduleFlag(schedule)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
+	if err != nil {
+		if errors.Is(err, engine.ErrScheduleActor) {
+			return nil, usageErr(err)
+		}
+		return nil, usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
+	}
+	return tl, nil
 }
 
 func newValidateCmd() *cobra.Command {
@@ -303,11 +320,12 @@ type tuiFlags struct {
 func newTUICmd() *cobra.Command {
 	var f tuiFlags
 	cmd := &cobra.Command{
-		Use:   "tui [NAME|FILE]",
+		Use:   "tui [NAME|FILE|TAPE]",
 		Short: "Step through a scenario in the terminal UI",
 		Long: `Open the terminal UI on a preset or a scenario file (default cache-aside).
 Step forward and back, jump to the stale reads, inspect the cache and the
-database at any step; press ? for every key.`,
+database at any step; press ? for every key. A TAPE (a .json file a
+failing racetest wrote) opens the run it recorded.`,
 		Example: `  racetape tui stale-set
   racetape tui ./my-race.yaml --schedule "reader writer writer reader"`,
 		Args: cobra.MaximumNArgs(1),

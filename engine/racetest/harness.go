@@ -438,7 +438,7 @@ func (h *Harness) writeTape(tl *timeline.Timeline, what string) (string, error) 
 		return r
 	}, h.t.Name()) + "-" + what + ".json"
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, append(tl.JSON(), '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(tl.TapeJSON(), '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("racetest: write tape: %w", err)
 	}
 	return path, nil
