@@ -381,10 +381,13 @@ func (w *world) replay(names []string, states bool) (*timeline.Timeline, error) 
 			return nil, w.scheduleError(err)
 		}
 	}
+	w.mu.Lock()
 	tl := w.rec.timeline(w)
+	groups, keys := slices.Clone(w.rec.groups), w.dataKeys()
+	w.mu.Unlock()
 	tl.Events, tl.Reads, tl.Expiries = slices.Clone(tl.Events), slices.Clone(tl.Reads), slices.Clone(tl.Expiries)
 	tl.Commits, tl.States = slices.Clone(tl.Commits), slices.Clone(tl.States)
-	if err := engine.Judge(tl, w.cfg.Consistency, w.rec.groups, w.dataKeys()); err != nil {
+	if err := engine.Judge(tl, w.cfg.Consistency, groups, keys); err != nil {
 		return nil, err
 	}
 	return tl, nil

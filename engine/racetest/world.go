@@ -245,17 +245,6 @@ func (w *world) startSchedule(states bool) error {
 	if err := w.runOut(); err != nil {
 		return err
 	}
-	w.mu.Lock()
-	w.gen++
-	w.live = true
-	w.fault = nil
-	w.parked = w.parked[:0]
-	w.mu.Unlock()
-	w.quiet, w.ran, w.steps = false, false, 0
-	w.path = w.path[:0]
-	w.t0 = time.Now()
-	w.now = 0
-	w.mini.FlushAll()
 	if w.scripts.Load() {
 		w.inflight.Add(1)
 		err := w.ctl.ScriptFlush(context.Background()).Err()
@@ -264,6 +253,32 @@ func (w *world) startSchedule(states bool) error {
 			return fmt.Errorf("racetest: flush scripts: %w", err)
 		}
 	}
+	if err := w.reset(states); err != nil {
+		return err
+	}
+	// One at a time, in order: what each does before its first yield
+	// point (joining another's call, taking a lock) must not race.
+	for _, a := range w.actors {
+		go w.runActor(a, w.gen)
+		w.quiesce()
+	}
+	return w.check()
+}
+
+// reset brings the cache, the database and the record to the start of a
+// new schedule.
+func (w *world) reset(states bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.gen++
+	w.live = true
+	w.fault = nil
+	w.parked = w.parked[:0]
+	w.quiet, w.ran, w.steps = false, false, 0
+	w.path = w.path[:0]
+	w.t0 = time.Now()
+	w.now = 0
+	w.mini.FlushAll()
 	clear(w.keyTTL)
 	for _, k := range sortedKeys(w.cfg.Cache) {
 		e := w.cfg.Cache[k]
@@ -286,13 +301,7 @@ func (w *world) startSchedule(states bool) error {
 		a.group, a.groups, a.opNames = 1, 1, a.opNames[:0]
 		a.env.gen = w.gen
 	}
-	// One at a time, in order: what each does before its first yield
-	// point (joining another's call, taking a lock) must not race.
-	for _, a := range w.actors {
-		go w.runActor(a, w.gen)
-		w.quiesce()
-	}
-	return w.check()
+	return nil
 }
 
 // runOut finishes the schedule in progress, if the search left it before
@@ -368,6 +377,10 @@ func (w *world) Reset() error { return w.scheduleError(w.startSchedule(false)) }
 // Enabled appends the actors with a goroutine parked at a yield point, in
 // order, then the clock when it can move (engine.Target).
 func (w *world) Enabled(en []int) []int {
+	// The actors are all blocked, but the race detector does not know
+	// what synctest.Wait knows: read under the lock they write under.
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	n := len(en)
 	for _, a := range w.actors {
 		if a.parked > 0 {
@@ -442,6 +455,8 @@ func (w *world) pick(p int) *parking {
 // command's keys, plus the keys of the read it has in progress, whose
 // commits may not cross the step.
 func (w *world) Footprint(p int) engine.Footprint {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	pk := w.pick(p)
 	fp := pk.cmd.fp
 	if fp.All {
@@ -479,7 +494,9 @@ func (w *world) step(p int) error {
 	if p == len(w.actors) {
 		return w.tick()
 	}
+	w.mu.Lock()
 	pk := w.pick(p)
+	w.mu.Unlock()
 	if pk == nil {
 		return fmt.Errorf("racetest: actor %q has no step to take", w.actors[p].name)
 	}
@@ -508,6 +525,7 @@ func (w *world) step(p int) error {
 // actor is parked, completes the schedule when every actor has returned,
 // and is a deadlock otherwise.
 func (w *world) tick() error {
+	w.mu.Lock()
 	parked := len(w.parked) > 0
 	blocked := w.blocked()
 	limit := w.now + w.cfg.Horizon
@@ -516,6 +534,7 @@ func (w *world) tick() error {
 	}
 	target := limit
 	expiry, isExpiry := w.nextExpiry(limit)
+	w.mu.Unlock()
 	if isExpiry {
 		target = expiry
 	}
@@ -552,12 +571,16 @@ func (w *world) tick() error {
 		return errTimers
 	}
 	w.ran = false
+	w.mu.Lock()
 	w.rec.tick(w, time.Since(w.t0))
+	w.mu.Unlock()
 	return nil
 }
 
 // Judge judges the schedule just run (engine.Target).
 func (w *world) Judge(_ []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	tl := w.rec.timeline(w)
 	return engine.Anomalies(tl, w.cfg.Consistency, w.rec.groups, seen)
 }
