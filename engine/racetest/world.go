@@ -79,6 +79,10 @@ type actor struct {
 	client *redis.Client
 	cond   *sync.Cond // on world.mu: its parked goroutines wait on it
 	env    *Env
+	// start runs the actor's function for a schedule, in a goroutine
+	// that lives as long as the world (its stack, grown by go-redis's
+	// calls, is kept from one schedule to the next).
+	start chan int
 
 	// The schedule in progress.
 	done    bool // its function returned
@@ -129,7 +133,7 @@ func newWorld(h *Harness) (*world, error) {
 	}
 	w.mini.Server().SetPreHook(w.serverHook)
 	for i, def := range h.actors {
-		a := &actor{idx: i, name: def.name, fn: def.fn, cond: sync.NewCond(&w.mu)}
+		a := &actor{idx: i, name: def.name, fn: def.fn, cond: sync.NewCond(&w.mu), start: make(chan int)}
 		a.env = &Env{w: w, a: a}
 		a.client = redis.NewClient(clientOptions())
 		a.client.AddHook(a.env.Hook())
@@ -139,6 +143,11 @@ func newWorld(h *Harness) (*world, error) {
 			return nil, fmt.Errorf("racetest: connect actor %q: %w", def.name, err)
 		}
 		w.actors = append(w.actors, a)
+		go func() {
+			for gen := range a.start {
+				w.runActor(a, gen)
+			}
+		}()
 	}
 	return w, nil
 }
@@ -166,6 +175,7 @@ func clientOptions() *redis.Options {
 func (w *world) close() {
 	w.unwind()
 	for _, a := range w.actors {
+		close(a.start)
 		_ = a.client.Close()
 	}
 	_ = w.ctl.Close()
@@ -259,7 +269,7 @@ func (w *world) startSchedule(states bool) error {
 	// One at a time, in order: what each does before its first yield
 	// point (joining another's call, taking a lock) must not race.
 	for _, a := range w.actors {
-		go w.runActor(a, w.gen)
+		a.start <- w.gen
 		w.quiesce()
 	}
 	return w.check()
