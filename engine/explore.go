@@ -60,6 +60,8 @@ type ExploreOptions struct {
 	// most its share and what small ones leave goes to the others, so the
 	// schedules run spread over the first choices and do not depend on
 	// Workers; a tree of at most Limit schedules is explored completely.
+	// A System (one worker) runs its first Limit schedules in depth-first
+	// order.
 	Limit int64
 	// RESP runs the schedules on a Runner whose cache steps go through
 	// go-redis to miniredis, as Run does, instead of on the exploration

@@ -67,6 +67,15 @@ const taskTarget = 256
 // runExhaustive cuts the tree into tasks, level by level, and runs them on
 // the workers.
 func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
+	if e.sys != nil {
+		// A system has one worker (Go code runs in one bubble): the limit
+		// stops its depth-first search, in order, without cutting the
+		// tree into tasks, whose paths it would replay each.
+		return e.parallel(ctx, func(w *worker) error {
+			w.limit = e.opts.Limit
+			return w.dfs(&task{last: -1}, 0, nil)
+		})
+	}
 	fw, err := e.newWorker(ctx)
 	if err != nil {
 		return partial{}, err

@@ -59,7 +59,7 @@ func cacheAsideScenario() *engine.Scenario {
 func BenchmarkNaiveExploreVsScenario(b *testing.B) {
 	sc := cacheAsideScenario()
 	var goTime, scTime time.Duration
-	var goRuns, scRuns, explorations int64
+	var goRuns, goSteps, scRuns, explorations int64
 	for b.Loop() {
 		inTest(b, func(t *testing.T) {
 			h := ordersHarness(t, racetest.Setup{}, func(env *racetest.Env) *orders.Service {
@@ -72,6 +72,7 @@ func BenchmarkNaiveExploreVsScenario(b *testing.B) {
 				t.Fatal(err)
 			}
 			goRuns += rep.Result.SchedulesRun
+			goSteps += rep.Result.Steps
 			explorations++
 		})
 		start := time.Now()
@@ -89,5 +90,6 @@ func BenchmarkNaiveExploreVsScenario(b *testing.B) {
 	b.ReportMetric(goRate/scRate, "racetest/scenario")
 	b.ReportMetric(float64(goTime.Milliseconds())/float64(explorations), "racetest-ms/exploration")
 	b.ReportMetric(float64(goRuns)/float64(explorations), "racetest-schedules")
+	b.ReportMetric(float64(goSteps)/float64(goRuns), "racetest-steps/schedule")
 	b.ReportMetric(float64(scRuns)/float64(b.N), "scenario-schedules")
 }

@@ -314,12 +314,22 @@ func (w *world) reset(states bool) error {
 	return nil
 }
 
-// runOut finishes the schedule in progress, if the search left it before
-// its end: each actor in turn, then the clock, until nothing is left, so
-// that no goroutine of it (sleeping, or waiting on a timer) lives on into
-// the next one.
+// runOut ends the schedule in progress, if the search left it before its
+// end. When every actor is parked or done and no timer runs, the parked
+// ones are unwound; otherwise the schedule is finished, each actor in
+// turn, then the clock, until nothing is left, so that no goroutine of it
+// (sleeping, or waiting on a timer) lives on into the next one.
 func (w *world) runOut() error {
 	if !w.live {
+		return nil
+	}
+	w.mu.Lock()
+	safe := len(w.blocked()) == 0 && !w.h.timers
+	w.mu.Unlock()
+	if safe {
+		// Every actor not done is parked, and no timer runs: unwinding
+		// them leaves nothing behind, and costs no step.
+		w.unwind()
 		return nil
 	}
 	var en []int
