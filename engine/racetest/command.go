@@ -263,8 +263,11 @@ func appendAccess(ks []engine.KeyAccess, key string, acc engine.Access) []engine
 
 // opOf is the engine's name for what a command did, for the event: the
 // steps the oracle's classification knows (cache.get, cache.set, cache.del,
-// cache.expire), or "cache." and the command's name.
+// cache.expire, db.read, db.write), or "cache." and the command's name.
 func opOf(name string) string {
+	if strings.HasPrefix(name, "db.") {
+		return name
+	}
 	if k, ok := kinds[name]; ok && k.op != "" {
 		return k.op
 	}

@@ -195,10 +195,10 @@ func (r *recorder) timeline(w *world) *timeline.Timeline {
 		lanes = append(lanes, timeline.ClockActor)
 	}
 	tl := &timeline.Timeline{
-		Scenario: w.h.cfg.Name, Title: "racetest " + w.h.cfg.Name, Epoch: w.cfg.Epoch, Mode: "schedule",
+		Scenario: w.h.cfg.Name, Title: "Go code explored by racetest", Epoch: w.cfg.Epoch, Mode: "schedule",
 		Actors: lanes, Events: r.events, Reads: r.reads, Commits: w.db.Commits(), Expiries: r.expiries,
 		ExpiryRule: engine.ExpiryRule, Backend: "miniredis", Clock: true,
-		Description: fmt.Sprintf("Go code under racetest: %d actors, each Redis command and database call a step of %s", len(w.actors), w.cfg.StepTime),
+		Description: fmt.Sprintf("%d actors; each Redis command and database call is a step of %s", len(w.actors), w.cfg.StepTime),
 	}
 	tl.Schedule = make([]string, len(r.events))
 	for i, e := range r.events {
