@@ -157,6 +157,10 @@ func (e *Env) step(ctx context.Context, c *command, send func() error, cmds []re
 		w.scripts.Store(true)
 	}
 	err = e.pass(send)
+	if len(cmds) == 1 && err != nil && cmds[0].Err() == nil {
+		// go-redis sets a command's error once the hooks return.
+		cmds[0].SetErr(err)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ev := w.rec.event(w, pk)

@@ -553,7 +553,9 @@ func (w *world) tick() error {
 		limit = w.now + drainHorizon
 	}
 	target := limit
+	// With every actor done, an expiry changes nothing anyone observes.
 	expiry, isExpiry := w.nextExpiry(limit)
+	isExpiry = isExpiry && (parked || len(blocked) > 0)
 	w.mu.Unlock()
 	if isExpiry {
 		target = expiry
