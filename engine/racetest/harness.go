@@ -49,7 +49,7 @@ type Setup struct {
 	// MaxSteps is the step budget of one schedule (0: 10 000).
 	MaxSteps int
 	// Watchdog is how long, in wall time, the actors may take to reach a
-	// yield point or block before the run is stopped as stuck (0: 2s): a
+	// yield point or block before the run is stopped as stuck (0: 10s): a
 	// sync.Mutex held across a yield point, or code that spins.
 	Watchdog time.Duration
 	// Epoch is the instant virtual time 0 stands for in the lanes and the
@@ -95,7 +95,7 @@ func New(t testing.TB, setup Setup) *Harness {
 	c.StepTime = cmp.Or(c.StepTime, time.Millisecond)
 	c.Horizon = cmp.Or(c.Horizon, time.Second)
 	c.MaxSteps = cmp.Or(c.MaxSteps, 10000)
-	c.Watchdog = cmp.Or(c.Watchdog, 2*time.Second)
+	c.Watchdog = cmp.Or(c.Watchdog, 10*time.Second)
 	if c.Epoch.IsZero() {
 		c.Epoch = engine.DefaultEpoch
 	}
