@@ -184,3 +184,27 @@ func TestDelayedDeleteIsExplorable(t *testing.T) {
 	require.Equal(t, 2, dels)
 	_ = context.Background()
 }
+
+// TestSampledSearch: random and PCT sampling with a seed find the naive
+// example's races too, and the same seed gives the same result.
+func TestSampledSearch(t *testing.T) {
+	for _, opts := range []engine.ExploreOptions{
+		{Mode: engine.Random, Samples: 200, Seed: 7},
+		{Mode: engine.PCT, Samples: 200, Depth: 3, Seed: 7},
+	} {
+		t.Run(opts.Mode.String(), func(t *testing.T) {
+			run := func() *racetest.Report {
+				h := ordersHarness(t, racetest.Setup{Search: opts}, func(env *racetest.Env) *orders.Service {
+					return orders.CacheAside(env.Redis(), env.DB())
+				})
+				rep, err := h.Check()
+				require.NoError(t, err)
+				return rep
+			}
+			a, b := run(), run()
+			require.Contains(t, a.Anomalies(), timeline.StaleHit)
+			require.Equal(t, a.Result.StaleSchedules, b.Result.StaleSchedules)
+			require.Equal(t, a.Findings[0].Schedule, b.Findings[0].Schedule)
+		})
+	}
+}

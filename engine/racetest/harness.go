@@ -234,7 +234,7 @@ func (h *Harness) explore(w *world) (*Report, error) {
 		names[i] = a.name
 	}
 	sys := engine.System{
-		Name: h.cfg.Name, Actors: names, Consistency: h.cfg.Consistency, MaxSteps: h.cfg.MaxSteps,
+		Name: h.cfg.Name, Actors: names, Consistency: h.cfg.Consistency, MaxSteps: min(h.cfg.MaxSteps, 100),
 		NewTarget: func() (engine.Target, error) { return w, nil },
 		Replay:    func(s []string) (*timeline.Timeline, error) { return w.replay(s, false) },
 	}
