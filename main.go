@@ -298,11 +298,13 @@ func newRunCmd() *cobra.Command {
 		width    int
 	)
 	cmd := &cobra.Command{
-		Use:   "run NAME|FILE",
+		Use:   "run NAME|FILE|TAPE",
 		Short: "Run a scenario headless: plain-text lanes and the verdict",
 		Long: `Run a preset (see 'racetape list') or a scenario file, print the lanes of
 every actor plus the cache and db lanes, the stale reads and divergences,
 and a verdict. Exit status 1 when at least one stale read was served.
+A TAPE (a .json file: a run racetest saved, or 'run --json') is shown as
+it was recorded.
 
 --consistency chooses the model reads are judged by: strict (the default:
 a read is stale unless its value was committed at some instant of the
@@ -346,23 +348,19 @@ seed-matrix) give different results there.`,
 	return cmd
 }
 
-// runText runs a scenario headless and prints its lanes and verdict (in
-// color on a terminal, unless NO_COLOR), or its JSON.
+// runText runs a scenario headless, or opens a tape (a .json file a
+// failing racetest wrote), and prints its lanes and verdict (in color on
+// a terminal, unless NO_COLOR), or its JSON.
 func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule string, most int, redis string, width int, asJSON bool) error {
-	sc, err := sf.load(arg)
+	var tl *timeline.Timeline
+	var err error
+	if isTape(arg) {
+		tl, err = loadTape(arg)
+	} else {
+		tl, err = runScenario(&sf, arg, schedule, most, redis)
+	}
 	if err != nil {
 		return err
-	}
-	sched, err := parseScheduleMax(schedule, most)
-	if err != nil {
-		return err
-	}
-	tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
-	if err != nil {
-		if errors.Is(err, engine.ErrScheduleActor) {
-			return usageErr(err)
-		}
-		return usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
 	}
 	w := cmd.OutOrStdout()
 	switch {
@@ -396,6 +394,27 @@ const (
 	minWidth = 20
 	maxWidth = 1000
 )
+
+// runScenario runs a preset or scenario file, as run does, with a
+// --schedule of at most most entries.
+func runScenario(sf *scenarioFlags, arg, schedule string, most int, redis string) (*timeline.Timeline, error) {
+	sc, err := sf.load(arg)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := parseScheduleMax(schedule, most)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := engine.Run(sc, engine.Options{Schedule: sched, Redis: redis})
+	if err != nil {
+		if errors.Is(err, engine.ErrScheduleActor) {
+			return nil, usageErr(err)
+		}
+		return nil, usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
+	}
+	return tl, nil
+}
 
 func newValidateCmd() *cobra.Command {
 	lf := newLimitFlags()
@@ -455,11 +474,12 @@ func (f *tuiFlags) add(cmd *cobra.Command) {
 func newTUICmd() *cobra.Command {
 	var f tuiFlags
 	cmd := &cobra.Command{
-		Use:   "tui [NAME|FILE]",
+		Use:   "tui [NAME|FILE|TAPE]",
 		Short: "Step through a scenario in the terminal UI",
 		Long: `Open the terminal UI on a preset or a scenario file (default cache-aside).
 Step forward and back, jump to the stale reads, inspect the cache and the
-database at any step; press ? for every key.
+database at any step; press ? for every key. A TAPE (a .json file a
+failing racetest wrote) opens the run it recorded.
 
 Presets open in reveal mode: what lies ahead of the cursor is hidden, the
 verdict says ? until a stale read is reached, and play pauses at each

@@ -59,8 +59,11 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 	}
 	var sources []tui.Source
 	initial := -1
+	if isTape(arg) {
+		sources, initial = append(sources, tapeSource(arg)), 0
+	}
 	names := presets.Names()
-	if !slices.Contains(names, arg) {
+	if initial < 0 && !slices.Contains(names, arg) {
 		if _, err := os.Stat(arg); err != nil {
 			// Neither a preset nor a file: the same error as run gives.
 			if _, rerr := presets.Resolve(arg); rerr != nil {

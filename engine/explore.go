@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -59,6 +60,8 @@ type ExploreOptions struct {
 	// most its share and what small ones leave goes to the others, so the
 	// schedules run spread over the first choices and do not depend on
 	// Workers; a tree of at most Limit schedules is explored completely.
+	// A System (one worker) runs its first Limit schedules in depth-first
+	// order.
 	Limit int64
 	// RESP runs the schedules on a Runner whose cache steps go through
 	// go-redis to miniredis, as Run does, instead of on the exploration
@@ -100,8 +103,12 @@ type ExploreResult struct {
 	// then the fewest steps, then the lexicographically smallest (by actor
 	// names); nil when no schedule was stale.
 	Counterexample *Counterexample `json:"counterexample"`
-	// Pruned counts the prefixes the reduction abandoned because every
-	// step that could follow was asleep.
+	// ByAnomaly holds, for each anomaly found (in name order), the best
+	// stale schedule (by the same order) that served a read of it; its
+	// Anomaly is that anomaly.
+	ByAnomaly []*Counterexample `json:"by_anomaly"`
+	// Pruned counts the prefixes abandoned: by the reduction, because every
+	// step that could follow was asleep, or by a Target (ErrPrune).
 	Pruned int64 `json:"pruned_prefixes"`
 	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
@@ -226,15 +233,43 @@ type ExploreProgress struct {
 // runnable participant runs, and at Depth-1 random steps the running one
 // drops below all others.
 type Explorer struct {
-	sc    *Scenario
+	sc    *Scenario // nil for a System
+	sys   *System   // nil for a scenario
 	opts  ExploreOptions
-	por   *porInfo
+	por   *porInfo // the scenario's analysis (nil for a System)
 	prog  *program // the scenario compiled for the machine (nil with RESP or Direct)
 	names []string // participant names: the actors, then the clock
+	// maxSteps bounds the length of a schedule, for PCT's change points.
+	maxSteps int
+	cons     Consistency
 
 	runs, stale, pruned atomic.Int64
 
 	onLeaf func(*worker) // tests: called at every complete schedule
+}
+
+// A System is a set of actors an Explorer drives through Targets it
+// makes, instead of a Scenario: actors that are Go code (package
+// racetest). The search, its reduction, its limits and its results are
+// those of a scenario's exploration.
+type System struct {
+	// Name names the system in the result (ExploreResult.Scenario).
+	Name string
+	// Actors are the participants' names, in order; the clock is
+	// participant len(Actors), named "clock".
+	Actors []string
+	// Consistency is the model the Targets judge by, named in the result.
+	Consistency Consistency
+	// MaxSteps bounds the steps of a schedule (PCT draws its change
+	// points below it); 0 means 100.
+	MaxSteps int
+	// NewTarget makes a Target at its initial state; each worker makes
+	// one (and exhaustive mode one more, to cut the tree).
+	NewTarget func() (Target, error)
+	// Replay runs one schedule (actor names, "clock" for the clock) and
+	// returns its full record, judged: it names a counterexample's
+	// anomaly, as `racetape run --schedule` would.
+	Replay func(schedule []string) (*timeline.Timeline, error)
 }
 
 // NewExplorer checks the options and prepares an exploration of sc.
@@ -242,26 +277,8 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
-	switch opts.Mode {
-	case Exhaustive:
-		if opts.Bounded && opts.MaxPreemptions < 0 {
-			return nil, fmt.Errorf("%w: the preemption bound must be 0 or more", ErrExploreOptions)
-		}
-		if opts.Limit < 0 {
-			return nil, fmt.Errorf("%w: the limit must be 0 (none) or more", ErrExploreOptions)
-		}
-	case Random, PCT:
-		if opts.Samples < 1 {
-			return nil, fmt.Errorf("%w: %s mode needs a number of schedules, at least 1", ErrExploreOptions, opts.Mode)
-		}
-		if opts.Mode == PCT && opts.Depth < 1 {
-			return nil, fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
-		}
-		if opts.Bounded || opts.NoReduction {
-			return nil, fmt.Errorf("%w: a preemption bound and --no-reduction apply to exhaustive mode only", ErrExploreOptions)
-		}
-	default:
-		return nil, fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
+	if err := checkOptions(opts); err != nil {
+		return nil, err
 	}
 	lim := opts.Limits.WithDefaults()
 	if opts.Workers > lim.Workers {
@@ -273,7 +290,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 	if err := checkClock(sc); err != nil {
 		return nil, err
 	}
-	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, sc.Consistency)}
+	e := &Explorer{sc: sc, opts: opts, por: analyze(sc, sc.Consistency), cons: sc.Consistency}
 	if opts.Mode == Exhaustive {
 		// The search keeps, at each step of the path it is on, a state per
 		// participant.
@@ -288,7 +305,56 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		e.names = append(e.names, a.Name)
 	}
 	e.names = append(e.names, timeline.ClockActor)
+	e.maxSteps = e.por.maxSteps
 	return e, nil
+}
+
+// NewSystemExplorer checks the options and prepares an exploration of
+// sys. RESP and Direct do not apply.
+func NewSystemExplorer(sys System, opts ExploreOptions) (*Explorer, error) {
+	if err := checkOptions(opts); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(sys.Actors) == 0:
+		return nil, fmt.Errorf("%w: %q has no actors", ErrExploreOptions, sys.Name)
+	case sys.NewTarget == nil || sys.Replay == nil:
+		return nil, fmt.Errorf("%w: a system needs NewTarget and Replay", ErrExploreOptions)
+	case opts.RESP || opts.Direct:
+		return nil, fmt.Errorf("%w: RESP and Direct apply to scenarios only", ErrExploreOptions)
+	}
+	e := &Explorer{sys: &sys, opts: opts, cons: sys.Consistency, maxSteps: sys.MaxSteps}
+	if e.maxSteps <= 0 {
+		e.maxSteps = 100
+	}
+	e.names = append(slices.Clone(sys.Actors), timeline.ClockActor)
+	return e, nil
+}
+
+// checkOptions checks the options that do not depend on what is explored.
+func checkOptions(opts ExploreOptions) error {
+	switch opts.Mode {
+	case Exhaustive:
+		if opts.Bounded && opts.MaxPreemptions < 0 {
+			return fmt.Errorf("%w: the preemption bound must be 0 or more", ErrExploreOptions)
+		}
+		if opts.Limit < 0 {
+			return fmt.Errorf("%w: the limit must be 0 (none) or more", ErrExploreOptions)
+		}
+	case Random, PCT:
+		if opts.Samples < 1 {
+			return fmt.Errorf("%w: %s mode needs a number of schedules, at least 1", ErrExploreOptions, opts.Mode)
+		}
+		if opts.Mode == PCT && opts.Depth < 1 {
+			return fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
+		}
+		if opts.Bounded || opts.NoReduction {
+			return fmt.Errorf("%w: a preemption bound and --no-reduction apply to exhaustive mode only", ErrExploreOptions)
+		}
+	default:
+		return fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
+	}
+	return nil
 }
 
 // Explore runs an exploration of sc to the end.
@@ -328,7 +394,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		return nil, err
 	}
 	res := &ExploreResult{
-		Scenario: e.sc.Name, Mode: e.opts.Mode.String(), Consistency: e.sc.Consistency.String(), Reduction: "none",
+		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(), Reduction: "none",
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
 		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
@@ -356,18 +422,44 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		}
 		res.Counterexample = ce
 	}
+	res.ByAnomaly = []*Counterexample{}
+	for _, a := range slices.Sorted(maps.Keys(tot.byAnomaly)) {
+		ce, cerr := e.counterexample(tot.byAnomaly[a])
+		if cerr != nil {
+			return nil, cerr
+		}
+		ce.Anomaly = a
+		res.ByAnomaly = append(res.ByAnomaly, ce)
+	}
 	return res, ctx.Err()
 }
 
-// counterexample replays the best stale schedule on a Runner, to name its
-// anomaly exactly as `racetape run --schedule` will (without the per-step
-// states, which do not change the verdict).
+// name is the name of what is explored.
+func (e *Explorer) name() string {
+	if e.sys != nil {
+		return e.sys.Name
+	}
+	return e.sc.Name
+}
+
+// replay runs one schedule to the end and returns its record: on a Runner
+// for a scenario (without the per-step states, which do not change the
+// verdict), with the System's Replay otherwise.
+func (e *Explorer) replay(names []string) (*timeline.Timeline, error) {
+	if e.sys != nil {
+		return e.sys.Replay(names)
+	}
+	return Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
+}
+
+// counterexample replays the stale schedule c, to name its anomaly
+// exactly as `racetape run --schedule` will.
 func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	names := make([]string, len(c.path))
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
+	tl, err := e.replay(names)
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
@@ -410,6 +502,7 @@ type partial struct {
 	runs, stale, pruned, steps int64
 	anomalies                  map[timeline.Anomaly]int64
 	best                       *candidate
+	byAnomaly                  map[timeline.Anomaly]*candidate // the best of each anomaly
 	complete                   bool
 }
 
@@ -427,6 +520,9 @@ func (e *Explorer) merge(into *partial, p *partial) {
 	if p.best != nil && e.better(p.best, into.best) {
 		into.best = p.best
 	}
+	for a, c := range p.byAnomaly {
+		into.keep(e, a, c)
+	}
 	into.complete = into.complete && p.complete
 }
 
@@ -439,7 +535,7 @@ type worker struct {
 	res partial
 
 	path []int       // participants of the steps taken since reset
-	fps  []footprint // their footprints
+	fps  []Footprint // their footprints
 	en   []int       // scratch: enabled participants
 
 	nodes  []node
@@ -461,15 +557,22 @@ type worker struct {
 }
 
 func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
-	w := &worker{e: e, n: len(e.sc.Actors), ctx: ctx, res: partial{complete: true}}
-	if e.opts.RESP || e.opts.Direct {
+	w := &worker{e: e, n: len(e.names) - 1, ctx: ctx, res: partial{complete: true}}
+	switch {
+	case e.sys != nil:
+		t, err := e.sys.NewTarget()
+		if err != nil {
+			return nil, err
+		}
+		w.t = extTarget{t}
+	case e.opts.RESP || e.opts.Direct:
 		r, err := NewRunner(e.sc, Options{NoStates: true, Direct: e.opts.Direct})
 		if err != nil {
 			return nil, err
 		}
 		r.lean = true
-		w.t = newRunnerTarget(r)
-	} else {
+		w.t = newRunnerTarget(r, e.por)
+	default:
 		w.m = e.prog.newMachine()
 		w.t = w.m
 	}
@@ -516,22 +619,12 @@ func (w *worker) enabled() []int {
 }
 
 // footprint returns what participant p's next step touches.
-func (w *worker) footprint(p int) footprint {
+func (w *worker) footprint(p int) Footprint {
 	if p == w.n {
-		return footprint{who: p, clock: true}
+		return Footprint{Who: p, All: true}
 	}
-	st, value := w.t.next(p)
-	fp := footprint{who: p, info: w.e.por.steps[st]}
-	if fp.info == nil { // a step the analysis did not see: depend on all
-		fp.clock = true
-		return fp
-	}
-	if fp.info.set {
-		fp.value = value
-		if st.HasValue {
-			fp.value = st.Value
-		}
-	}
+	fp := w.t.footprint(p)
+	fp.Who = p
 	return fp
 }
 
@@ -598,15 +691,46 @@ func (w *worker) leaf(pre int) error {
 	}
 	c := candidate{path: w.path, pre: pre}
 	if w.reduced || w.e.opts.Mode != Exhaustive {
-		if best := w.res.best; best != nil && best.pre == 0 && len(c.path) > len(best.path) {
-			return nil // nothing equivalent can beat it
+		if !w.mayImprove(seen, len(c.path)) {
+			return nil // nothing equivalent can beat the best ones
 		}
 		c.path, c.pre = w.minimize(w.path, w.fps, pre)
 	}
 	if w.e.better(&c, w.res.best) {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
 	}
+	for _, a := range seen {
+		w.res.keep(w.e, a, &c)
+	}
 	return nil
+}
+
+// mayImprove says whether a stale schedule of n steps serving anomalies
+// seen could beat a best counterexample: not when each of them (and the
+// best overall) already has one without preemptions and fewer steps.
+func (w *worker) mayImprove(seen []timeline.Anomaly, n int) bool {
+	beaten := func(b *candidate) bool { return b != nil && b.pre == 0 && n > len(b.path) }
+	if !beaten(w.res.best) {
+		return true
+	}
+	for _, a := range seen {
+		if !beaten(w.res.byAnomaly[a]) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep makes c (copied) the best counterexample of anomaly a if it is
+// better than the one there.
+func (p *partial) keep(e *Explorer, a timeline.Anomaly, c *candidate) {
+	if !e.better(c, p.byAnomaly[a]) {
+		return
+	}
+	if p.byAnomaly == nil {
+		p.byAnomaly = map[timeline.Anomaly]*candidate{}
+	}
+	p.byAnomaly[a] = &candidate{path: slices.Clone(c.path), pre: c.pre}
 }
 
 // runSampled runs Random or PCT mode: schedule i is drawn from a generator
@@ -706,6 +830,10 @@ func (w *worker) walk(choose func(en []int) int, after func(p, taken int)) error
 			last = p
 		}
 		if err := w.step(p); err != nil {
+			if errors.Is(err, ErrPrune) {
+				w.res.pruned++ // the walk is not a schedule
+				return nil
+			}
 			return err
 		}
 		if after != nil {
@@ -728,7 +856,7 @@ func (w *worker) pct(rng *rand.Rand) error {
 	for i, p := range rng.Perm(w.n + 1) {
 		prio[i] = d + p
 	}
-	k := max(w.e.por.maxSteps, 1)
+	k := max(w.e.maxSteps, 1)
 	changes := make([]int, d-1)
 	for i := range changes {
 		changes[i] = 1 + rng.IntN(k)

@@ -5,35 +5,53 @@ import (
 	"time"
 )
 
-// An access is what a step does to one key.
-type access uint8
+// An Access is what a step does to one key: a set of these bits.
+type Access uint8
 
+// The accesses.
 const (
-	cacheRead access = 1 << iota
-	cacheWrite
-	dbRead
-	dbWrite
+	CacheRead  Access = 1 << iota // reads the key's cache entry
+	CacheWrite                    // sets, deletes or expires the key's cache entry
+	DBRead                        // reads the key's database row
+	DBWrite                       // commits a new version of the key's row
+	// ReadSpan: the step is part of an actor's read of the key still in
+	// progress (its interval ends after the step), so the key's commits
+	// may not move across it.
+	ReadSpan
 )
 
-// A stepInfo is the static part of a step's footprint.
-type stepInfo struct {
-	keys  [2]string // the key, and its lease key for lease steps
-	acc   [2]access
-	nkeys int
-	del   bool // a pure delete: commutes with other deletes
-	set   bool // a plain SET: commutes with a SET of the same value
-	timed bool // time-sensitive: depends on every step that takes time
-	sleep bool
-	took  time.Duration
+// A KeyAccess is what a step does to one key.
+type KeyAccess struct {
+	Key    string
+	Access Access
 }
 
-// A footprint is what one step of one participant touches, as it is about
-// to run.
-type footprint struct {
-	who   int // participant: actor index, or the clock
-	clock bool
-	info  *stepInfo
-	value string // the value a plain SET writes
+// A StepInfo is what a step touches, as the reduction sees it (see
+// dependent). A scenario's steps have theirs computed once, by analyze; a
+// Target of Go code builds one from the command an actor is parked at.
+type StepInfo struct {
+	Keys  []KeyAccess // each key at most once
+	Del   bool        // a pure delete: commutes with other deletes
+	Set   bool        // a plain SET: commutes with a SET of the same value
+	Timed bool        // time-sensitive: depends on every step that takes time
+	Sleep bool        // only moves time, for Took
+	Took  time.Duration
+}
+
+// A Footprint is what one step of one participant touches, as it is about
+// to run: what a Target's Footprint returns for the next step of an
+// enabled actor.
+type Footprint struct {
+	// Who is the participant (an actor's index, or the clock); the
+	// explorer sets it.
+	Who int
+	// All says the step depends on every other step: the clock, or a step
+	// the analysis cannot see (an unknown command). Info is then unused.
+	All  bool
+	Info *StepInfo
+	// Value is the value a plain SET (Info.Set) writes: two SETs of the
+	// same value commute.
+	Value string
 }
 
 // dependent reports whether a and b, steps of different participants that
@@ -59,7 +77,11 @@ type footprint struct {
 //     value commute, and so do two deletes;
 //   - reads commute with reads, and a db.read commutes with cache steps:
 //     neither changes anything the other observes, and the verdict only
-//     compares read intervals with commits.
+//     compares read intervals with commits;
+//   - a step inside a read of the key still in progress (ReadSpan: an
+//     actor of Go code whose read ends when it calls Served, after steps
+//     on other keys) conflicts with the key's commits, which may not move
+//     into or out of the read's interval.
 //
 // That argument needs care with time, since in schedule mode a step starts
 // when the previous one ends: swapping two steps moves both in time (but
@@ -92,34 +114,34 @@ type footprint struct {
 // enough: the reduced search finds a stale schedule iff the naive one
 // does, and reports the same counterexample; TestSleepSetsRunOnePerClass
 // checks that it runs exactly one schedule per class.
-func dependent(a, b *footprint) bool {
-	if a.who == b.who || a.clock || b.clock {
+func dependent(a, b *Footprint) bool {
+	if a.Who == b.Who || a.All || b.All {
 		return true
 	}
-	x, y := a.info, b.info
-	if x.sleep || y.sleep {
-		if (x.sleep && x.took == 0) || (y.sleep && y.took == 0) {
+	x, y := a.Info, b.Info
+	if x.Sleep || y.Sleep {
+		if (x.Sleep && x.Took == 0) || (y.Sleep && y.Took == 0) {
 			return false
 		}
-		return x.timed || y.timed
+		return x.Timed || y.Timed
 	}
-	if x.timed || y.timed {
+	if x.Timed || y.Timed {
 		return true
 	}
-	for i := range x.nkeys {
-		for j := range y.nkeys {
-			if x.keys[i] != y.keys[j] {
+	for _, ka := range x.Keys {
+		for _, kb := range y.Keys {
+			if ka.Key != kb.Key {
 				continue
 			}
-			p, q := x.acc[i], y.acc[j]
-			if (p|q)&dbWrite != 0 {
+			p, q := ka.Access, kb.Access
+			if (p|q)&DBWrite != 0 {
 				return true
 			}
-			if p&cacheWrite != 0 && q&(cacheRead|cacheWrite) != 0 || q&cacheWrite != 0 && p&(cacheRead|cacheWrite) != 0 {
-				if x.del && y.del {
+			if p&CacheWrite != 0 && q&(CacheRead|CacheWrite) != 0 || q&CacheWrite != 0 && p&(CacheRead|CacheWrite) != 0 {
+				if x.Del && y.Del {
 					continue
 				}
-				if x.set && y.set && a.value == b.value {
+				if x.Set && y.Set && a.Value == b.Value {
 					continue
 				}
 				return true
@@ -132,7 +154,7 @@ func dependent(a, b *footprint) bool {
 // A porInfo is the static analysis of a scenario for the reduction: the
 // footprint of every step, by address.
 type porInfo struct {
-	steps map[*Step]*stepInfo
+	steps map[*Step]*StepInfo
 	// bound is an upper limit of the instant any step of any schedule ends.
 	bound time.Duration
 	// maxSteps bounds the length of a schedule (ticks included).
@@ -146,7 +168,7 @@ type porInfo struct {
 
 // analyze builds the footprints of sc's steps, for judging under cons.
 func analyze(sc *Scenario, cons Consistency) *porInfo {
-	info := &porInfo{steps: map[*Step]*stepInfo{}, cons: cons}
+	info := &porInfo{steps: map[*Step]*StepInfo{}, cons: cons}
 	var span time.Duration
 	expiries := 0
 	for _, s := range sc.Cache {
@@ -222,43 +244,43 @@ func analyze(sc *Scenario, cons Consistency) *porInfo {
 	}
 
 	build := func(st *Step) {
-		si := &stepInfo{took: st.Took}
+		si := &StepInfo{Took: st.Took}
 		k, lk := st.Key, leaseKey(st.Key)
 		switch st.Op {
 		case OpSleep:
-			si.sleep = true
+			si.Sleep = true
 		case OpCacheGet, OpCASGet:
-			si.add(k, cacheRead)
+			si.add(k, CacheRead)
 		case OpCacheSet:
-			si.add(k, cacheWrite)
-			si.set = !st.NX
+			si.add(k, CacheWrite)
+			si.Set = !st.NX
 		case OpCacheDel:
-			si.add(k, cacheWrite)
-			si.del = true
+			si.add(k, CacheWrite)
+			si.Del = true
 		case OpCacheExpire, OpCASSet:
-			si.add(k, cacheWrite)
+			si.add(k, CacheWrite)
 		case OpDBRead:
-			si.add(k, dbRead)
-			si.timed = st.Replica
+			si.add(k, DBRead)
+			si.Timed = st.Replica
 		case OpDBWrite:
-			si.add(k, dbWrite)
+			si.add(k, DBWrite)
 		case OpLeaseGet:
-			si.add(k, cacheRead)
-			si.add(lk, cacheWrite)
+			si.add(k, CacheRead)
+			si.add(lk, CacheWrite)
 		case OpLeaseSet:
-			si.add(k, cacheWrite)
-			si.add(lk, cacheWrite)
+			si.add(k, CacheWrite)
+			si.add(lk, CacheWrite)
 		case OpLeaseDel:
-			si.add(k, cacheWrite)
-			si.add(lk, cacheWrite)
-			si.del = true
+			si.add(k, CacheWrite)
+			si.add(lk, CacheWrite)
+			si.Del = true
 		default:
-			si.timed = true // unknown: depend on everything
-			si.add(k, cacheWrite|dbWrite)
+			si.Timed = true // unknown: depend on everything
+			si.add(k, CacheWrite|DBWrite)
 		}
-		for j := range si.nkeys {
-			if timed[si.keys[j]] || (cons.Model != Strict && !si.sleep) {
-				si.timed = true
+		for _, ka := range si.Keys {
+			if timed[ka.Key] || (cons.Model != Strict && !si.Sleep) {
+				si.Timed = true
 			}
 		}
 		info.steps[st] = si
@@ -269,10 +291,25 @@ func analyze(sc *Scenario, cons Consistency) *porInfo {
 	return info
 }
 
-func (si *stepInfo) add(key string, acc access) {
-	si.keys[si.nkeys] = key
-	si.acc[si.nkeys] = acc
-	si.nkeys++
+func (si *StepInfo) add(key string, acc Access) {
+	si.Keys = append(si.Keys, KeyAccess{Key: key, Access: acc})
+}
+
+// footprintOf is the footprint of a scenario step st about to run, by
+// participant p, where a set without a value of its own writes value.
+func (info *porInfo) footprintOf(p int, st *Step, value string) Footprint {
+	fp := Footprint{Who: p, Info: info.steps[st]}
+	if fp.Info == nil { // a step the analysis did not see: depend on all
+		fp.All = true
+		return fp
+	}
+	if fp.Info.Set {
+		fp.Value = value
+		if st.HasValue {
+			fp.Value = st.Value
+		}
+	}
+	return fp
 }
 
 // eachStep calls f on every atomic step of a program, in both branches of

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -45,7 +46,7 @@ func (w *worker) suspend() *suspended {
 type node struct {
 	order []int       // enabled participants: actors in order, then the clock
 	en    []bool      // by participant
-	fp    []footprint // by participant, where enabled
+	fp    []Footprint // by participant, where enabled
 	sleep []int       // asleep: explored from an equivalent state already
 	done  []int       // explored from here
 	next  int
@@ -66,6 +67,15 @@ const taskTarget = 256
 // runExhaustive cuts the tree into tasks, level by level, and runs them on
 // the workers.
 func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
+	if e.sys != nil {
+		// A system has one worker (Go code runs in one bubble): the limit
+		// stops its depth-first search, in order, without cutting the
+		// tree into tasks, whose paths it would replay each.
+		return e.parallel(ctx, func(w *worker) error {
+			w.limit = e.opts.Limit
+			return w.dfs(&task{last: -1}, 0, nil)
+		})
+	}
 	fw, err := e.newWorker(ctx)
 	if err != nil {
 		return partial{}, err
@@ -240,7 +250,12 @@ func (w *worker) dfs(t *task, cutoff int, emit func(task)) error {
 			last = p
 		}
 		if err := w.step(p); err != nil {
-			return err
+			if !errors.Is(err, ErrPrune) {
+				return err
+			}
+			w.res.pruned++
+			fresh = false
+			continue
 		}
 		fresh = false
 		if cutoff > 0 && len(w.path) >= cutoff {
@@ -342,13 +357,16 @@ func (w *worker) push(sleep []int, pre, last int, forced bool) (nodeStatus, erro
 		}
 		sleep = nil // what was asleep is not enabled
 		if err := w.step(p); err != nil {
+			if errors.Is(err, ErrPrune) {
+				return blockedNode, nil
+			}
 			return 0, err
 		}
 	}
 	w.nodes = w.nodes[:len(w.nodes)+1]
 	if nd.en == nil {
 		nd.en = make([]bool, w.n+1)
-		nd.fp = make([]footprint, w.n+1)
+		nd.fp = make([]Footprint, w.n+1)
 	}
 	clear(nd.en)
 	for _, p := range en {
@@ -433,7 +451,7 @@ func (w *worker) childSleep(nd *node, p int, out []int) []int {
 // steps taken per participant, and who ran last); when that space is too
 // large it returns path itself. The schedule returned is the worker's
 // until the next call.
-func (w *worker) minimize(path []int, fps []footprint, pre int) ([]int, int) {
+func (w *worker) minimize(path []int, fps []Footprint, pre int) ([]int, int) {
 	mz := &w.mz
 	if !mz.prepare(w, path, fps) {
 		return path, pre
@@ -486,7 +504,7 @@ const maxStates = 1 << 18
 
 // prepare sets the program up for path; false when its state space cannot
 // be numbered.
-func (mz *minimizer) prepare(w *worker, path []int, fps []footprint) bool {
+func (mz *minimizer) prepare(w *worker, path []int, fps []Footprint) bool {
 	m, parts := len(path), w.n+1
 	mz.clock, mz.parts, mz.m, mz.tooBig = w.n, parts, m, false
 	mz.cnt = resize(mz.cnt, parts)

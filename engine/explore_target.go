@@ -1,30 +1,80 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/racetape/racetape/timeline"
 )
 
-// A target is what a worker explores: the machine (machine.go, the
-// default), or a Runner whose cache steps go to miniredis through go-redis
-// or through its Go API (ExploreOptions.RESP and Direct), the paths that
-// show the machine's results are the real server's. Participants are the
-// actors by index, then the clock.
+// A Target is a system an Explorer drives, one step at a time: the
+// scenario machine (machine.go, the default), a Runner whose cache steps go
+// to miniredis (ExploreOptions.RESP and Direct), or actors that are Go code
+// (package racetest, through NewSystemExplorer).
+//
+// Participants are numbered: the actors by index 0..n-1, then the clock,
+// n. The search is stateless: it calls Reset and replays a prefix of steps
+// whenever it backtracks (the machine also restores saved copies, an
+// optimization private to the engine), so a Target must be deterministic:
+// the same steps from Reset reach the same state, with the same enabled
+// participants and footprints. A partial-order reduction (sleep sets
+// today, DPOR later) needs nothing else than Footprint and dependent.
+type Target interface {
+	// Reset brings the target back to its initial state.
+	Reset() error
+	// Step runs participant p's next step; p is enabled. It returns
+	// ErrPrune when the step turned out to change nothing a schedule can
+	// observe, so that every schedule through it repeats one of its
+	// siblings' (a clock tick with no timer due, which a Target of Go code
+	// cannot know before it tries).
+	Step(p int) error
+	// Enabled appends to en the participants that can take a step, actors
+	// in order, then the clock. None: the schedule is complete.
+	Enabled(en []int) []int
+	// Footprint returns what actor p's next step touches (p is enabled and
+	// not the clock; the clock depends on every step). Who is set by the
+	// caller.
+	Footprint(p int) Footprint
+	// Judge applies the oracle to the complete schedule just run (path:
+	// the participants of its steps) and appends the anomaly of each stale
+	// read to seen, each once (up to seen's capacity); it reports whether
+	// any read is stale.
+	Judge(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error)
+	// Close releases what the target holds.
+	Close()
+}
+
+// ErrPrune is returned by Target.Step for a step whose subtree repeats its
+// siblings': the search abandons it (counting it in Pruned) and goes on
+// from the state before it, reached again by replaying.
+var ErrPrune = errors.New("step abandoned: it changes nothing")
+
+// target is Target with the engine's own names, which the machine and
+// the Runner target implement; external Targets are wrapped by extTarget.
 type target interface {
 	reset() error
-	// step runs participant p's next step.
 	step(p int) error
-	// enabled appends the participants that can take a step to en, actors
-	// in order, then the clock.
 	enabled(en []int) []int
-	// next returns actor p's next step and the value a set without a value
-	// of its own would write.
-	next(p int) (*Step, string)
-	// judge applies the oracle to the complete schedule just run (path) and
-	// appends the anomalies of its stale reads to seen, each once.
+	footprint(p int) Footprint
 	judge(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error)
 	close()
+}
+
+// extTarget adapts a Target to target.
+type extTarget struct{ t Target }
+
+func (x extTarget) reset() error              { return x.t.Reset() }
+func (x extTarget) step(p int) error          { return x.t.Step(p) }
+func (x extTarget) enabled(en []int) []int    { return x.t.Enabled(en) }
+func (x extTarget) footprint(p int) Footprint { return x.t.Footprint(p) }
+func (x extTarget) judge(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
+	return x.t.Judge(path, seen)
+}
+func (x extTarget) close() { x.t.Close() }
+
+func (m *machine) footprint(p int) Footprint {
+	st, value := m.next(p)
+	return m.program.por.footprintOf(p, st, value)
 }
 
 func (m *machine) judge(path []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
@@ -48,10 +98,11 @@ func errMachine(path []int) error {
 // backtrack. It only serves the RESP and Direct paths, where a command
 // costs far more than the Runner's bookkeeping.
 type runnerTarget struct {
-	r *Runner
+	r   *Runner
+	por *porInfo
 }
 
-func newRunnerTarget(r *Runner) *runnerTarget { return &runnerTarget{r: r} }
+func newRunnerTarget(r *Runner, por *porInfo) *runnerTarget { return &runnerTarget{r: r, por: por} }
 
 func (t *runnerTarget) reset() error { return t.r.Reset() }
 
@@ -72,10 +123,10 @@ func (t *runnerTarget) enabled(en []int) []int {
 	return en
 }
 
-func (t *runnerTarget) next(p int) (*Step, string) {
+func (t *runnerTarget) footprint(p int) Footprint {
 	a := &t.r.actors[p]
 	st, _ := a.next()
-	return st, a.lastValue
+	return t.por.footprintOf(p, st, a.lastValue)
 }
 
 func (t *runnerTarget) judge(_ []int, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {

@@ -545,23 +545,7 @@ func (m *machine) recordedAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly
 		reads[i] = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: firsts[i : i+1]}
 	}
 	hist := func(key string) []timeline.Commit { return m.hist[m.kids[key]] }
-	vs, err := m.cons.judge(reads, hist, writeOps(m.events, m.groups))
-	if err != nil {
-		return seen, false, err
-	}
-	stale := false
-	for i, v := range vs {
-		if !v.stale {
-			continue
-		}
-		stale = true
-		a := timeline.NewOldInversion
-		if !v.behind {
-			a, _, _ = record.classify(&reads[i], hist(reads[i].Key), false)
-		}
-		seen = appendAnomaly(seen, a)
-	}
-	return seen, stale, nil
+	return m.cons.judgeReads(reads, hist, writeOps(m.events, m.groups), record, false, seen)
 }
 
 // recordExpiries records the expiries in (from, to], in order, as the

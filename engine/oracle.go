@@ -165,31 +165,57 @@ func isStale(hist []timeline.Commit, served string, start, end time.Duration) bo
 // judge applies the oracle, under the run's consistency model, to every
 // read and names the anomaly of each stale one.
 func (r *Runner) judge() error {
-	c := r.sc.Consistency
-	vs, err := c.judge(r.reads, r.db.History, r.ops())
+	_, _, err := r.sc.Consistency.judgeReads(r.reads, r.db.History, r.ops(), r.runRecord(), true, nil)
+	return err
+}
+
+// record is what naming the run's anomalies looks at.
+func (r *Runner) runRecord() runRecord {
+	return runRecord{events: r.events, expiries: r.expiries, lag: r.db.lag}
+}
+
+// judgeReads judges reads under c, with hist each key's commit history and
+// ops the write operations. With why it marks every stale read (Stale,
+// Current, Anomaly, Cause and Why) in reads; without, it leaves reads as
+// they are and only names anomalies (formatting explanations allocates).
+// It appends the anomaly of each stale read to seen, once each (up to
+// seen's capacity), and reports whether any read is stale.
+func (c Consistency) judgeReads(reads []timeline.Read, hist func(string) []timeline.Commit, ops []timeline.Operation, rec runRecord, why bool, seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
+	vs, err := c.judge(reads, hist, ops)
 	if err != nil {
-		return err
+		return seen, false, err
 	}
+	stale := false
 	for i, v := range vs {
 		if !v.stale {
 			continue
 		}
-		rd := &r.reads[i]
-		hist := r.db.History(rd.Key)
+		stale = true
+		rd := &reads[i]
+		h := hist(rd.Key)
+		if !why {
+			a := timeline.NewOldInversion
+			if !v.behind {
+				a, _, _ = rec.classify(rd, h, false)
+			}
+			seen = appendAnomaly(seen, a)
+			continue
+		}
 		rd.Stale = true
-		rd.Current = dedupe(Current(hist, c.from(rd.Start), rd.End))
+		rd.Current = dedupe(Current(h, c.from(rd.Start), rd.End))
 		if v.behind {
 			var before *timeline.Read
 			if v.inversion >= 0 {
-				before = &r.reads[v.inversion]
+				before = &reads[v.inversion]
 			}
 			rd.Anomaly, rd.Cause, rd.Why = timeline.NewOldInversion, -1, inversionText(rd, before)
-			continue
+		} else {
+			rd.Anomaly, rd.Cause, rd.Why = rec.classify(rd, h, true)
+			rd.Why += c.why(rd, h, v)
 		}
-		rd.Anomaly, rd.Cause, rd.Why = r.classify(rd, hist)
-		rd.Why += c.why(rd, hist, v)
+		seen = appendAnomaly(seen, rd.Anomaly)
 	}
-	return nil
+	return seen, stale, nil
 }
 
 // ops returns the run's write operations.
@@ -269,17 +295,6 @@ func isInvalidation(ev timeline.Event, key string) bool {
 	return isCacheWrite(ev)
 }
 
-// classify names why a stale read was served.
-func (r *Runner) classify(rd *timeline.Read, hist []timeline.Commit) (timeline.Anomaly, int, string) {
-	return r.classifyWhy(rd, hist, true)
-}
-
-// classifyWhy is classify; without why it leaves the explanation out
-// (exploration only counts anomalies, and formatting allocates).
-func (r *Runner) classifyWhy(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
-	return runRecord{events: r.events, expiries: r.expiries, lag: r.db.lag}.classify(rd, hist, why)
-}
-
 // A runRecord is what naming an anomaly looks at: the events of the run,
 // the expiries, and the replica's lag.
 type runRecord struct {
@@ -288,7 +303,9 @@ type runRecord struct {
 	lag      time.Duration
 }
 
-// classify is Runner.classifyWhy on a record.
+// classify names why a stale read was served, and returns the event that
+// put the served value where it was read from (-1: none, or the initial
+// cache) and, with why, one sentence explaining it.
 func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why bool) (timeline.Anomaly, int, string) {
 	newest, hasNewest := valueAt(hist, rd.End)
 	switch rd.Source {
@@ -436,23 +453,7 @@ func orNone(v string) string {
 // each stale one to seen, once each (up to seen's capacity); it reports
 // whether any read is stale.
 func (r *Runner) staleAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
-	vs, err := r.sc.Consistency.judge(r.reads, r.db.History, r.ops())
-	if err != nil {
-		return seen, false, err
-	}
-	stale := false
-	for i, v := range vs {
-		if !v.stale {
-			continue
-		}
-		stale = true
-		a := timeline.NewOldInversion
-		if !v.behind {
-			a, _, _ = r.classifyWhy(&r.reads[i], r.db.History(r.reads[i].Key), false)
-		}
-		seen = appendAnomaly(seen, a)
-	}
-	return seen, stale, nil
+	return r.sc.Consistency.judgeReads(r.reads, r.db.History, r.ops(), r.runRecord(), false, seen)
 }
 
 // appendAnomaly adds a to seen unless it is there (or seen is full).
@@ -493,13 +494,18 @@ func (r *Runner) pendingReads() []timeline.Read {
 // with the rows committed when it was recorded, so a divergence starts at
 // the step that made it: a commit, or a set.
 func (r *Runner) divergences() []timeline.Divergence {
+	return divergences(r.dataKeys(), r.initial, r.states, r.events, r.expiries)
+}
+
+// divergences is Runner.divergences on a record: keys are the data keys
+// (sorted), states[i] the state after events[i].
+func divergences(keys []string, initial timeline.State, states []timeline.State, events []timeline.Event, expiries []timeline.Expiry) []timeline.Divergence {
 	type open struct {
 		d   timeline.Divergence
 		val string
 	}
 	opened := map[string]*open{}
 	var out []timeline.Divergence
-	keys := r.dataKeys()
 	// check compares the cache with the DB in state st, recorded at instant
 	// at; ev is the event that brought the change (-1 initial), how says
 	// what kind of instant it is.
@@ -511,7 +517,7 @@ func (r *Runner) divergences() []timeline.Divergence {
 			o := opened[k]
 			start := func() {
 				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: row.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
-				d.Cause = r.causeText(ev, k, e.Value, row, hasRow)
+				d.Cause = causeText(events, ev, k, e.Value, row, hasRow)
 				opened[k] = &open{d: d, val: e.Value}
 			}
 			switch {
@@ -531,7 +537,7 @@ func (r *Runner) divergences() []timeline.Divergence {
 					o.d.End, o.d.EndEvent = "expiry", -1
 				case !inCache:
 					o.d.End = "del"
-				case r.events[ev].IsDB():
+				case events[ev].IsDB():
 					o.d.End = "commit"
 				default:
 					o.d.End = "overwrite"
@@ -541,13 +547,13 @@ func (r *Runner) divergences() []timeline.Divergence {
 			}
 		}
 	}
-	check(r.initial, 0, -1, "initial")
+	check(initial, 0, -1, "initial")
 	ex := 0
-	for i, st := range r.states {
-		ev := r.events[i]
+	for i, st := range states {
+		ev := events[i]
 		// expiries that happened before this event
-		for ex < len(r.expiries) && r.expiries[ex].At <= ev.End {
-			x := r.expiries[ex]
+		for ex < len(expiries) && expiries[ex].At <= ev.End {
+			x := expiries[ex]
 			ex++
 			if o := opened[x.Key]; o != nil {
 				u := x.At
@@ -558,9 +564,9 @@ func (r *Runner) divergences() []timeline.Divergence {
 		}
 		check(st, ev.End, i, "event")
 	}
-	final := r.initial
-	if len(r.states) > 0 {
-		final = r.states[len(r.states)-1]
+	final := initial
+	if len(states) > 0 {
+		final = states[len(states)-1]
 	}
 	for _, k := range keys {
 		o := opened[k]
@@ -627,9 +633,9 @@ func findEntry(entries []timeline.CacheEntry, key string) (timeline.CacheEntry, 
 }
 
 // causeText says which step put or left the diverging value cacheVal of
-// key there: event ev (-1: the initial state), with row the database row
-// after it.
-func (r *Runner) causeText(ev int, key, cacheVal string, row timeline.Row, hasRow bool) string {
+// key there: event ev of events (-1: the initial state), with row the
+// database row after it.
+func causeText(events []timeline.Event, ev int, key, cacheVal string, row timeline.Row, hasRow bool) string {
 	db := fmt.Sprintf("%s (v%d)", row.Value, row.Version)
 	if !hasRow {
 		db = "no row for " + key
@@ -637,17 +643,17 @@ func (r *Runner) causeText(ev int, key, cacheVal string, row timeline.Row, hasRo
 	if ev < 0 {
 		return fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", key, cacheVal, db)
 	}
-	e := r.events[ev]
+	e := events[ev]
 	if e.IsDB() {
-		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s (%s)", e.Actor, key, row.Value, fmtOffset(e.End), cacheVal, r.putBy(ev, key))
+		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s (%s)", e.Actor, key, row.Value, fmtOffset(e.End), cacheVal, putBy(events, ev, key))
 	}
 	return fmt.Sprintf("%s set %s=%s at %s while the database had %s", e.Actor, key, cacheVal, fmtOffset(e.End), db)
 }
 
 // putBy says which step before event ev put the key's cache value there.
-func (r *Runner) putBy(ev int, key string) string {
+func putBy(events []timeline.Event, ev int, key string) string {
 	for s := ev - 1; s >= 0; s-- {
-		if e := r.events[s]; e.Key == key && isCacheWrite(e) {
+		if e := events[s]; e.Key == key && isCacheWrite(e) {
 			return fmt.Sprintf("set by %s at %s", e.Actor, fmtOffset(e.End))
 		}
 	}

@@ -43,6 +43,13 @@ type JSONRun struct {
 	Expiries   []JSONExpiry    `json:"expiries"`
 	Events     []JSONEvent     `json:"events"`
 	FinalState JSONState       `json:"final_state"`
+	// Tape fields (TapeJSON only): what FromJSON needs to rebuild the
+	// Timeline the TUI draws. Description, the consistency rule, and the
+	// state before the first step and after every step.
+	Description     string      `json:"description,omitempty"`
+	ConsistencyRule string      `json:"consistency_rule,omitempty"`
+	InitialState    *JSONState  `json:"initial_state,omitempty"`
+	States          []JSONState `json:"states,omitempty"`
 }
 
 // A JSONVerdict counts what the oracle found. Anomalies maps each anomaly
@@ -144,9 +151,11 @@ type JSONEvent struct {
 	Note    string `json:"note,omitempty"`
 }
 
-// A JSONState is the cache and database after the last step. Replica is
-// left out when the scenario has none.
+// A JSONState is the cache and database after the last step (or, in a
+// tape, after any step: AtUS is then its instant). Replica is left out
+// when the scenario has none.
 type JSONState struct {
+	AtUS    int64            `json:"at_us,omitempty"`
 	Cache   []JSONCacheEntry `json:"cache"`
 	DB      []JSONRow        `json:"db"`
 	Replica []JSONRow        `json:"replica,omitempty"`
@@ -172,16 +181,160 @@ type JSONRow struct {
 // JSON returns the stable JSON form of t (see JSONRun), indented with two
 // spaces, without a final newline (as json.MarshalIndent). Identical
 // timelines give identical bytes.
-func (t *Timeline) JSON() []byte {
+func (t *Timeline) JSON() []byte { return encodeJSON(t.JSONRun()) }
+
+// encodeJSON encodes run, indented with two spaces, without a final
+// newline.
+func encodeJSON(run *JSONRun) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(t.JSONRun()); err != nil {
+	if err := enc.Encode(run); err != nil {
 		// Only strings, integers and string-keyed maps: encoding cannot fail.
 		panic("timeline: encode json: " + err.Error())
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// TapeJSON returns the JSON form of t with what a viewer needs to show it
+// step by step (see FromJSON): a tape. It is JSON plus the description,
+// the consistency rule, and the state before the first step and after
+// every step.
+func (t *Timeline) TapeJSON() []byte {
+	run := t.JSONRun()
+	run.Description, run.ConsistencyRule = t.Description, t.ConsistencyRule
+	init := jsonState(t.Initial)
+	init.AtUS = t.Initial.At.Microseconds()
+	run.InitialState = &init
+	run.States = make([]JSONState, len(t.States))
+	for i, st := range t.States {
+		run.States[i] = jsonState(st)
+		run.States[i].AtUS = st.At.Microseconds()
+	}
+	return encodeJSON(run)
+}
+
+// FromJSON rebuilds a Timeline from its JSON form: the tape of a run
+// (TapeJSON) gives back the timeline it was written from, as far as the
+// lanes, the inspector, the narration and the anomaly marks show it
+// (instants are whole microseconds). The JSON form of `run --json` has no
+// per-step states: its timeline then shows the final state at every step.
+func FromJSON(run *JSONRun) (*Timeline, error) {
+	us := func(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+	epoch, err := time.Parse(time.RFC3339Nano, run.Epoch)
+	if err != nil {
+		return nil, fmt.Errorf("timeline: epoch %q: %w", run.Epoch, err)
+	}
+	t := &Timeline{
+		Scenario: run.Scenario, Title: run.Title, Description: run.Description, Epoch: epoch, Mode: run.Mode,
+		Consistency: run.Consistency, ConsistencyRule: run.ConsistencyRule, Actors: append([]string{}, run.Actors...),
+		ExpiryRule: run.ExpiryRule, Backend: run.Backend, Clock: true,
+	}
+	if run.Schedule != "" {
+		t.Schedule = strings.Fields(run.Schedule)
+	}
+	lanes := map[string]int{}
+	for i, a := range t.Actors {
+		lanes[a] = i
+	}
+	for i, e := range run.Events {
+		lane, ok := lanes[e.Actor]
+		if !ok {
+			return nil, fmt.Errorf("timeline: event %d: actor %q is not among the actors", i, e.Actor)
+		}
+		if e.Seq != i {
+			return nil, fmt.Errorf("timeline: event %d has seq %d", i, e.Seq)
+		}
+		t.Events = append(t.Events, Event{Seq: e.Seq, Actor: e.Actor, Lane: lane, Step: e.Step, Op: e.Op, Key: e.Key,
+			Command: e.Command, Result: e.Result, Value: e.Value, Version: e.Version, Start: us(e.StartUS), End: us(e.EndUS), Note: e.Note})
+	}
+	seqOK := func(what string, seqs []int) error {
+		for _, s := range seqs {
+			if s < -1 || s >= len(t.Events) {
+				return fmt.Errorf("timeline: %s names event %d of %d", what, s, len(t.Events))
+			}
+		}
+		return nil
+	}
+	for i, r := range run.Reads {
+		if err := seqOK(fmt.Sprintf("read %d", i), r.Events); err != nil {
+			return nil, err
+		}
+		rd := Read{Actor: r.Actor, Key: r.Key, Source: Source(r.Source), Served: r.Served, Start: us(r.StartUS), End: us(r.EndUS),
+			Events: append([]int{}, r.Events...), Stale: r.Stale, Anomaly: Anomaly(r.Anomaly), Why: r.Why, Cause: -1}
+		if r.Stale {
+			rd.Current = append([]string{}, r.Current...)
+		}
+		t.Reads = append(t.Reads, rd)
+	}
+	for _, d := range run.Divergences {
+		if err := seqOK("divergence", []int{d.CauseEvent, d.EndEvent}); err != nil {
+			return nil, err
+		}
+		dv := Divergence{Key: d.Key, CacheValue: d.CacheValue, DBValue: d.DBValue, From: us(d.FromUS), Cause: d.Cause,
+			CauseEvent: d.CauseEvent, End: d.End, EndEvent: d.EndEvent, TTLLeft: -1}
+		if d.UntilUS != nil {
+			u := us(*d.UntilUS)
+			dv.Until = &u
+		}
+		if d.TTLLeftUS != nil {
+			dv.TTLLeft = us(*d.TTLLeftUS)
+		}
+		t.Divergences = append(t.Divergences, dv)
+	}
+	versions := map[string]int{}
+	for _, s := range run.Seeds {
+		versions[s.Key]++
+		t.Commits = append(t.Commits, Commit{Key: s.Key, Value: s.Value, Version: versions[s.Key], Actor: "seed", Event: -1, Seed: true})
+	}
+	for _, c := range run.Commits {
+		t.Commits = append(t.Commits, Commit{Key: c.Key, Value: c.Value, Version: c.Version, At: us(c.AtUS), Actor: c.Actor, Event: c.Event})
+	}
+	for _, o := range run.Operations {
+		t.Operations = append(t.Operations, Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Start: us(o.StartUS), End: us(o.EndUS), Events: append([]int{}, o.Events...)})
+	}
+	for _, x := range run.Expiries {
+		t.Expiries = append(t.Expiries, Expiry{Key: x.Key, Value: x.Value, At: us(x.AtUS)})
+	}
+	state := func(s JSONState) State {
+		st := State{At: us(s.AtUS), Cache: []CacheEntry{}, DB: fromJSONRows(s.DB)}
+		for _, e := range s.Cache {
+			ttl := time.Duration(-1)
+			if e.TTLUS >= 0 {
+				ttl = us(e.TTLUS)
+			}
+			st.Cache = append(st.Cache, CacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTL: ttl})
+		}
+		if s.Replica != nil {
+			st.Replica = fromJSONRows(s.Replica)
+		}
+		return st
+	}
+	switch {
+	case run.InitialState != nil && len(run.States) == len(t.Events):
+		t.Initial = state(*run.InitialState)
+		for _, s := range run.States {
+			t.States = append(t.States, state(s))
+		}
+	case run.InitialState != nil || len(run.States) > 0:
+		return nil, fmt.Errorf("timeline: %d states for %d events", len(run.States), len(t.Events))
+	default:
+		final := state(run.FinalState)
+		t.Initial = final
+		for range t.Events {
+			t.States = append(t.States, final)
+		}
+	}
+	return t, nil
+}
+
+func fromJSONRows(rows []JSONRow) []Row {
+	out := []Row{}
+	for _, r := range rows {
+		out = append(out, Row{Key: r.Key, Value: r.Value, Version: r.Version, CommittedAt: time.Duration(r.CommittedAtUS) * time.Microsecond, Actor: r.Actor})
+	}
+	return out
 }
 
 // ParseJSON decodes the JSON form of a run, as JSON produces it.
