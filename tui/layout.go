@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // The smallest terminal the tape view is drawn in; below it the TUI says
@@ -65,6 +66,17 @@ type layout struct {
 // line between tracks, and the panes the rest. When the tracks do not fit
 // below on a wide terminal, the panes go beside them.
 func (m Model) layout() layout {
+	k := m.layoutKey()
+	if mm := m.memo; mm.layOK && mm.layKey == k {
+		return mm.lay
+	}
+	lay := m.computeLayout()
+	m.memo.lay, m.memo.layKey, m.memo.layOK = lay, k, true
+	return lay
+}
+
+// computeLayout is layout, computed.
+func (m Model) computeLayout() layout {
 	lay := layout{fullHelp: m.help.ShowAll, help: 1}
 	if m.width < minWidth || m.height < minHeight {
 		lay.tooSmall = true
@@ -134,6 +146,41 @@ func (m Model) layout() layout {
 	lay.panesH = avail - used
 	lay.panes = m.placePanes(lay.panesW, lay.panesH, false)
 	return lay
+}
+
+// A layoutKey is everything a layout depends on.
+type layoutKey struct {
+	width, height int
+	full          bool   // the full help asked for
+	help          string // which help bar (see helpMode)
+	tape          *tape
+	sched         *tape // scheduler mode's point shown
+	schedSel      int
+	filter, sel   string
+	collapsed     string // the collapsed tracks' names
+	top, pos      int
+	left, scale   time.Duration
+	reveal        bool
+	note          string
+}
+
+func (m Model) layoutKey() layoutKey {
+	k := layoutKey{width: m.width, height: m.height, full: m.help.ShowAll, help: m.helpMode(),
+		tape: m.tape, filter: m.filter, sel: m.selName, top: m.top, pos: m.pos,
+		left: m.left, scale: m.scale, reveal: m.reveal, note: m.note}
+	if m.sched.active() {
+		p := m.sched.cur()
+		k.sched, k.schedSel = p.tape, p.sel
+	}
+	var names []string
+	for name, c := range m.collapsed {
+		if c {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	k.collapsed = strings.Join(names, "\x00")
+	return k
 }
 
 // shareTracks lays the tracks out in h lines from m.top: one label line

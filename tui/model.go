@@ -164,8 +164,21 @@ type Model struct {
 	speed   int // index in speeds
 	tickID  int
 
-	helpMemo *helpMemo // the last help bar drawn, shared by copies
-	verdicts bool      // the picker's verdicts were asked for
+	memo     *memo // what a frame computes that the next can reuse, shared by copies
+	verdicts bool  // the picker's verdicts were asked for
+}
+
+// A memo keeps what drawing a frame computes that the next frame can
+// reuse, each part under a key of everything it depends on, so that
+// reusing it never changes what is drawn: the help bar, the tracks'
+// drawings, the layout and the panes' texts.
+type memo struct {
+	help   helpMemo
+	draws  drawCache
+	lay    layout
+	layKey layoutKey
+	layOK  bool
+	texts  map[textKey][]string
 }
 
 // A helpMemo keeps the last help bar drawn: it changes only with the width
@@ -227,7 +240,7 @@ func newModel(sources []Source, initial int, opts Options, st *styles) Model {
 
 		collapsed: map[string]bool{},
 
-		helpMemo: &helpMemo{width: -1},
+		memo: &memo{help: helpMemo{width: -1}},
 	}
 	m.help.Styles = st.help
 	if opts.Speed > 0 {

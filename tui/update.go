@@ -570,6 +570,7 @@ func (m Model) windowOf(lay layout) window {
 		Tracks: lay.tracks,
 		Above:  lay.above,
 		Below:  lay.below,
+		Draws:  &m.memo.draws,
 	}
 }
 

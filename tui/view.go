@@ -127,7 +127,10 @@ func box(title string, body []string, w, h int, st *styles) []string {
 	for i := range h - 2 {
 		l := ""
 		if i < len(body) && inner > 0 {
-			l = st.clip(body[i], inner)
+			l = body[i]
+			if lipgloss.Width(l) > inner {
+				l = st.clip(l, inner)
+			}
 		}
 		out = append(out, side+" "+padStyled(l, inner)+" "+side)
 	}
@@ -138,6 +141,18 @@ func box(title string, body []string, w, h int, st *styles) []string {
 // a note when there is one, the scheduler's intro before its first step,
 // else what the current step did; then, on a stale read, why it is stale.
 func (m Model) storyLines(width, n int) []string {
+	k := textKey{pane: paneStory, tape: m.tape, pos: m.pos, width: width, lines: n, reveal: m.reveal,
+		sched: m.state == stateSchedule, note: m.note}
+	if out, ok := m.memo.texts[k]; ok {
+		return out
+	}
+	out := m.story(width, n)
+	m.memo.keepText(k, out)
+	return out
+}
+
+// story is storyLines, computed.
+func (m Model) story(width, n int) []string {
 	var out []string
 	add := func(text string, k ink) {
 		for _, l := range wrapText(text, width, max(n-len(out), 0)) {
@@ -297,16 +312,10 @@ func (m Model) frame(body []string) string {
 // helpView is the help bar, full or short; bare leaves out the bindings
 // that need a run. It is drawn once per width and kept.
 func (m Model) helpView(full, bare bool) string {
-	mode := m.state.String()
+	mode := m.helpMode()
 	alt := m.state == stateTape && m.tape != m.timed
-	if alt {
-		mode += "+timed"
-	}
-	if m.state == stateExplore && !m.explore.done {
-		mode += "+running"
-	}
-	memo := m.helpMemo
-	if memo != nil && memo.width == m.width && memo.full == full && memo.bare == bare && memo.mode == mode {
+	memo := &m.memo.help
+	if memo.width == m.width && memo.full == full && memo.bare == bare && memo.mode == mode {
 		return memo.out
 	}
 	k := m.keys
@@ -326,10 +335,21 @@ func (m Model) helpView(full, bare bool) string {
 	h := m.help
 	h.ShowAll = full
 	out := m.st.clip(h.View(m2.helpKeys()), m.width)
-	if memo != nil {
-		*memo = helpMemo{width: m.width, full: full, bare: bare, mode: mode, out: out}
-	}
+	*memo = helpMemo{width: m.width, full: full, bare: bare, mode: mode, out: out}
 	return out
+}
+
+// helpMode names which help bar the state shows: the state, whether esc
+// goes back to the timed run, whether an exploration is running.
+func (m Model) helpMode() string {
+	mode := m.state.String()
+	if m.state == stateTape && m.tape != m.timed {
+		mode += "+timed"
+	}
+	if m.state == stateExplore && !m.explore.done {
+		mode += "+running"
+	}
+	return mode
 }
 
 // errorLines shows why the current source did not load.
