@@ -27,9 +27,10 @@ const minSidePanes = 80
 type paneKind int
 
 const (
-	paneStory paneKind = iota // what the current step did, and why it is stale
-	paneState                 // the cache and database at the cursor
-	paneSteps                 // every step so far, the current one marked
+	paneStory  paneKind = iota // what the current step did, and why it is stale
+	paneState                  // the cache and database at the cursor
+	paneSteps                  // every step so far, the current one marked
+	paneLesson                 // the scenario's lesson (i), instead of the others
 )
 
 // A pane is where one pane goes, in the panes' block.
@@ -130,6 +131,10 @@ func (m Model) computeLayout() layout {
 	// scroll in the rest when they do not all fit
 	want := m.panesWant(m.width, false)
 	pmin := m.panesMin(m.width, false)
+	if m.lesson && m.state == stateTape {
+		// the lesson is what the class reads now: the tracks scroll
+		pmin = max(pmin, min(want, avail*3/5))
+	}
 	lanes := avail - max(pmin, min(want, avail*2/5))
 	if 1+2*n <= lanes {
 		// every track shows: first the label lines they need, then the
@@ -162,12 +167,17 @@ type layoutKey struct {
 	left, scale   time.Duration
 	reveal        bool
 	note          string
+	lesson        int // the source whose lesson is open, or -1
 }
 
 func (m Model) layoutKey() layoutKey {
 	k := layoutKey{width: m.width, height: m.height, full: m.help.ShowAll, help: m.helpMode(),
 		tape: m.tape, filter: m.filter, sel: m.selName, top: m.top, pos: m.pos,
 		left: m.left, scale: m.scale, reveal: m.reveal, note: m.note}
+	k.lesson = -1
+	if m.lesson && m.state == stateTape {
+		k.lesson = m.cur
+	}
 	if m.sched.active() {
 		p := m.sched.cur()
 		k.sched, k.schedSel = p.tape, p.sel
@@ -279,6 +289,8 @@ func (m Model) paneWant(k paneKind, w int) int {
 		return inspectorWant(m.tape, m.pos, w-4)
 	case paneSteps:
 		return m.tape.n + 1
+	case paneLesson:
+		return len(m.lessonText(w-4, 40))
 	}
 	return 1
 }
@@ -311,6 +323,8 @@ func (m Model) placePanes(w, h int, side bool) []pane {
 		return out
 	}
 	switch {
+	case m.lesson && m.state == stateTape:
+		return []pane{{kind: paneLesson, w: w, h: h}}
 	case side:
 		return stack(paneStory, paneState, paneSteps)
 	case w < minSidePanes:

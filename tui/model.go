@@ -46,6 +46,10 @@ type Source struct {
 	// Path is the scenario file Load reads, if any: r reloads it, and
 	// Options.Watch reloads it when it changes.
 	Path string
+	// Lesson is what the scenario teaches, in labelled paragraphs
+	// ("Watch: …", "Why: …", "Fix: …", "Cost: …"): the picker shows it,
+	// and i in the lanes. Nil for none.
+	Lesson []string
 	// Command is how to run this source on the command line
 	// ("racetape run cache-aside"), for y, which copies it with the
 	// schedule shown.
@@ -94,6 +98,8 @@ const (
 	statePicker                // choosing a scenario
 	stateSchedule              // scheduler mode: the user picks who moves next (s)
 	stateExplore               // exploring every schedule, or its result (e)
+	stateCompare               // comparing the protocols, or their table (c)
+	stateStack                 // two protocols' runs, one above the other
 )
 
 func (s state) String() string {
@@ -108,6 +114,10 @@ func (s state) String() string {
 		return "schedule"
 	case stateExplore:
 		return "explore"
+	case stateCompare:
+		return "compare"
+	case stateStack:
+		return "stack"
 	}
 	return fmt.Sprintf("state(%d)", int(s))
 }
@@ -144,6 +154,7 @@ type Model struct {
 
 	sched   scheduler   // scheduler mode
 	explore exploration // the exploration running or shown
+	cmp     comparison  // the comparison running or shown
 
 	pos   int           // cursor: 0 is the start, k is right after step k
 	left  time.Duration // instant at the lanes' left edge
@@ -155,6 +166,7 @@ type Model struct {
 	schedScale time.Duration
 
 	reveal    bool            // what lies ahead of the cursor is hidden
+	lesson    bool            // the lesson is open in the panes' place (i)
 	selName   string          // the selected track's name ("" none): x collapses it
 	collapsed map[string]bool // tracks drawn without their label lines, by name
 	filter    string          // only the tracks whose name holds it
@@ -166,6 +178,8 @@ type Model struct {
 
 	memo     *memo // what a frame computes that the next can reuse, shared by copies
 	verdicts bool  // the picker's verdicts were asked for
+	// pickVerdicts are the verdicts the picker has, by source.
+	pickVerdicts verdictsMsg
 }
 
 // A memo keeps what drawing a frame computes that the next frame can

@@ -20,9 +20,13 @@ func (m Model) View() string {
 	}
 	switch {
 	case m.state == statePicker:
-		return m.picker.View()
+		return m.pickerView()
 	case m.state == stateExplore:
 		return m.exploreView()
+	case m.state == stateCompare:
+		return m.compareView()
+	case m.state == stateStack:
+		return m.stackView()
 	case m.state == stateLoading:
 		return m.frame([]string{m.st.paint(inkDim, "loading "+m.sourceName()+"…")})
 	case m.tape == nil:
@@ -96,6 +100,9 @@ func (m Model) renderPanes(lay layout) []string {
 		case paneSteps:
 			title = "Steps"
 			body = m.stepsLines(inner, p.h-2)
+		case paneLesson:
+			title = "Lesson · " + m.sourceName() + " · i or esc closes"
+			body = m.lessonText(inner, p.h-2)
 		}
 		for i, l := range box(title, body, p.w, p.h, m.st) {
 			if y := p.y + i; y < len(out) {
@@ -189,6 +196,12 @@ func (m Model) story(width, n int) []string {
 		}
 	}
 	return out
+}
+
+// lessonText is the current source's lesson in at most n lines of width
+// columns.
+func (m Model) lessonText(width, n int) []string {
+	return lessonLines(m.sources[m.cur], width, n, false, m.st)
 }
 
 // stepsLines lists the steps in n lines of width columns, the current one
@@ -295,6 +308,10 @@ func (m Model) helpKeys() help.KeyMap {
 		return schedHelp{m.keys}
 	case stateExplore:
 		return exploreHelp{m.keys}
+	case stateCompare:
+		return compareHelp{m.keys}
+	case stateStack:
+		return stackHelp{m.keys}
 	}
 	return tapeHelp{m.keys}
 }
@@ -325,6 +342,20 @@ func (m Model) helpView(full, bare bool) string {
 		}
 	}
 	k.Timed.SetEnabled(alt)
+	if m.state == stateCompare {
+		k.TrackDown.SetHelp("↑/↓", "choose")
+	}
+	if m.state == stateCompare && !m.cmp.ok() {
+		k.TrackDown.SetEnabled(false)
+		k.Mark.SetEnabled(false)
+		k.OpenPair.SetEnabled(false)
+		if !m.cmp.finished {
+			k.Cancel.SetHelp("esc", "cancel")
+		}
+	}
+	if m.state == stateStack {
+		k.Close.SetHelp("esc/c", "back to the table")
+	}
 	if m.state == stateExplore && !m.explore.done {
 		k.Open.SetEnabled(false)
 		k.Explore.SetEnabled(false)
@@ -346,8 +377,11 @@ func (m Model) helpMode() string {
 	if m.state == stateTape && m.tape != m.timed {
 		mode += "+timed"
 	}
-	if m.state == stateExplore && !m.explore.done {
+	switch {
+	case m.state == stateExplore && !m.explore.done, m.state == stateCompare && !m.cmp.finished:
 		mode += "+running"
+	case m.state == stateCompare && !m.cmp.ok():
+		mode += "+failed"
 	}
 	return mode
 }
