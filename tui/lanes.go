@@ -88,6 +88,10 @@ type window struct {
 	// Draws, when set, keeps the tracks' drawings between frames (see
 	// drawCache); nil draws every track anew.
 	Draws *drawCache
+	// Instant puts the cursor line at instant At instead of at the end of
+	// step Pos (two runs stacked share one cursor instant).
+	Instant bool
+	At      time.Duration
 }
 
 // laneLines is the number of lines renderLanes draws for w.
@@ -159,6 +163,9 @@ func (w window) spanCols(e *timeline.Event) (int, int) {
 // cursorCol is the column of the cursor: the last column of the current
 // step (the end of the run's first instant at the start).
 func (w window) cursorCol(t *tape) int {
+	if w.Instant {
+		return w.instCol(w.At)
+	}
 	if w.Pos <= 0 || t.n == 0 {
 		return w.colOf(0)
 	}

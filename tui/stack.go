@@ -170,14 +170,80 @@ func (m Model) updateStack(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 var stackMarks = [2]string{"▲ ", "▼ "}
 
 // stackLayout shares the terminal between the two runs and the pane that
-// says what each did at the cursor: the lines of each run (its title
-// line included) and the pane's.
-func (m Model) stackLayout() (each, story int) {
-	avail := m.height - 1 - strings.Count(m.helpView(m.help.ShowAll, false), "\n") - 1
+// says what each did at the cursor: the pane what its text wants (up to a
+// third of the room, none on a short terminal), each run the lines its
+// tracks fill (its title line included), half the rest when they do not
+// both fit; the pane then takes what the runs leave.
+func (m Model) stackLayout() (runs [2]int, story int) {
+	avail := m.height - 1 - strings.Count(m.stackHelp(), "\n") - 1
 	if avail >= 22 {
-		story = min(2+4, avail/4)
+		story = min(2+len(m.stackStory(m.width-4, 6)), avail/3)
 	}
-	return (avail - story) / 2, story
+	rest := avail - story
+	var need [2]int
+	for b := range 2 {
+		bm := m.blockModel(b)
+		lay := layout{lanesW: m.width, gutter: m.stackGutter()}
+		// the legend's line, when it would fit, parts the runs
+		need[b] = 1 + bm.shareTracks(&lay, bm.visibleTracks(), rest)
+	}
+	runs = [2]int{rest / 2, rest - rest/2}
+	switch {
+	case need[0]+need[1] <= rest:
+		runs = need
+	case need[0] < runs[0]:
+		runs = [2]int{need[0], rest - need[0]}
+	case need[1] < runs[1]:
+		runs = [2]int{rest - need[1], need[1]}
+	}
+	if story > 0 {
+		story = avail - runs[0] - runs[1]
+	}
+	return runs, story
+}
+
+// stackStory is the pane's text in width columns: the note if any, then
+// what each run did at the cursor (or last, before it), up to per lines
+// each; on a stale read, why it is stale.
+func (m Model) stackStory(width, per int) []string {
+	s := &m.cmp.stack
+	var body []string
+	if m.note != "" {
+		body = append(body, m.st.paint(inkNote, pad(clip(m.note, width), width)))
+	}
+	for b := range 2 {
+		bm := m.blockModel(b)
+		text, stale := narrate(bm.tape, bm.pos, m.reveal)
+		if bm.pos > 0 && bm.tape.timeAt(bm.pos) < s.now() {
+			text = "(nothing at this instant; last, at " + formatOffset(bm.tape.timeAt(bm.pos)) + ") " + text
+		} else if v := staleVerdict(bm.tape, bm.pos); v != "" {
+			text += " " + v
+		}
+		k := inkPlain
+		if stale {
+			k = inkStale
+		}
+		who := stackMarks[b] + m.cmp.res[s.rows[b]].Protocol + ":"
+		for i, l := range wrapText(who+" "+text, width, per) {
+			if i == 0 {
+				body = append(body, m.st.paint(inkBold, who)+m.st.paint(k, strings.TrimPrefix(l, who)))
+				continue
+			}
+			body = append(body, m.st.paint(k, l))
+		}
+	}
+	return body
+}
+
+// stackHelp is the help bar under the stacked runs: the full help when
+// it leaves them ten lines.
+func (m Model) stackHelp() string {
+	if m.help.ShowAll {
+		if h := m.helpView(true, false); m.height-2-strings.Count(h, "\n") >= 10 {
+			return h
+		}
+	}
+	return m.helpView(false, false)
 }
 
 // stackGutter is the gutter both runs share, so that their columns are
@@ -204,8 +270,8 @@ func (m *Model) stackFit() {
 		s.scale, s.left, s.auto = fit, 0, true
 	}
 	if !s.auto {
-		w := window{Left: s.left, Scale: s.scale}
-		if c := w.instCol(s.now()); c < 0 || c >= cols {
+		w := window{Left: s.left, Scale: s.scale, Instant: true, At: s.now()}
+		if c := w.cursorCol(nil); c < 0 || c >= cols {
 			s.left = max(0, floorTo(s.now()-time.Duration(cols/3)*s.scale, s.scale))
 		}
 	}
@@ -223,7 +289,7 @@ func (m *Model) stackZoom(d int) {
 		m.note = "both runs fit: z zooms in"
 		return
 	}
-	cc := window{Left: s.left, Scale: s.scale}.instCol(s.now())
+	cc := window{Left: s.left, Scale: s.scale, Instant: true, At: s.now()}.cursorCol(nil)
 	s.auto, s.scale = false, sc
 	s.left = max(0, floorTo(s.now()-time.Duration(cc)*sc, sc))
 }
@@ -246,7 +312,7 @@ func (m Model) blockModel(b int) Model {
 func (m Model) stackView() string {
 	s := &m.cmp.stack
 	c := &m.cmp
-	each, story := m.stackLayout()
+	runs, story := m.stackLayout()
 	gutter := m.stackGutter()
 	names := [2]string{c.res[s.rows[0]].Protocol, c.res[s.rows[1]].Protocol}
 	now := s.now()
@@ -275,54 +341,30 @@ func (m Model) stackView() string {
 		lines = append(lines, line)
 		lay := layout{lanesW: m.width, gutter: gutter}
 		all := bm.visibleTracks()
-		bm.shareTracks(&lay, all, each-1)
-		lanes := renderLanes(t, bm.windowOf(lay), m.st)
-		for i := range each - 1 {
-			if i < len(lanes) {
-				lines = append(lines, lanes[i])
-			} else {
-				lines = append(lines, "")
-			}
+		bm.shareTracks(&lay, all, runs[b]-1)
+		w := bm.windowOf(lay)
+		w.Instant, w.At = true, now
+		lanes := renderLanes(t, w, m.st)
+		lines = append(lines, lanes[:min(len(lanes), max(runs[b]-1, 0))]...)
+		for range runs[b] - 1 - len(lanes) {
+			lines = append(lines, "")
 		}
 	}
-	note := ""
-	if m.note != "" {
-		note = m.st.paint(inkNote, pad(clip(m.note, m.width-4), m.width-4))
-	}
+	// the pane takes what the runs leave
 	if story > 0 {
-		var body []string
-		inner := m.width - 4
-		if note != "" {
-			body, note = append(body, note), ""
+		per := (story - 2) / 2
+		if m.note != "" {
+			per = (story - 3) / 2
 		}
-		for b := range 2 {
-			bm := m.blockModel(b)
-			text, stale := narrate(bm.tape, bm.pos, m.reveal)
-			if bm.pos > 0 && bm.tape.timeAt(bm.pos) < now {
-				text = "(nothing at this instant; last, at " + formatOffset(bm.tape.timeAt(bm.pos)) + ") " + text
-			}
-			k := inkPlain
-			if stale {
-				k = inkStale
-			}
-			who := stackMarks[b] + names[b] + ":"
-			for i, l := range wrapText(who+" "+text, inner, (story-2)/2) {
-				if i == 0 {
-					body = append(body, m.st.paint(inkBold, who)+m.st.paint(k, strings.TrimPrefix(l, who)))
-					continue
-				}
-				body = append(body, m.st.paint(k, l))
-			}
-		}
-		lines = append(lines, box("At "+formatOffset(now), body, m.width, story, m.st)...)
+		lines = append(lines, box("At "+formatOffset(now), m.stackStory(m.width-4, per), m.width, story, m.st)...)
 	}
-	help := m.helpView(m.help.ShowAll, false)
+	help := m.stackHelp()
 	room := m.height - strings.Count(help, "\n") - 1
 	for len(lines) < room {
 		lines = append(lines, "")
 	}
-	if note != "" && room > 1 {
-		lines[room-1] = note
+	if m.note != "" && story == 0 && room > 1 {
+		lines[room-1] = m.st.paint(inkNote, pad(clip(m.note, m.width), m.width))
 	}
 	return strings.Join(append(lines[:max(room, 0)], help), "\n")
 }

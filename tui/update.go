@@ -24,6 +24,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = m.width
 		m.sizePicker()
 		m.fit()
+		if m.state == stateStack {
+			m.stackFit()
+		}
 		return m, nil
 	case loadedMsg:
 		return m.loaded(msg)
