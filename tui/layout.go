@@ -290,7 +290,15 @@ func (m Model) paneWant(k paneKind, w int) int {
 	case paneSteps:
 		return m.tape.n + 1
 	case paneLesson:
-		return len(m.lessonText(w-4, 40))
+		// its lines without the blank ones between paragraphs, which
+		// come when there is room
+		n := 0
+		for _, l := range m.lessonText(w-4, 40) {
+			if l != "" {
+				n++
+			}
+		}
+		return n
 	}
 	return 1
 }
