@@ -36,6 +36,8 @@ func lessonLines(src Source, width, n int, watchOnly bool, st *styles) []string 
 		}
 		for j, l := range w {
 			if len(out) == n {
+				// cut: the last line says there is more
+				out[n-1] = st.paint(inkDim, "…")
 				return out
 			}
 			if j == 0 {

@@ -107,20 +107,33 @@ const (
 )
 
 // pickerPanes shares the terminal between the picker's list and the
-// lesson of the highlighted scenario: beside the list from minSidePicker
-// columns, below it otherwise, none on a short terminal.
+// lesson of the highlighted scenario, above the help: beside the list from
+// minSidePicker columns, below it otherwise, none on a short terminal.
+// The lesson's pane is as tall as the longest lesson needs, so that it
+// does not jump while the highlight moves.
 func (m Model) pickerPanes() (items pane, lesson pane, ok bool) {
-	items = pane{w: m.width, h: m.height}
+	h := m.height - strings.Count(m.pickerHelp(), "\n") - 1
+	items = pane{w: m.width, h: max(h, 0)}
 	if m.height < minPickerLesson {
 		return items, pane{}, false
 	}
+	want := m.pickerLessonWant(m.width) + 2
 	if m.width >= minSidePicker {
 		items.w = m.width * 52 / 100
-		return items, pane{x: items.w + 1, y: 1, w: m.width - items.w - 1, h: m.height - 2}, true
+		lw := m.width - items.w - 1
+		return items, pane{x: items.w + 1, y: 1, w: lw, h: min(m.pickerLessonWant(lw)+2, h-1)}, true
 	}
-	h := min(max(m.pickerLessonWant(m.width)+2, 5), m.height*2/5)
-	items.h = m.height - h
-	return items, pane{y: items.h, w: m.width, h: h}, true
+	lh := min(max(want, 5), h/2)
+	items.h = h - lh
+	return items, pane{y: items.h, w: m.width, h: lh}, true
+}
+
+// pickerHelp is the picker's help bar, the whole width under the list and
+// the lesson.
+func (m Model) pickerHelp() string {
+	h := m.picker.Help
+	h.Width = max(m.width-2, 0)
+	return m.st.clip(m.picker.Styles.HelpStyle.Render(h.View(m.picker)), m.width)
 }
 
 // pickerLessonWant is how many lines the longest lesson the picker shows
@@ -151,7 +164,7 @@ func (m Model) pickerView() string {
 	}
 	lines = lines[:l.h]
 	if !ok {
-		return strings.Join(lines, "\n")
+		return strings.Join(append(lines, m.pickerHelp()), "\n")
 	}
 	title := "Lesson"
 	if m.reveal {
@@ -164,15 +177,16 @@ func (m Model) pickerView() string {
 	}
 	b := box(title, body, lp.w, lp.h, m.st)
 	if lp.y >= l.h { // below the list
-		return strings.Join(append(lines, b...), "\n")
-	}
-	for i := range lines {
-		lines[i] = padStyled(m.st.clip(lines[i], l.w), l.w)
-		if j := i - lp.y; j >= 0 && j < len(b) {
-			lines[i] += " " + b[j]
+		lines = append(lines, b...)
+	} else {
+		for i := range lines {
+			lines[i] = padStyled(m.st.clip(lines[i], l.w), l.w)
+			if j := i - lp.y; j >= 0 && j < len(b) {
+				lines[i] += " " + b[j]
+			}
 		}
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(append(lines, m.pickerHelp()), "\n")
 }
 
 func (p pickItem) FilterValue() string { return p.src.Name + " " + p.src.Title }
@@ -188,6 +202,7 @@ func newPicker(sources []Source, st *styles) list.Model {
 	l.Styles = st.list
 	l.Help.Styles = st.help
 	l.SetStatusBarItemName("scenario", "scenarios")
+	l.SetShowHelp(false) // drawn under the list and the lesson (pickerView)
 	l.DisableQuitKeybindings()
 	keys := []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),

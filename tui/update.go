@@ -582,6 +582,7 @@ func (m Model) updatePicker(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.picker, cmd = m.picker.Update(msg)
+	m.sizePicker() // ? changes the help's height
 	return m, cmd
 }
 
