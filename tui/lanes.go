@@ -280,12 +280,19 @@ func drawAxis(t *tape, w window, r row, cols int) {
 	}
 	first := max(0, (w.Left+step-1)/step*step)
 	cc := w.cursorCol(t)
+	room := cols // the labels' right edge: before the ▸ that says the run goes on
+	if hi < t.end {
+		room--
+	}
 	for at := first; w.colOf(at) < cols; at += step {
 		c := w.colOf(at)
 		r.set(c, '╵', inkDim)
 		label := labels(at)
 		if cc > c && cc <= c+textWidth(label) {
 			continue // the cursor's ▼ would cut the label
+		}
+		if c+1+textWidth(label) > room {
+			continue // a label cut at the right edge reads as another time
 		}
 		r.text(c+1, label, inkDim, c+1+int(step/w.Scale)-1)
 	}
