@@ -333,14 +333,14 @@ func renderCompare(c *comparison, name string, width int, st *styles) []string {
 	}
 	add(inkDim, strings.Repeat(" ", compareMark)+strings.Repeat("─", max(rule-compareMark-1, 0)))
 	for r, row := range table[1:] {
-		sel, mk, k := " ", "    ", inkPlain
+		sel, mk, k, mkInk := " ", "    ", inkPlain, inkKey
 		if n := c.markOf(r); n > 0 {
 			mk = fmt.Sprintf(" [%d]", n)
 		}
 		if r == c.sel {
-			sel, k = "▸", inkCursor
+			sel, k, mkInk = "▸", inkCursor, inkCursor
 		}
-		out = append(out, st.paint(k, sel+mk)+" "+line(row, k, inkPlain, true))
+		out = append(out, st.paint(mkInk, sel+mk)+" "+line(row, k, inkPlain, true))
 	}
 	add(inkPlain, "")
 	// the highlighted row: its protocol and the columns left out

@@ -177,7 +177,7 @@ var stackMarks = [2]string{"▲ ", "▼ "}
 func (m Model) stackLayout() (runs [2]int, story int) {
 	avail := m.height - 1 - strings.Count(m.stackHelp(), "\n") - 1
 	if avail >= 22 {
-		story = min(2+len(m.stackStory(m.width-4, 6)), avail/3)
+		story = min(2+len(m.stackStory(m.width-4, 12)), avail/3)
 	}
 	rest := avail - story
 	var need [2]int
@@ -202,37 +202,52 @@ func (m Model) stackLayout() (runs [2]int, story int) {
 	return runs, story
 }
 
-// stackStory is the pane's text in width columns: the note if any, then
-// what each run did at the cursor (or last, before it), up to per lines
-// each; on a stale read, why it is stale.
-func (m Model) stackStory(width, per int) []string {
-	s := &m.cmp.stack
+// stackStory is the pane's text in at most n lines of width columns: the
+// note if any, then what each run did at the cursor; the lower run gets
+// the lines it needs up to half, and what the upper one leaves.
+func (m Model) stackStory(width, n int) []string {
 	var body []string
-	if m.note != "" {
+	if m.note != "" && n > 0 {
 		body = append(body, m.st.paint(inkNote, pad(clip(m.note, width), width)))
 	}
+	room := n - len(body)
+	var want [2]int
 	for b := range 2 {
-		bm := m.blockModel(b)
-		text, stale := narrate(bm.tape, bm.pos, m.reveal)
-		if bm.pos > 0 && bm.tape.timeAt(bm.pos) < s.now() {
-			text = "(nothing at this instant; last, at " + formatOffset(bm.tape.timeAt(bm.pos)) + ") " + text
-		} else if v := staleVerdict(bm.tape, bm.pos); v != "" {
-			text += " " + v
-		}
-		k := inkPlain
-		if stale {
-			k = inkStale
-		}
-		who := stackMarks[b] + m.cmp.res[s.rows[b]].Protocol + ":"
-		for i, l := range wrapText(who+" "+text, width, per) {
+		who, text, _ := m.stackText(b)
+		want[b] = len(wrapText(who+" "+text, width, room))
+	}
+	lower := min(want[1], max(room/2, room-want[0]))
+	for b, lim := range [2]int{room - lower, lower} {
+		who, text, k := m.stackText(b)
+		for i, l := range wrapText(who+" "+text, width, lim) {
 			if i == 0 {
-				body = append(body, m.st.paint(inkBold, who)+m.st.paint(k, strings.TrimPrefix(l, who)))
-				continue
+				l = m.st.paint(inkBold, who) + m.st.paint(k, strings.TrimPrefix(l, who))
+			} else {
+				l = m.st.paint(k, l)
 			}
-			body = append(body, m.st.paint(k, l))
+			body = append(body, l)
 		}
 	}
 	return body
+}
+
+// stackText is what run b did at the cursor (or last, before it), after
+// whose run it is ("▲ lease:"); on a stale read, why it is stale, in the
+// stale ink.
+func (m Model) stackText(b int) (who, text string, k ink) {
+	s := &m.cmp.stack
+	bm := m.blockModel(b)
+	text, stale := narrate(bm.tape, bm.pos, m.reveal)
+	if bm.pos > 0 && bm.tape.timeAt(bm.pos) < s.now() {
+		text = "(nothing at this instant; last, at " + formatOffset(bm.tape.timeAt(bm.pos)) + ") " + text
+	} else if v := staleVerdict(bm.tape, bm.pos); v != "" {
+		text += " " + v
+	}
+	k = inkPlain
+	if stale {
+		k = inkStale
+	}
+	return stackMarks[b] + m.cmp.res[s.rows[b]].Protocol + ":", text, k
 }
 
 // stackHelp is the help bar under the stacked runs: the full help when
@@ -352,11 +367,7 @@ func (m Model) stackView() string {
 	}
 	// the pane takes what the runs leave
 	if story > 0 {
-		per := (story - 2) / 2
-		if m.note != "" {
-			per = (story - 3) / 2
-		}
-		lines = append(lines, box("At "+formatOffset(now), m.stackStory(m.width-4, per), m.width, story, m.st)...)
+		lines = append(lines, box("At "+formatOffset(now), m.stackStory(m.width-4, story-2), m.width, story, m.st)...)
 	}
 	help := m.stackHelp()
 	room := m.height - strings.Count(help, "\n") - 1
