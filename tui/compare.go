@@ -241,10 +241,7 @@ func (m Model) compareView() string {
 	case c.finished:
 		status = "compare"
 	}
-	head := m.st.paint(inkBold, clip(title, m.width))
-	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
-		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(inkBold, status)
-	}
+	head := m.pageHead(title, status, inkBold)
 	body := renderCompare(c, name, m.width, m.st)
 	if m.note != "" {
 		body = append([]string{m.st.paint(inkNote, pad(clip(m.note, m.width), m.width)), ""}, body...)

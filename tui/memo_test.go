@@ -65,7 +65,7 @@ func TestDrawCacheMatchesFreshDrawing(t *testing.T) {
 // teaching presets, the frame drawn with what earlier frames kept is the
 // frame drawn from nothing.
 func TestMemoNeverChangesAFrame(t *testing.T) {
-	keys := []string{"right", "right", "n", "?", "left", "R", "n", "N", "z", "right", "z", "Z", "f", "down", "x", "down", "X", "X", "?", "G", "R", "g", "/", "c", "a", "enter", "right", "esc", "y", "right", "p", "p", "left"}
+	keys := []string{"right", "right", "n", "?", "left", "i", "right", "R", "i", "right", "i", "esc", "n", "N", "z", "right", "z", "Z", "f", "down", "x", "down", "X", "X", "?", "G", "R", "g", "/", "c", "a", "enter", "right", "esc", "y", "right", "p", "p", "left"}
 	for _, name := range teaching {
 		for _, size := range [][2]int{{80, 24}, {120, 36}, {200, 50}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, size[0], size[1]), func(t *testing.T) {

@@ -9,11 +9,15 @@
 // the scenario once and the TUI views the recorded timeline. Two modes do
 // run it: scheduler mode (s), where the user picks which actor takes the
 // next step and each pick replays the schedule so far (a few hundred
-// microseconds for the presets), and exploration (e), which runs every
-// schedule in a goroutine while the view polls its progress. Drawing lives
-// in plain functions (renderLanes, renderInspector, renderHeader,
-// renderSchedPanel, renderExplore) that cost the same whatever the run's
-// length, and that tests call directly.
+// microseconds for the presets), exploration (e), which runs every
+// schedule in a goroutine while the view polls its progress, and the
+// comparison of the fixes (c), which runs the scenario under each cache
+// protocol the same way and then stacks two protocols' runs on one time
+// axis. i shows the preset's lesson. Drawing lives in plain functions
+// (renderLanes, renderInspector, renderHeader, renderSchedPanel,
+// renderExplore, renderCompare) that cost the same whatever the run's
+// length, and that tests call directly; a frame reuses what the frame
+// before computed (memo.go) under keys of all it depends on.
 package tui
 
 import (

@@ -265,15 +265,11 @@ func (m Model) exploreView() string {
 	e := &m.explore
 	name := m.sourceName()
 	title := "racetape · explore " + name
-	status := exploreStatus(e)
-	head := m.st.paint(inkBold, clip(title, m.width))
-	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
-		k := inkBold
-		if e.done && e.res != nil && e.res.StaleSchedules > 0 {
-			k = inkBadBadge
-		}
-		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
+	k := inkBold
+	if e.done && e.res != nil && e.res.StaleSchedules > 0 {
+		k = inkBadBadge
 	}
+	head := m.pageHead(title, exploreStatus(e), k)
 	body := renderExplore(e, name, m.width, m.st, e.sel, m.timed != nil && m.timed.stale == 0)
 	if m.note != "" {
 		body = append(body, "")
@@ -282,6 +278,15 @@ func (m Model) exploreView() string {
 		}
 	}
 	return m.page(head, body, false)
+}
+
+// pageHead is a page's header line: its title on the left, its status on
+// the right in ink k when there is room for both.
+func (m Model) pageHead(title, status string, k ink) string {
+	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
+		return m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
+	}
+	return m.st.paint(inkBold, clip(title, m.width))
 }
 
 // page stacks a header line, a blank line, as many body lines as fit and
