@@ -94,38 +94,8 @@ func writeCompare(w io.Writer, sc *engine.Scenario, res []engine.ProtocolResult,
 	fmt.Fprintf(w, "%s: the same actors under each protocol\n", sc.Name)
 	fmt.Fprintf(w, "%s\n\n", engine.MappingText(sc))
 	models := opts.Models()
-	head := []string{"protocol", "stale", "explored", "anomalies", "longest ≠"}
-	for _, m := range models {
-		head = append(head, m.String())
-	}
-	head = append(head, "read hit", "read miss", "write")
-	rows := [][]string{head}
-	for _, r := range res {
-		var an []string
-		for _, a := range sortedAnomalies(r.Anomalies) {
-			an = append(an, fmt.Sprintf("%s %d", a, r.Anomalies[a]))
-		}
-		if len(an) == 0 {
-			an = []string{"-"}
-		}
-		explored := fmt.Sprintf("%d/%d", r.StaleSchedules, r.SchedulesRun)
-		if !r.Complete {
-			explored += "+"
-		}
-		div := "-"
-		if r.LongestDivergence > 0 {
-			div = r.LongestDivergence.String()
-			if r.OpenAtEnd {
-				div += " (open)"
-			}
-		}
-		row := []string{r.Protocol, fmt.Sprint(r.StaleReads), explored, strings.Join(an, ", "), div}
-		for _, m := range models {
-			row = append(row, map[string]string{"pass": "✓ pass", "fail": "✗ fail", "unknown": "? partial"}[r.Verdicts[m.String()]])
-		}
-		row = append(row, cost(r.ReadHit, engine.Cost{}), cost(r.ReadMiss, r.ExtraRead), cost(r.Write, r.ExtraWrite))
-		rows = append(rows, row)
-	}
+	rows := engine.CompareTable(res, opts)
+	head := rows[0]
 	widths := make([]int, len(head))
 	for _, row := range rows {
 		for i, c := range row {
@@ -162,13 +132,4 @@ func modelNames(ms []engine.Consistency) []string {
 		out = append(out, m.String())
 	}
 	return out
-}
-
-// cost renders "2 RT (4)" or with what it adds "2 RT (4) [+1]".
-func cost(c, extra engine.Cost) string {
-	s := fmt.Sprintf("%d RT (%d)", c.RoundTrips, c.Commands)
-	if extra != (engine.Cost{}) {
-		s += fmt.Sprintf(" [%+d RT, %+d]", extra.RoundTrips, extra.Commands)
-	}
-	return s
 }

@@ -95,7 +95,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		load := judged(func() (*engine.Scenario, error) { return presets.GetWith(name, ps) })
 		sources = append(sources, tui.Source{
 			Name: name, Title: p.Title, Description: p.Description,
-			Load: runner(load, s), Scenario: load,
+			Load: runner(load, s), Scenario: load, Lesson: presets.LessonOf(name).Paragraphs(),
 			Command: replayCommand(name, sets),
 		})
 	}

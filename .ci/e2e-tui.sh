@@ -5,8 +5,10 @@
 # the cause, then at the stale read (STALE), then says there is no more;
 # R shows the whole run; y copies the replay command (OSC 52, into tmux's
 # buffer); scheduler mode reaches the stale-hit banner by hand, exploration
-# opens its counterexample, the picker opens another preset, a small
-# terminal gets the too-small message, and q exits cleanly with status 0.
+# opens its counterexample, i opens the lesson, c compares the fixes and
+# stacks two of them, the picker shows a lesson and opens another preset,
+# a small terminal gets the too-small message, and q exits cleanly with
+# status 0.
 set -euo pipefail
 bin=$1
 
@@ -126,11 +128,39 @@ wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
 tm send-keys -t rt Escape
 wait_for "step 0/3"
 
+# The lesson: i opens it in place of the panes, esc closes it.
+tm send-keys -t rt i
+wait_for "Lesson · cache-aside"
+wait_for "Why: the commit and the invalidation are two steps"
+tm send-keys -t rt Escape
+wait_gone "Lesson · cache-aside"
+
+# Compare the fixes: the table, two protocols marked and stacked on one
+# time axis, stepping together; esc back to the table, then the lanes.
+tm send-keys -t rt c
+wait_for "compare the fixes on cache-aside"
+wait_for "versioned-cas"
+wait_for "ttl-only"
+tm send-keys -t rt Space
+tm send-keys -t rt Down
+tm send-keys -t rt Space
+wait_for "enter opens update-then-delete and delete-then-update"
+tm send-keys -t rt Enter
+wait_for "cache-aside: update-then-delete ▲ vs delete-then-update ▼"
+wait_for "instant 0/"
+tm send-keys -t rt n
+wait_for "✗ STALE GET order:42 → CANCELLED, current PAID"
+tm send-keys -t rt Escape
+wait_for "compare the fixes on cache-aside"
+tm send-keys -t rt Escape
+wait_for "step 0/3"
+
 tm send-keys -t rt o
 wait_for "pick a scenario"
 tm send-keys -t rt "/"
 tm send-keys -t rt -l "versioned"
 wait_for "versioned-cas ·"
+wait_for "Lesson · versioned-cas"
 tm send-keys -t rt Enter
 tm send-keys -t rt Enter
 wait_for "Versioned compare-and-set"

@@ -507,3 +507,69 @@ func MappingText(sc *Scenario) string {
 	return "readers (get, on a miss read + set): " + strings.Join(dedupe(rs), ", ") +
 		"; writers (write + invalidate): " + strings.Join(dedupe(ws), ", ")
 }
+
+// anomalyOrder is the order the comparison table lists anomalies in: as
+// the taxonomy introduces them.
+var anomalyOrder = []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation,
+	timeline.TTLStaleness, timeline.ReplicaLag, timeline.SimultaneousCommit, timeline.NewOldInversion}
+
+// CompareTable is the comparison as text, as racetape compare prints it
+// and the TUI shows it: a heading row, then one row per result. The
+// columns are: protocol, stale (the timed run's stale reads), explored
+// (stale schedules / schedules, "+" when the search stopped at its limit),
+// anomalies ("stale-hit 2, stale-set 4", "-"), longest ≠ ("3.5ms (open)",
+// "-"), one per model of opts.Models() ("✓ pass", "✗ fail", "? partial"),
+// then read hit, read miss and write: "2 RT (5)", round trips and
+// commands, with what they add to update-then-delete ("[+0 RT, +3]").
+func CompareTable(res []ProtocolResult, opts CompareOptions) [][]string {
+	models := opts.Models()
+	head := []string{"protocol", "stale", "explored", "anomalies", "longest ≠"}
+	for _, m := range models {
+		head = append(head, m.String())
+	}
+	head = append(head, "read hit", "read miss", "write")
+	rows := [][]string{head}
+	for _, r := range res {
+		var an []string
+		for _, a := range anomalyOrder {
+			if n := r.Anomalies[a]; n > 0 {
+				an = append(an, fmt.Sprintf("%s %d", a, n))
+			}
+		}
+		for a, n := range r.Anomalies {
+			if n > 0 && !slices.Contains(anomalyOrder, a) {
+				an = append(an, fmt.Sprintf("%s %d", a, n))
+			}
+		}
+		if len(an) == 0 {
+			an = []string{"-"}
+		}
+		explored := fmt.Sprintf("%d/%d", r.StaleSchedules, r.SchedulesRun)
+		if !r.Complete {
+			explored += "+"
+		}
+		div := "-"
+		if r.LongestDivergence > 0 {
+			div = r.LongestDivergence.String()
+			if r.OpenAtEnd {
+				div += " (open)"
+			}
+		}
+		row := []string{r.Protocol, fmt.Sprint(r.StaleReads), explored, strings.Join(an, ", "), div}
+		for _, m := range models {
+			row = append(row, map[string]string{"pass": "✓ pass", "fail": "✗ fail", "unknown": "? partial"}[r.Verdicts[m.String()]])
+		}
+		row = append(row, r.ReadHit.cell(Cost{}), r.ReadMiss.cell(r.ExtraRead), r.Write.cell(r.ExtraWrite))
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// cell renders "2 RT (4)" or, with what it adds, "2 RT (4) [+1 RT, +1]".
+func (c Cost) cell(extra Cost) string {
+	s := fmt.Sprintf("%d RT (%d)", c.RoundTrips, c.Commands)
+	if extra != (Cost{}) {
+		s += fmt.Sprintf(" [%+d RT, %+d]", extra.RoundTrips, extra.Commands)
+	}
+	return s
+}

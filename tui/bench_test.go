@@ -43,9 +43,16 @@ func BenchmarkView10k(b *testing.B) { benchView(b, run10k()) }
 func BenchmarkView100k(b *testing.B) { benchView(b, run100k()) }
 
 // BenchmarkStep is a step keypress to its frame (Update + View) on the
-// 100,000-step run.
-func BenchmarkStep(b *testing.B) {
+// 100,000-step run, the whole run shown.
+func BenchmarkStep(b *testing.B) { benchStep(b, false) }
+
+// BenchmarkStepReveal is BenchmarkStep in reveal mode, where every track
+// changes with the cursor.
+func BenchmarkStepReveal(b *testing.B) { benchStep(b, true) }
+
+func benchStep(b *testing.B, reveal bool) {
 	m := benchModel(b, run100k())
+	m.reveal = reveal
 	right, left := keyMsg("right"), keyMsg("left")
 	b.ReportAllocs()
 	b.ResetTimer()

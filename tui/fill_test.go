@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -241,23 +242,28 @@ func TestPerKeyTracks(t *testing.T) {
 	require.Equal(t, 2, strings.Count(lanes, "PAID v2"), "both commits are drawn")
 }
 
-// TestAxisNeverRepeats: at any scale the tick labels are distinct.
+// TestAxisNeverRepeats: at any scale the tick labels are distinct, and
+// each is a whole time with its unit (none cut at the right edge).
 func TestAxisNeverRepeats(t *testing.T) {
 	tl := syntheticTimeline(3000, 4, 2, 1)
 	tp := newTape(tl)
-	for _, scale := range []int64{1, 7, 20, 130, 1000, 20000, 400000} {
-		for _, left := range []int64{0, 2_510_000_000} {
-			w := testWindow(tp, 140, 0, 0, 0, 0, 1)
-			w.Scale, w.Left = durUS(scale), durUS(left/1000)
-			axis := renderLanes(tp, w, plainStyles())[0]
-			seen := map[string]bool{}
-			for _, f := range strings.Fields(strings.ReplaceAll(axis[w.Gutter:], "╵", " ")) {
-				f = strings.Trim(f, "▼◂▸")
-				if f == "" {
-					continue
+	unit := regexp.MustCompile(`^(0|[0-9.]+(ns|µs|ms|s|m|h))$`)
+	for _, width := range []int{140, 97, 61} {
+		for _, scale := range []int64{1, 7, 20, 130, 1000, 20000, 400000} {
+			for _, left := range []int64{0, 2_510_000_000} {
+				w := testWindow(tp, width, 0, 0, 0, 0, 1)
+				w.Scale, w.Left = durUS(scale), durUS(left/1000)
+				axis := renderLanes(tp, w, plainStyles())[0]
+				seen := map[string]bool{}
+				for _, f := range strings.Fields(strings.ReplaceAll(string([]rune(axis)[w.Gutter:]), "╵", " ")) {
+					f = strings.Trim(f, "▼◂▸")
+					if f == "" {
+						continue
+					}
+					require.False(t, seen[f], "scale %dµs left %dµs: %q twice in %q", scale, left/1000, f, axis)
+					require.Regexp(t, unit, f, "scale %dµs left %dµs width %d: a cut label in %q", scale, left/1000, width, axis)
+					seen[f] = true
 				}
-				require.False(t, seen[f], "scale %dµs left %dµs: %q twice in %q", scale, left/1000, f, axis)
-				seen[f] = true
 			}
 		}
 	}

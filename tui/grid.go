@@ -31,6 +31,16 @@ func (r row) set(c int, ch rune, k ink) {
 // empty reports whether nothing was drawn in column c.
 func (r row) empty(c int) bool { return c >= 0 && c < len(r) && r[c].r == 0 && !r[c].contd }
 
+// blank reports whether nothing was drawn in the row.
+func (r row) blank() bool {
+	for c := range r {
+		if !r.empty(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // text draws s from column c, stopping before column limit (and the row's
 // end); runes left of column 0 are skipped. It returns the column after the
 // last rune drawn.

@@ -33,6 +33,8 @@ type keyMap struct {
 	Picker      key.Binding
 	Schedule    key.Binding
 	Explore     key.Binding
+	Lesson      key.Binding
+	Compare     key.Binding
 	Timed       key.Binding // back to the source's own run from another
 	Help        key.Binding
 	Quit        key.Binding
@@ -54,6 +56,10 @@ type keyMap struct {
 	// Used in exploration.
 	Open   key.Binding // the counterexample, in the lanes
 	Cancel key.Binding
+
+	// Used in the comparison.
+	Mark     key.Binding // a protocol to open
+	OpenPair key.Binding // the two marked, stacked
 }
 
 func newKeyMap() keyMap {
@@ -87,6 +93,8 @@ func newKeyMap() keyMap {
 		Picker:   b("o", "scenarios", "o"),
 		Schedule: b("s", "scheduler", "s"),
 		Explore:  b("e", "explore", "e"),
+		Lesson:   b("i", "lesson", "i"),
+		Compare:  b("c", "compare", "c"),
 		Timed:    b("esc", "timed run", "esc"),
 		Help:     b("?", "help", "?"),
 		Quit:     b("q", "quit", "q", "ctrl+c"),
@@ -104,6 +112,9 @@ func newKeyMap() keyMap {
 
 		Open:   b("enter", "open counterexample", "enter"),
 		Cancel: b("esc", "back", "esc"),
+
+		Mark:     b("space", "mark", " ", "x"),
+		OpenPair: b("enter", "open the two stacked", "enter"),
 	}
 }
 
@@ -115,7 +126,7 @@ func (h tapeHelp) ShortHelp() []key.Binding {
 	k := h.k
 	// quit and help come before play and zoom: cut at the right edge, the
 	// bar must still say how to get out and how to learn more.
-	return []key.Binding{k.Timed, k.Forward, k.Back, k.NextMark, k.Play, k.Reveal, k.Help, k.Quit, k.Picker, k.Copy, k.Schedule, k.Explore, k.ZoomIn, k.Fit}
+	return []key.Binding{k.Timed, k.Forward, k.Back, k.NextMark, k.Play, k.Reveal, k.Help, k.Quit, k.Picker, k.Lesson, k.Compare, k.Copy, k.Schedule, k.Explore, k.Fit, k.ZoomIn}
 }
 
 // FullHelp is the help shown by ?.
@@ -125,8 +136,8 @@ func (h tapeHelp) FullHelp() [][]key.Binding {
 		{k.Forward, k.Back, k.First, k.Last, k.NextMark, k.PrevMark},
 		{k.Play, k.Faster, k.Slower, k.Reveal, k.ZoomIn, k.ZoomOut, k.Fit},
 		{k.TrackUp, k.TrackDown, k.Collapse, k.CollapseAll, k.Filter, k.Wheel},
-		{k.Schedule, k.Explore, k.Timed, k.Copy, k.Reload},
-		{k.Picker, k.Help, k.Quit},
+		{k.Schedule, k.Explore, k.Compare, k.Timed, k.Copy, k.Reload},
+		{k.Lesson, k.Picker, k.Help, k.Quit},
 	}
 }
 
@@ -162,7 +173,39 @@ func (h exploreHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Open, k.Explore}, {k.Cancel, k.Help, k.Quit}}
 }
 
+// compareHelp is the help of the comparison page.
+type compareHelp struct{ k keyMap }
+
+func (h compareHelp) ShortHelp() []key.Binding {
+	k := h.k
+	return []key.Binding{k.TrackDown, k.Mark, k.OpenPair, k.Cancel, k.Help, k.Quit}
+}
+
+func (h compareHelp) FullHelp() [][]key.Binding {
+	k := h.k
+	return [][]key.Binding{{k.TrackDown, k.Mark, k.OpenPair}, {k.Cancel, k.Help, k.Quit}}
+}
+
+// stackHelp is the help of two runs stacked.
+type stackHelp struct{ k keyMap }
+
+func (h stackHelp) ShortHelp() []key.Binding {
+	k := h.k
+	return []key.Binding{k.Close, k.Forward, k.Back, k.NextMark, k.Reveal, k.Help, k.Quit, k.ZoomIn, k.Fit}
+}
+
+func (h stackHelp) FullHelp() [][]key.Binding {
+	k := h.k
+	return [][]key.Binding{
+		{k.Forward, k.Back, k.First, k.Last, k.NextMark, k.PrevMark},
+		{k.ZoomIn, k.ZoomOut, k.Fit, k.Reveal, k.TrackUp, k.TrackDown},
+		{k.Close, k.Help, k.Quit},
+	}
+}
+
 var (
+	_ help.KeyMap = compareHelp{}
+	_ help.KeyMap = stackHelp{}
 	_ help.KeyMap = tapeHelp{}
 	_ help.KeyMap = schedHelp{}
 	_ help.KeyMap = exploreHelp{}

@@ -85,6 +85,13 @@ type window struct {
 	Tracks []shownTrack
 	Above  int // tracks scrolled out above
 	Below  int // tracks scrolled out below (or filtered out)
+	// Draws, when set, keeps the tracks' drawings between frames (see
+	// drawCache); nil draws every track anew.
+	Draws *drawCache
+	// Instant puts the cursor line at instant At instead of at the end of
+	// step Pos (two runs stacked share one cursor instant).
+	Instant bool
+	At      time.Duration
 }
 
 // laneLines is the number of lines renderLanes draws for w.
@@ -156,6 +163,9 @@ func (w window) spanCols(e *timeline.Event) (int, int) {
 // cursorCol is the column of the cursor: the last column of the current
 // step (the end of the run's first instant at the start).
 func (w window) cursorCol(t *tape) int {
+	if w.Instant {
+		return w.instCol(w.At)
+	}
 	if w.Pos <= 0 || t.n == 0 {
 		return w.colOf(0)
 	}
@@ -202,9 +212,9 @@ func renderLanes(t *tape, w window, st *styles) []string {
 			k = inkFocus
 			name = "›" + name
 		}
-		bar := add(name, k, mk)
-		labels := make([]row, s.labels)
-		for j := range labels {
+		d := w.drawing(t, s.track, s.labels)
+		copy(add(name, k, mk), d.bar)
+		for j := range s.labels {
 			hint := ""
 			if j == 0 && i == 0 && w.Above > 0 {
 				hint = "↑" + itoa(w.Above) + " more"
@@ -212,9 +222,8 @@ func renderLanes(t *tape, w window, st *styles) []string {
 			if j == s.labels-1 && i == len(w.Tracks)-1 && w.Below > 0 {
 				hint = "↓" + itoa(w.Below) + " more"
 			}
-			labels[j] = add(hint, inkDim, ' ')
+			copy(add(hint, inkDim, ' '), d.labels[j])
 		}
-		drawTrack(t, w, s.track, bar, labels, cols)
 		if s.gap {
 			add("", inkPlain, ' ')
 		}
@@ -271,12 +280,19 @@ func drawAxis(t *tape, w window, r row, cols int) {
 	}
 	first := max(0, (w.Left+step-1)/step*step)
 	cc := w.cursorCol(t)
+	room := cols // the labels' right edge: before the ▸ that says the run goes on
+	if hi < t.end {
+		room--
+	}
 	for at := first; w.colOf(at) < cols; at += step {
 		c := w.colOf(at)
 		r.set(c, '╵', inkDim)
 		label := labels(at)
 		if cc > c && cc <= c+textWidth(label) {
 			continue // the cursor's ▼ would cut the label
+		}
+		if c+1+textWidth(label) > room {
+			continue // a label cut at the right edge reads as another time
 		}
 		r.text(c+1, label, inkDim, c+1+int(step/w.Scale)-1)
 	}
@@ -423,26 +439,9 @@ func drawTrack(t *tape, w window, tr track, bar row, labels []row, cols int) boo
 const maxLabelLines = 4
 
 // labelLines is how many label lines tr needs in w for every label to be
-// drawn whole (at most maxLabelLines). Labels take the first line they fit
-// on, in the same order whatever the number of lines, so one drawing on
-// maxLabelLines lines tells: the last line used.
+// drawn whole (at most maxLabelLines).
 func labelLines(t *tape, w window, tr track) int {
-	cols := w.cols()
-	rows := make([]row, maxLabelLines)
-	for i := range rows {
-		rows[i] = newRow(cols)
-	}
-	if !drawTrack(t, w, tr, newRow(cols), rows, cols) {
-		return maxLabelLines
-	}
-	for k := maxLabelLines; k > 1; k-- {
-		for c := range rows[k-1] {
-			if !rows[k-1].empty(c) {
-				return k
-			}
-		}
-	}
-	return 1
+	return w.drawing(t, tr, maxLabelLines).need
 }
 
 func boolInt(b bool) int {

@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // The smallest terminal the tape view is drawn in; below it the TUI says
@@ -26,9 +27,10 @@ const minSidePanes = 80
 type paneKind int
 
 const (
-	paneStory paneKind = iota // what the current step did, and why it is stale
-	paneState                 // the cache and database at the cursor
-	paneSteps                 // every step so far, the current one marked
+	paneStory  paneKind = iota // what the current step did, and why it is stale
+	paneState                  // the cache and database at the cursor
+	paneSteps                  // every step so far, the current one marked
+	paneLesson                 // the scenario's lesson (i), instead of the others
 )
 
 // A pane is where one pane goes, in the panes' block.
@@ -65,6 +67,17 @@ type layout struct {
 // line between tracks, and the panes the rest. When the tracks do not fit
 // below on a wide terminal, the panes go beside them.
 func (m Model) layout() layout {
+	k := m.layoutKey()
+	if mm := m.memo; mm.layOK && mm.layKey == k {
+		return mm.lay
+	}
+	lay := m.computeLayout()
+	m.memo.lay, m.memo.layKey, m.memo.layOK = lay, k, true
+	return lay
+}
+
+// computeLayout is layout, computed.
+func (m Model) computeLayout() layout {
 	lay := layout{fullHelp: m.help.ShowAll, help: 1}
 	if m.width < minWidth || m.height < minHeight {
 		lay.tooSmall = true
@@ -118,6 +131,10 @@ func (m Model) layout() layout {
 	// scroll in the rest when they do not all fit
 	want := m.panesWant(m.width, false)
 	pmin := m.panesMin(m.width, false)
+	if m.lesson && m.state == stateTape {
+		// the lesson is what the class reads now: the tracks scroll
+		pmin = max(pmin, min(want, avail*3/5))
+	}
 	lanes := avail - max(pmin, min(want, avail*2/5))
 	if 1+2*n <= lanes {
 		// every track shows: first the label lines they need, then the
@@ -134,6 +151,46 @@ func (m Model) layout() layout {
 	lay.panesH = avail - used
 	lay.panes = m.placePanes(lay.panesW, lay.panesH, false)
 	return lay
+}
+
+// A layoutKey is everything a layout depends on.
+type layoutKey struct {
+	width, height int
+	full          bool   // the full help asked for
+	help          string // which help bar (see helpMode)
+	tape          *tape
+	sched         *tape // scheduler mode's point shown
+	schedSel      int
+	filter, sel   string
+	collapsed     string // the collapsed tracks' names
+	top, pos      int
+	left, scale   time.Duration
+	reveal        bool
+	note          string
+	lesson        int // the source whose lesson is open, or -1
+}
+
+func (m Model) layoutKey() layoutKey {
+	k := layoutKey{width: m.width, height: m.height, full: m.help.ShowAll, help: m.helpMode(),
+		tape: m.tape, filter: m.filter, sel: m.selName, top: m.top, pos: m.pos,
+		left: m.left, scale: m.scale, reveal: m.reveal, note: m.note}
+	k.lesson = -1
+	if m.lesson && m.state == stateTape {
+		k.lesson = m.cur
+	}
+	if m.sched.active() {
+		p := m.sched.cur()
+		k.sched, k.schedSel = p.tape, p.sel
+	}
+	var names []string
+	for name, c := range m.collapsed {
+		if c {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	k.collapsed = strings.Join(names, "\x00")
+	return k
 }
 
 // shareTracks lays the tracks out in h lines from m.top: one label line
@@ -232,6 +289,16 @@ func (m Model) paneWant(k paneKind, w int) int {
 		return inspectorWant(m.tape, m.pos, w-4)
 	case paneSteps:
 		return m.tape.n + 1
+	case paneLesson:
+		// its lines without the blank ones between paragraphs, which
+		// come when there is room
+		n := 0
+		for _, l := range m.lessonText(w-4, 40) {
+			if l != "" {
+				n++
+			}
+		}
+		return n
 	}
 	return 1
 }
@@ -264,6 +331,8 @@ func (m Model) placePanes(w, h int, side bool) []pane {
 		return out
 	}
 	switch {
+	case m.lesson && m.state == stateTape:
+		return []pane{{kind: paneLesson, w: w, h: h}}
 	case side:
 		return stack(paneStory, paneState, paneSteps)
 	case w < minSidePanes:

@@ -9,11 +9,15 @@
 // the scenario once and the TUI views the recorded timeline. Two modes do
 // run it: scheduler mode (s), where the user picks which actor takes the
 // next step and each pick replays the schedule so far (a few hundred
-// microseconds for the presets), and exploration (e), which runs every
-// schedule in a goroutine while the view polls its progress. Drawing lives
-// in plain functions (renderLanes, renderInspector, renderHeader,
-// renderSchedPanel, renderExplore) that cost the same whatever the run's
-// length, and that tests call directly.
+// microseconds for the presets), exploration (e), which runs every
+// schedule in a goroutine while the view polls its progress, and the
+// comparison of the fixes (c), which runs the scenario under each cache
+// protocol the same way and then stacks two protocols' runs on one time
+// axis. i shows the preset's lesson. Drawing lives in plain functions
+// (renderLanes, renderInspector, renderHeader, renderSchedPanel,
+// renderExplore, renderCompare) that cost the same whatever the run's
+// length, and that tests call directly; a frame reuses what the frame
+// before computed (memo.go) under keys of all it depends on.
 package tui
 
 import (
@@ -46,6 +50,10 @@ type Source struct {
 	// Path is the scenario file Load reads, if any: r reloads it, and
 	// Options.Watch reloads it when it changes.
 	Path string
+	// Lesson is what the scenario teaches, in labelled paragraphs
+	// ("Watch: …", "Why: …", "Fix: …", "Cost: …"): the picker shows it,
+	// and i in the lanes. Nil for none.
+	Lesson []string
 	// Command is how to run this source on the command line
 	// ("racetape run cache-aside"), for y, which copies it with the
 	// schedule shown.
@@ -94,6 +102,8 @@ const (
 	statePicker                // choosing a scenario
 	stateSchedule              // scheduler mode: the user picks who moves next (s)
 	stateExplore               // exploring every schedule, or its result (e)
+	stateCompare               // comparing the protocols, or their table (c)
+	stateStack                 // two protocols' runs, one above the other
 )
 
 func (s state) String() string {
@@ -108,6 +118,10 @@ func (s state) String() string {
 		return "schedule"
 	case stateExplore:
 		return "explore"
+	case stateCompare:
+		return "compare"
+	case stateStack:
+		return "stack"
 	}
 	return fmt.Sprintf("state(%d)", int(s))
 }
@@ -144,6 +158,7 @@ type Model struct {
 
 	sched   scheduler   // scheduler mode
 	explore exploration // the exploration running or shown
+	cmp     comparison  // the comparison running or shown
 
 	pos   int           // cursor: 0 is the start, k is right after step k
 	left  time.Duration // instant at the lanes' left edge
@@ -155,6 +170,7 @@ type Model struct {
 	schedScale time.Duration
 
 	reveal    bool            // what lies ahead of the cursor is hidden
+	lesson    bool            // the lesson is open in the panes' place (i)
 	selName   string          // the selected track's name ("" none): x collapses it
 	collapsed map[string]bool // tracks drawn without their label lines, by name
 	filter    string          // only the tracks whose name holds it
@@ -164,8 +180,23 @@ type Model struct {
 	speed   int // index in speeds
 	tickID  int
 
-	helpMemo *helpMemo // the last help bar drawn, shared by copies
-	verdicts bool      // the picker's verdicts were asked for
+	memo     *memo // what a frame computes that the next can reuse, shared by copies
+	verdicts bool  // the picker's verdicts were asked for
+	// pickVerdicts are the verdicts the picker has, by source.
+	pickVerdicts verdictsMsg
+}
+
+// A memo keeps what drawing a frame computes that the next frame can
+// reuse, each part under a key of everything it depends on, so that
+// reusing it never changes what is drawn: the help bar, the tracks'
+// drawings, the layout and the panes' texts.
+type memo struct {
+	help   helpMemo
+	draws  drawCache
+	lay    layout
+	layKey layoutKey
+	layOK  bool
+	texts  map[textKey][]string
 }
 
 // A helpMemo keeps the last help bar drawn: it changes only with the width
@@ -227,7 +258,7 @@ func newModel(sources []Source, initial int, opts Options, st *styles) Model {
 
 		collapsed: map[string]bool{},
 
-		helpMemo: &helpMemo{width: -1},
+		memo: &memo{help: helpMemo{width: -1}},
 	}
 	m.help.Styles = st.help
 	if opts.Speed > 0 {

@@ -19,7 +19,7 @@ func presetSources(t testing.TB) []Source {
 	var out []Source
 	for _, p := range presets.All() {
 		sc := p.Scenario
-		out = append(out, Source{Name: p.Name, Title: p.Title, Description: p.Description,
+		out = append(out, Source{Name: p.Name, Title: p.Title, Description: p.Description, Lesson: presets.LessonOf(p.Name).Paragraphs(),
 			Load:     func() (*timeline.Timeline, error) { return engine.Run(sc, engine.Options{}) },
 			Scenario: func() (*engine.Scenario, error) { return sc, nil }})
 	}

@@ -25,7 +25,17 @@ func TestEverySmallSize(t *testing.T) {
 	sched := pressRun(t, presetModel(t, "cache-aside", 100, 30), "s")
 	explore := startExploring(t, presetModel(t, "cache-aside", 100, 30))
 	explored := finishExploring(t, explore)
+	cmp := finishComparing(t, startComparing(t, presetModel(t, "stale-set", 100, 30)))
+	stacked := pressRun(t, press(t, cmp, " ", "down", "down", "down", "down", " "), "enter")
 	models := map[string]Model{
+		"lesson":          press(t, cacheAsideModel(t), "i"),
+		"picker-verdicts": pressRun(t, cacheAsideModel(t), "o"),
+		"comparing":       startComparing(t, presetModel(t, "stale-set", 100, 30)),
+		"compare":         cmp,
+		"compare-help":    press(t, cmp, "?"),
+		"compare-refused": finishComparing(t, startComparing(t, presetModel(t, "replica-lag", 100, 30))),
+		"stack":           press(t, stacked, "n"),
+		"stack-help":      press(t, stacked, "?"),
 		"tape":            cacheAsideModel(t),
 		"stale":           press(t, cacheAsideModel(t), "n", "n"),
 		"picker":          press(t, cacheAsideModel(t), "o"),
@@ -110,14 +120,19 @@ func TestFramesFit(t *testing.T) {
 }
 
 // TestModeFramesFit sweeps sizes from the minimum up in scheduler mode
-// (few and many actors, with and without the banner) and in the
-// exploration view: each frame is exactly the terminal's height and no
+// (few and many actors, with and without the banner), in the
+// exploration view, the comparison, two runs stacked, the lesson and the
+// picker: each frame is exactly the terminal's height and no
 // line is wider than it.
 func TestModeFramesFit(t *testing.T) {
 	few := pressRun(t, presetModel(t, "cache-aside", 100, 30), "s")
 	many := pressRun(t, presetModel(t, "seed-matrix", 100, 30), "s")
 	explored := finishExploring(t, startExploring(t, presetModel(t, "stale-set", 100, 30)))
+	cmp := finishComparing(t, startComparing(t, presetModel(t, "cache-aside", 100, 30)))
+	stacked := pressRun(t, press(t, cmp, " ", "down", "down", " "), "enter")
 	models := []Model{
+		cmp, press(t, cmp, "?"), stacked, press(t, stacked, "n", "n", "z", "z"), press(t, stacked, "?"),
+		press(t, presetModel(t, "double-delete", 100, 30), "i"), pressRun(t, presetModel(t, "double-delete", 100, 30), "o"),
 		few, press(t, few, "1", "2"), press(t, few, "1", "2", "1"), press(t, few, "?"),
 		many, press(t, many, "left", "left", "6", "1", "6"),
 		explored, startExploring(t, presetModel(t, "stale-set", 100, 30)),

@@ -33,6 +33,10 @@ type tape struct {
 	laneStale [][]int
 	// laneOf[seq] is the lane event seq is drawn in.
 	laneOf []int
+	// laneSeqs[l] holds the seqs of actor l's events, ascending: how many
+	// of them lie before the cursor says what reveal mode shows of the
+	// lane.
+	laneSeqs [][]int
 
 	// keys are every key of the run, in order of first appearance (seeds
 	// first); byKey indexes each one's cache and database track.
@@ -66,6 +70,16 @@ type keyIndex struct {
 	// the first divergence reaching a window's left edge is a binary
 	// search).
 	divReach []time.Duration
+	// In reveal mode the cache track shows the events and divergences
+	// that start (and end) before the cursor: cacheSeqs are the seqs of
+	// its cache events and of its divergences' causes and ends, dbSeqs
+	// those of its database events and commits, ascending. divFrom and
+	// divTo are the divergences' causes and ends, ascending; ordered says
+	// every divergence ends after its cause, so that the ones open at the
+	// cursor are counted by two searches.
+	cacheSeqs, dbSeqs []int
+	divFrom, divTo    []int
+	ordered           bool
 }
 
 // key returns key's index, adding key (in order of appearance) if new.
@@ -136,6 +150,10 @@ func newTape(tl *timeline.Timeline) *tape {
 	t.lanes = make([][]int, nl)
 	for i, l := range t.laneOf {
 		t.lanes[l] = append(t.lanes[l], i)
+	}
+	t.laneSeqs = make([][]int, nl)
+	for l, seqs := range t.lanes {
+		t.laneSeqs[l] = slices.Clone(seqs)
 	}
 	ev := tl.Events
 	byEnd := func(a, b int) int {
@@ -212,10 +230,26 @@ func newTape(tl *timeline.Timeline) *tape {
 	for _, k := range t.byKey {
 		k.divReach = make([]time.Duration, len(k.divs))
 		var hi time.Duration
+		k.ordered = true
 		for i, d := range k.divs {
 			hi = max(hi, t.divUntil(d))
 			k.divReach[i] = hi
+			dd := &tl.Divergences[d]
+			k.divFrom = append(k.divFrom, dd.CauseEvent)
+			if dd.EndEvent >= 0 {
+				k.divTo = append(k.divTo, dd.EndEvent)
+				k.ordered = k.ordered && dd.EndEvent > dd.CauseEvent
+			}
 		}
+		slices.Sort(k.divFrom)
+		slices.Sort(k.divTo)
+		k.cacheSeqs = slices.Concat(k.cacheEv, k.divFrom, k.divTo)
+		slices.Sort(k.cacheSeqs)
+		k.dbSeqs = slices.Clone(k.dbEv)
+		for _, c := range k.commits {
+			k.dbSeqs = append(k.dbSeqs, c.Event)
+		}
+		slices.Sort(k.dbSeqs)
 	}
 
 	t.marks, t.causes = marksOf(tl)

@@ -22,8 +22,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 0), max(msg.Height, 0)
 		m.help.Width = m.width
-		m.picker.SetSize(m.width, m.height)
+		m.sizePicker()
 		m.fit()
+		if m.state == stateStack {
+			m.stackFit()
+		}
 		return m, nil
 	case loadedMsg:
 		return m.loaded(msg)
@@ -39,14 +42,22 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.exploreDone(msg), nil
 	case cexLoadedMsg:
 		return m.cexLoaded(msg), nil
+	case compareTickMsg:
+		return m.compareTicked(msg)
+	case compareDoneMsg:
+		return m.compareDone(msg), nil
+	case stackLoadedMsg:
+		return m.stackLoaded(msg), nil
 	case verdictsMsg:
-		return m, m.picker.SetItems(pickItems(m.sources, msg))
+		m.pickVerdicts = msg
+		return m, m.picker.SetItems(pickItems(m.sources, msg, m.reveal))
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m.eachRune(msg)
 		}
 		if msg.Type == tea.KeyCtrlC {
 			m.stopExplore()
+			m.stopCompare()
 			return m, tea.Quit
 		}
 		m.note = ""
@@ -57,6 +68,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.updateSchedule(msg)
 		case stateExplore:
 			return m.updateExplore(msg)
+		case stateCompare:
+			return m.updateCompare(msg)
+		case stateStack:
+			return m.updateStack(msg)
 		case stateLoading:
 			switch {
 			case key.Matches(msg, m.keys.Quit):
@@ -124,6 +139,7 @@ func (m Model) loaded(msg loadedMsg) (Model, tea.Cmd) {
 	m.timed, m.timedPos, m.shown = msg.tape, 0, ""
 	if !reload {
 		m.pos, m.left, m.top = 0, 0, 0
+		m.lesson = false
 	}
 	m.auto, m.playing = true, false
 	if reload {
@@ -154,6 +170,20 @@ func (m Model) updateTape(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.startSchedule()
 	case key.Matches(msg, k.Explore):
 		return m.startExplore()
+	case key.Matches(msg, k.Compare):
+		return m.startCompare()
+	case key.Matches(msg, k.Lesson) && m.tape != nil:
+		if len(m.sources[m.cur].Lesson) == 0 {
+			m.note = "no lesson for " + m.sourceName() + ": the presets have one each (racetape list --long)"
+			return m, nil
+		}
+		m.lesson = !m.lesson
+		m.fit()
+		return m, nil
+	case key.Matches(msg, k.Timed) && m.lesson:
+		m.lesson = false
+		m.fit()
+		return m, nil
 	case key.Matches(msg, k.Timed) && m.filter != "":
 		m.filter, m.top = "", 0
 		m.fit()
@@ -429,23 +459,8 @@ func (m *Model) zoom(d int) {
 	}
 	w := m.window()
 	cc := w.cursorCol(m.tape)
-	fit := fitScale(m.tape.end, w.cols())
-	s := m.scale
-	switch {
-	case d < 0:
-		s = scales[0]
-		for _, c := range scales {
-			if c < m.scale {
-				s = c
-			}
-		}
-		s = min(s, m.scale)
-	default:
-		for i := len(scales) - 1; i >= 0 && scales[i] > m.scale; i-- {
-			s = scales[i]
-		}
-	}
-	if s >= fit {
+	s, whole := nextScale(m.scale, fitScale(m.tape.end, w.cols()), d)
+	if whole {
 		m.auto = true
 		m.note = "the whole run fits: z zooms in"
 		return
@@ -454,6 +469,28 @@ func (m *Model) zoom(d int) {
 	m.scale = s
 	at := m.tape.timeAt(m.pos)
 	m.left = max(0, floorTo(at-time.Duration(cc)*s, s))
+}
+
+// nextScale is the zoom level d levels (one) from scale, in (d < 0) or
+// out; whole reports that it would show the whole run, fit being the
+// scale that fits it.
+func nextScale(scale, fit time.Duration, d int) (s time.Duration, whole bool) {
+	s = scale
+	switch {
+	case d < 0:
+		s = scales[0]
+		for _, c := range scales {
+			if c < scale {
+				s = c
+			}
+		}
+		s = min(s, scale)
+	default:
+		for i := len(scales) - 1; i >= 0 && scales[i] > scale; i-- {
+			s = scales[i]
+		}
+	}
+	return s, s >= fit
 }
 
 // mouse scrolls the lanes: the wheel moves through the tracks when they
@@ -504,6 +541,8 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 	m.playing = false
 	m.state = statePicker
 	m.picker.ResetFilter()
+	m.picker.SetItems(pickItems(m.sources, m.pickVerdicts, m.reveal))
+	m.sizePicker()
 	m.picker.Select(m.cur)
 	if m.verdicts {
 		return m, nil
@@ -543,6 +582,7 @@ func (m Model) updatePicker(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.picker, cmd = m.picker.Update(msg)
+	m.sizePicker() // ? changes the help's height
 	return m, cmd
 }
 
@@ -570,6 +610,7 @@ func (m Model) windowOf(lay layout) window {
 		Tracks: lay.tracks,
 		Above:  lay.above,
 		Below:  lay.below,
+		Draws:  &m.memo.draws,
 	}
 }
 

@@ -20,9 +20,13 @@ func (m Model) View() string {
 	}
 	switch {
 	case m.state == statePicker:
-		return m.picker.View()
+		return m.pickerView()
 	case m.state == stateExplore:
 		return m.exploreView()
+	case m.state == stateCompare:
+		return m.compareView()
+	case m.state == stateStack:
+		return m.stackView()
 	case m.state == stateLoading:
 		return m.frame([]string{m.st.paint(inkDim, "loading "+m.sourceName()+"…")})
 	case m.tape == nil:
@@ -96,6 +100,9 @@ func (m Model) renderPanes(lay layout) []string {
 		case paneSteps:
 			title = "Steps"
 			body = m.stepsLines(inner, p.h-2)
+		case paneLesson:
+			title = "Lesson · " + m.sourceName() + " · i or esc closes"
+			body = m.lessonText(inner, p.h-2)
 		}
 		for i, l := range box(title, body, p.w, p.h, m.st) {
 			if y := p.y + i; y < len(out) {
@@ -127,7 +134,10 @@ func box(title string, body []string, w, h int, st *styles) []string {
 	for i := range h - 2 {
 		l := ""
 		if i < len(body) && inner > 0 {
-			l = st.clip(body[i], inner)
+			l = body[i]
+			if lipgloss.Width(l) > inner {
+				l = st.clip(l, inner)
+			}
 		}
 		out = append(out, side+" "+padStyled(l, inner)+" "+side)
 	}
@@ -138,6 +148,18 @@ func box(title string, body []string, w, h int, st *styles) []string {
 // a note when there is one, the scheduler's intro before its first step,
 // else what the current step did; then, on a stale read, why it is stale.
 func (m Model) storyLines(width, n int) []string {
+	k := textKey{pane: paneStory, tape: m.tape, pos: m.pos, width: width, lines: n, reveal: m.reveal,
+		sched: m.state == stateSchedule, note: m.note}
+	if out, ok := m.memo.texts[k]; ok {
+		return out
+	}
+	out := m.story(width, n)
+	m.memo.keepText(k, out)
+	return out
+}
+
+// story is storyLines, computed.
+func (m Model) story(width, n int) []string {
 	var out []string
 	add := func(text string, k ink) {
 		for _, l := range wrapText(text, width, max(n-len(out), 0)) {
@@ -174,6 +196,12 @@ func (m Model) storyLines(width, n int) []string {
 		}
 	}
 	return out
+}
+
+// lessonText is the current source's lesson in at most n lines of width
+// columns.
+func (m Model) lessonText(width, n int) []string {
+	return lessonLines(m.sources[m.cur], width, n, false, m.st)
 }
 
 // stepsLines lists the steps in n lines of width columns, the current one
@@ -237,15 +265,11 @@ func (m Model) exploreView() string {
 	e := &m.explore
 	name := m.sourceName()
 	title := "racetape · explore " + name
-	status := exploreStatus(e)
-	head := m.st.paint(inkBold, clip(title, m.width))
-	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
-		k := inkBold
-		if e.done && e.res != nil && e.res.StaleSchedules > 0 {
-			k = inkBadBadge
-		}
-		head = m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
+	k := inkBold
+	if e.done && e.res != nil && e.res.StaleSchedules > 0 {
+		k = inkBadBadge
 	}
+	head := m.pageHead(title, exploreStatus(e), k)
 	body := renderExplore(e, name, m.width, m.st, e.sel, m.timed != nil && m.timed.stale == 0)
 	if m.note != "" {
 		body = append(body, "")
@@ -254,6 +278,15 @@ func (m Model) exploreView() string {
 		}
 	}
 	return m.page(head, body, false)
+}
+
+// pageHead is a page's header line: its title on the left, its status on
+// the right in ink k when there is room for both.
+func (m Model) pageHead(title, status string, k ink) string {
+	if lw := m.width - textWidth(status) - 1; lw >= min(textWidth(title), 20) {
+		return m.st.paint(inkBold, pad(title, lw)) + " " + m.st.paint(k, status)
+	}
+	return m.st.paint(inkBold, clip(title, m.width))
 }
 
 // page stacks a header line, a blank line, as many body lines as fit and
@@ -280,6 +313,10 @@ func (m Model) helpKeys() help.KeyMap {
 		return schedHelp{m.keys}
 	case stateExplore:
 		return exploreHelp{m.keys}
+	case stateCompare:
+		return compareHelp{m.keys}
+	case stateStack:
+		return stackHelp{m.keys}
 	}
 	return tapeHelp{m.keys}
 }
@@ -297,16 +334,10 @@ func (m Model) frame(body []string) string {
 // helpView is the help bar, full or short; bare leaves out the bindings
 // that need a run. It is drawn once per width and kept.
 func (m Model) helpView(full, bare bool) string {
-	mode := m.state.String()
+	mode := m.helpMode()
 	alt := m.state == stateTape && m.tape != m.timed
-	if alt {
-		mode += "+timed"
-	}
-	if m.state == stateExplore && !m.explore.done {
-		mode += "+running"
-	}
-	memo := m.helpMemo
-	if memo != nil && memo.width == m.width && memo.full == full && memo.bare == bare && memo.mode == mode {
+	memo := &m.memo.help
+	if memo.width == m.width && memo.full == full && memo.bare == bare && memo.mode == mode {
 		return memo.out
 	}
 	k := m.keys
@@ -316,6 +347,20 @@ func (m Model) helpView(full, bare bool) string {
 		}
 	}
 	k.Timed.SetEnabled(alt)
+	if m.state == stateCompare {
+		k.TrackDown.SetHelp("↑/↓", "choose")
+	}
+	if m.state == stateCompare && !m.cmp.ok() {
+		k.TrackDown.SetEnabled(false)
+		k.Mark.SetEnabled(false)
+		k.OpenPair.SetEnabled(false)
+		if !m.cmp.finished {
+			k.Cancel.SetHelp("esc", "cancel")
+		}
+	}
+	if m.state == stateStack {
+		k.Close.SetHelp("esc/c", "back to the table")
+	}
 	if m.state == stateExplore && !m.explore.done {
 		k.Open.SetEnabled(false)
 		k.Explore.SetEnabled(false)
@@ -326,10 +371,24 @@ func (m Model) helpView(full, bare bool) string {
 	h := m.help
 	h.ShowAll = full
 	out := m.st.clip(h.View(m2.helpKeys()), m.width)
-	if memo != nil {
-		*memo = helpMemo{width: m.width, full: full, bare: bare, mode: mode, out: out}
-	}
+	*memo = helpMemo{width: m.width, full: full, bare: bare, mode: mode, out: out}
 	return out
+}
+
+// helpMode names which help bar the state shows: the state, whether esc
+// goes back to the timed run, whether an exploration is running.
+func (m Model) helpMode() string {
+	mode := m.state.String()
+	if m.state == stateTape && m.tape != m.timed {
+		mode += "+timed"
+	}
+	switch {
+	case m.state == stateExplore && !m.explore.done, m.state == stateCompare && !m.cmp.finished:
+		mode += "+running"
+	case m.state == stateCompare && !m.cmp.ok():
+		mode += "+failed"
+	}
+	return mode
 }
 
 // errorLines shows why the current source did not load.
