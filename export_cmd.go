@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/racetape/racetape/engine"
 	"github.com/racetape/racetape/presets"
 	"github.com/racetape/racetape/timeline"
 )
@@ -19,7 +18,7 @@ var exportFormats = []struct{ name, what string }{
 	{"svg", "the lanes as a vector picture for slides"},
 	{"html", "one self-contained page: the picture, step controls (← →) and the explanations"},
 	{"trace", "Chrome trace event JSON for Perfetto (ui.perfetto.dev) or chrome://tracing"},
-	{"json", "the run as `racetape run --json` prints it"},
+	{"json", "a tape: the run as `racetape run --json` prints it, plus the state after every step (racetape tui and run open it)"},
 	{"txt", "the run as `racetape run` prints it"},
 }
 
@@ -35,9 +34,10 @@ func newExportCmd() *cobra.Command {
 		names = append(names, f.name)
 	}
 	cmd := &cobra.Command{
-		Use:   "export NAME|FILE --format " + strings.Join(names, "|") + " -o FILE",
+		Use:   "export NAME|FILE|TAPE --format " + strings.Join(names, "|") + " -o FILE",
 		Short: "Export a run for slides, browsers and trace viewers",
-		Long: `Run a preset or a scenario file and write it in another form:
+		Long: `Run a preset or a scenario file, or open a tape (a .json file a failing
+racetest wrote, or run --json printed), and write it in another form:
 ` + formatList() + `
 The file is written whole or not at all; -o - writes to standard output.
 Exit status 0 when the file is written (whatever the verdict), 2 on bad
@@ -54,17 +54,18 @@ input.`,
 			if out == "" {
 				return usageErr(errors.New("-o FILE is required (-o - for standard output)"))
 			}
-			sc, err := sf.load(args[0])
+			var tl *timeline.Timeline
+			var err error
+			if isTape(args[0]) {
+				var ld presets.Loader
+				if ld, err = sf.loader(); err == nil {
+					tl, err = loadTape(args[0], ld)
+				}
+			} else {
+				tl, err = runScenario(&sf, args[0], schedule, sf.lim.lim.Schedule, "")
+			}
 			if err != nil {
 				return err
-			}
-			sched, err := parseScheduleMax(schedule, sf.lim.lim.Schedule)
-			if err != nil {
-				return err
-			}
-			tl, err := engine.Run(sc, engine.Options{Schedule: sched})
-			if err != nil {
-				return usageErr(fmt.Errorf("run %s: %w", sc.Name, err))
 			}
 			var buf bytes.Buffer
 			switch format {
@@ -75,7 +76,7 @@ input.`,
 			case "trace":
 				err = tl.WriteTrace(&buf)
 			case "json":
-				buf.Write(tl.JSON())
+				buf.Write(tl.TapeJSON())
 				buf.WriteByte('\n')
 			case "txt":
 				err = tl.WriteText(&buf, timeline.TextOptions{Width: 100})

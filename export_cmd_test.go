@@ -253,10 +253,16 @@ func TestExportCLI(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEmpty(t, data)
 	}
-	// json and txt are what run prints.
+	// json is a tape: run --json plus the states; txt is what run prints.
 	_, runJSON, _ := cli(t, "run", "cache-aside", "--json")
 	data, _ := os.ReadFile(filepath.Join(dir, "out.json"))
-	require.Equal(t, runJSON, string(data))
+	var run, tape map[string]any
+	require.NoError(t, json.Unmarshal([]byte(runJSON), &run))
+	require.NoError(t, json.Unmarshal(data, &tape))
+	for k, v := range run {
+		require.Equal(t, v, tape[k], "field %q", k)
+	}
+	require.Contains(t, tape, "states")
 
 	for _, args := range [][]string{
 		{"export", "cache-aside", "--format", "png", "-o", filepath.Join(dir, "x.png")},
@@ -269,4 +275,17 @@ func TestExportCLI(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	require.Len(t, entries, 5, "nothing half-written")
+}
+
+// TestExportTape: a tape (export --format json) exports like the run it
+// recorded.
+func TestExportTape(t *testing.T) {
+	dir := t.TempDir()
+	tape := filepath.Join(dir, "run.json")
+	code, _, errOut := cli(t, "export", "stale-set", "--format", "json", "-o", tape)
+	require.Equal(t, exitClean, code, errOut)
+	code, fromTape, errOut := cli(t, "export", tape, "--format", "svg", "-o", "-")
+	require.Equal(t, exitClean, code, errOut)
+	_, fromRun, _ := cli(t, "export", "stale-set", "--format", "svg", "-o", "-")
+	require.Equal(t, fromRun, fromTape)
 }

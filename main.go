@@ -355,7 +355,10 @@ func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule string, 
 	var tl *timeline.Timeline
 	var err error
 	if isTape(arg) {
-		tl, err = loadTape(arg)
+		var ld presets.Loader
+		if ld, err = sf.loader(); err == nil {
+			tl, err = loadTape(arg, ld)
+		}
 	} else {
 		tl, err = runScenario(&sf, arg, schedule, most, redis)
 	}

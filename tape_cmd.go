@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/racetape/racetape/presets"
 	"github.com/racetape/racetape/timeline"
 	"github.com/racetape/racetape/tui"
 )
@@ -19,9 +20,10 @@ func isTape(arg string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// loadTape reads a tape and rebuilds the run it recorded.
-func loadTape(path string) (*timeline.Timeline, error) {
-	data, err := os.ReadFile(path)
+// loadTape reads a tape, under the file size limit of ld, and rebuilds
+// the run it recorded.
+func loadTape(path string, ld presets.Loader) (*timeline.Timeline, error) {
+	data, err := ld.ReadFile(path)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -40,11 +42,11 @@ func loadTape(path string) (*timeline.Timeline, error) {
 // scenario (scheduler mode and exploration say they are not available).
 func tapeSource(path string) tui.Source {
 	title := "tape " + path
-	if tl, err := loadTape(path); err == nil && tl.Title != "" {
+	if tl, err := loadTape(path, presets.Loader{}); err == nil && tl.Title != "" {
 		title = tl.Title
 	}
 	return tui.Source{
 		Name: path, Title: title, Description: "recorded run " + path,
-		Load: func() (*timeline.Timeline, error) { return loadTape(path) },
+		Load: func() (*timeline.Timeline, error) { return loadTape(path, presets.Loader{}) },
 	}
 }

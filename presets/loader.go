@@ -93,6 +93,13 @@ func (ld Loader) LoadFile(path string) (*engine.Scenario, error) {
 	return ld.Parse(name, data)
 }
 
+// ReadFile returns the content of path ("-": standard input) under the
+// file size limit, for files that are not scenarios (tapes).
+func (ld Loader) ReadFile(path string) ([]byte, error) {
+	data, _, err := ld.read(path)
+	return data, err
+}
+
 // read returns the content of path ("-": standard input) and the name
 // positions give it.
 func (ld Loader) read(path string) ([]byte, string, error) {
