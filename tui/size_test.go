@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	tea "github.com/charmbracelet/bubbletea"
 	"strings"
 	"testing"
 
@@ -146,5 +147,21 @@ func TestModeFramesFit(t *testing.T) {
 				requireFits(t, view, w, h)
 			}
 		}
+	}
+}
+
+// TestEveryKeyWhenTooSmall: a model opened on a terminal below the minimum
+// (never fitted, so its zoom is unset) takes every key without a panic,
+// and grows back to a usable picture.
+func TestEveryKeyWhenTooSmall(t *testing.T) {
+	keys := []string{"z", "Z", "f", "right", "left", "n", "N", "g", "G", "x", "X", "p", "+", "-", "R", "/", "esc", "s", "esc", "e", "esc", "c", "esc", "o", "esc", "i", "y", "r", "up", "down", "?", "?"}
+	for _, sz := range [][2]int{{40, 10}, {59, 36}, {120, 13}, {0, 0}} {
+		m := presetModel(t, "cache-aside", sz[0], sz[1])
+		for _, k := range keys {
+			m = press(t, m, k)
+			m.View()
+		}
+		m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 36})
+		requireFits(t, m.View(), 120, 36)
 	}
 }

@@ -454,10 +454,10 @@ func (m Model) tick(msg tickMsg) (tea.Model, tea.Cmd) {
 // zoom changes the time scale by d levels, keeping the cursor's column;
 // zooming out stops at the scale that fits the whole run.
 func (m *Model) zoom(d int) {
-	if m.tape == nil {
-		return
-	}
 	w := m.window()
+	if m.tape == nil || w.cols() <= 0 || m.scale <= 0 {
+		return // nothing drawn yet: too small a terminal
+	}
 	cc := w.cursorCol(m.tape)
 	s, whole := nextScale(m.scale, fitScale(m.tape.end, w.cols()), d)
 	if whole {
@@ -586,9 +586,11 @@ func (m Model) updatePicker(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// floorTo rounds d down to a multiple of s.
-// floorTo rounds d down to a multiple of s.
+// floorTo rounds d down to a multiple of s (s > 0; d itself otherwise).
 func floorTo(d, s time.Duration) time.Duration {
+	if s <= 0 {
+		return d
+	}
 	if d < 0 {
 		return -((-d + s - 1) / s * s)
 	}
