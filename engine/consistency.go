@@ -165,7 +165,7 @@ func (c Consistency) blame(key string, hist []timeline.Commit, reads []timeline.
 	var wops []*timeline.Operation
 	for i := range ops {
 		if ops[i].Key == key {
-			writes = append(writes, linOp{write: true, value: ops[i].Value, start: ops[i].Start, end: ops[i].End})
+			writes = append(writes, linOp{write: true, value: ops[i].Value, start: ops[i].Start, end: ops[i].End, version: ops[i].Version})
 			wops = append(wops, &ops[i])
 		}
 	}
@@ -227,12 +227,46 @@ func (c Consistency) blame(key string, hist []timeline.Commit, reads []timeline.
 }
 
 // A linOp is an operation on one register: a write of value, or a read
-// that returned value, over the closed interval [start, end].
+// that returned value, over the closed interval [start, end]. A write's
+// version is its commit order (0: unknown).
 type linOp struct {
 	write      bool
 	value      string
 	start, end time.Duration
+	version    int
 }
+
+// An instant is a point of the real-time order of linearizability: an
+// interval end point, ranked so that intervals are closed: two that touch
+// overlap (a start comes before an end at the same instant). An operation
+// that ends at the instant another starts does not precede it: with
+// several commits at one instant every one counts there, as under strict,
+// and a run correct under strict is correct under linearizable.
+type instant struct {
+	at   time.Duration
+	rank uint8 // a start 0, an end 1
+}
+
+func (a instant) less(b instant) bool {
+	return a.at < b.at || (a.at == b.at && a.rank < b.rank)
+}
+
+func maxInstant(a, b instant) instant {
+	if a.less(b) {
+		return b
+	}
+	return a
+}
+
+func minInstant(a, b instant) instant {
+	if b.less(a) {
+		return b
+	}
+	return a
+}
+
+// span is op's interval as instants.
+func (op linOp) span() (lo, hi instant) { return instant{op.start, 0}, instant{op.end, 1} }
 
 // maxLinStates bounds the linearizability search (distinct states
 // visited), so that a pathological history is an error, not a hang.
@@ -243,72 +277,158 @@ var errLinTooLarge = errors.New("linearizability check too large (more than 1M s
 
 // linearizable reports whether ops, on a register holding init at first,
 // are linearizable: there is a total order of them, consistent with real
-// time (a before b when a ends before b starts; closed intervals that
-// touch overlap), in which every read returns the latest write. It is the
-// Wing & Gong search with memoization of (operations done, register
-// value), as Lowe's and porcupine's checkers do.
+// time (a before b when a ends before b begins; closed intervals that
+// touch overlap) and
+// with the commit order of the writes (the database serializes a key's
+// writes), in which every read returns the latest write. When no two
+// writes write the same value it is decided in O(n log n) (ordered, with
+// the commit order known; zones, without); otherwise by search.
 func linearizable(init string, ops []linOp) (bool, error) {
+	if ok, decided := orderedLinearizable(init, ops); decided {
+		return ok, nil
+	}
 	if ok, decided := zonesLinearizable(init, ops); decided {
 		return ok, nil
 	}
 	return searchLinearizable(init, ops)
 }
 
-// zonesLinearizable decides linearizability in O(n²) when no two writes
-// write the same value (nor the initial one): Gibbons and Korach's zones.
-// Each value's cluster (its write and the reads that returned it) has a
-// zone from the earliest end to the latest start of its operations, forward
-// when that end comes first. The history is linearizable iff no read
-// returns a value never written or written only after the read ended, no
-// two forward zones overlap, and no backward zone lies inside a forward
-// one. decided is false when values repeat: then the search decides.
-func zonesLinearizable(init string, ops []linOp) (ok, decided bool) {
-	// Instants doubled, ends made odd: closed intervals that touch
-	// overlap, as in searchLinearizable, and no start equals an end.
-	type zone struct {
-		written    bool
-		start, end int64 // the write's
-		lo, hi     int64 // earliest end, latest start of the cluster
-	}
-	const never = math.MinInt64 / 4
-	zones := map[string]*zone{init: {written: true, start: never, end: never, lo: never, hi: never}}
-	for _, op := range ops {
+// distinctWrites maps each value written to its write, the initial value
+// to -1; ok is false when a value is written twice (or rewrites init).
+func distinctWrites(init string, ops []linOp) (map[string]int, bool) {
+	by := map[string]int{init: -1}
+	for i, op := range ops {
 		if !op.write {
 			continue
 		}
-		if _, dup := zones[op.value]; dup {
-			return false, false
+		if _, dup := by[op.value]; dup {
+			return nil, false
 		}
-		s, e := 2*int64(op.start), 2*int64(op.end)+1
-		zones[op.value] = &zone{written: true, start: s, end: e, lo: e, hi: s}
+		by[op.value] = i
+	}
+	return by, true
+}
+
+// orderedLinearizable decides a history whose writes all have a version
+// and write distinct values. Each read must then be placed after the write
+// of its value and before the next write: placing each write at the
+// earliest instant it can take, given the writes and reads before it, is
+// enough to decide. decided is false when the order or the values do not
+// allow it.
+func orderedLinearizable(init string, ops []linOp) (ok, decided bool) {
+	by, distinct := distinctWrites(init, ops)
+	if !distinct {
+		return false, false
+	}
+	var writes []int
+	for i, op := range ops {
+		if op.write {
+			if op.version <= 0 {
+				return false, false
+			}
+			writes = append(writes, i)
+		}
+	}
+	slices.SortFunc(writes, func(a, b int) int { return cmp.Compare(ops[a].version, ops[b].version) })
+	seg := map[int]int{-1: 0} // write index → its place in the order, init 0
+	for k, w := range writes {
+		seg[w] = k + 1
+	}
+	n := len(writes)
+	// Per segment k (after the k-th write): the latest start and the
+	// earliest end of its reads.
+	never := instant{at: math.MinInt64}
+	always := instant{at: math.MaxInt64, rank: 1}
+	readLo := make([]instant, n+1)
+	readHi := make([]instant, n+1)
+	for k := range readLo {
+		readLo[k], readHi[k] = never, always
 	}
 	for _, op := range ops {
 		if op.write {
 			continue
 		}
-		z, ok := zones[op.value]
-		s, e := 2*int64(op.start), 2*int64(op.end)+1
-		if !ok || e < z.start {
+		w, ok := by[op.value]
+		if !ok {
+			return false, true // a value never written
+		}
+		k := seg[w]
+		lo, hi := op.span()
+		readLo[k], readHi[k] = maxInstant(readLo[k], lo), minInstant(readHi[k], hi)
+	}
+	p := never
+	for k := 1; k <= n; k++ {
+		lo, hi := ops[writes[k-1]].span()
+		p = maxInstant(maxInstant(p, lo), readLo[k-1])
+		if hi.less(p) || readHi[k].less(p) {
+			return false, true
+		}
+	}
+	// The reads of the last value have no write after them; every read
+	// needs an instant of its own span, which a nonempty span has.
+	return true, true
+}
+
+// zonesLinearizable decides in O(n²) when no two writes write the same
+// value (nor the initial one) and the commit order is not known: Gibbons
+// and Korach's zones. Each value's cluster (its write and the reads that
+// returned it) has a zone from the earliest end to the latest start of its
+// operations, forward when that end comes first. The history is
+// linearizable iff no read returns a value never written or written only
+// after the read ended, no two forward zones overlap, and no backward zone
+// lies inside a forward one. decided is false when values repeat, or when
+// some writes have versions (orderedLinearizable's case or the search's).
+func zonesLinearizable(init string, ops []linOp) (ok, decided bool) {
+	for _, op := range ops {
+		if op.write && op.version > 0 {
+			return false, false
+		}
+	}
+	by, distinct := distinctWrites(init, ops)
+	if !distinct {
+		return false, false
+	}
+	type zone struct {
+		start  instant // the write's
+		lo, hi instant // earliest end, latest start of the cluster
+	}
+	never := instant{at: math.MinInt64}
+	zones := map[int]*zone{-1: {start: never, lo: never, hi: never}}
+	for i, op := range ops {
+		if op.write {
+			lo, hi := op.span()
+			zones[i] = &zone{start: lo, lo: hi, hi: lo}
+		}
+	}
+	for _, op := range ops {
+		if op.write {
+			continue
+		}
+		w, ok := by[op.value]
+		lo, hi := op.span()
+		if !ok || hi.less(zones[w].start) {
 			return false, true // a value never written, or read before its write began
 		}
-		z.lo, z.hi = min(z.lo, e), max(z.hi, s)
+		z := zones[w]
+		z.lo, z.hi = minInstant(z.lo, hi), maxInstant(z.hi, lo)
 	}
-	var fwd, bwd [][2]int64
+	var fwd, bwd [][2]instant
 	for _, z := range zones {
-		if z.lo < z.hi {
-			fwd = append(fwd, [2]int64{z.lo, z.hi})
+		if z.lo.less(z.hi) {
+			fwd = append(fwd, [2]instant{z.lo, z.hi})
 		} else if z.lo != never {
-			bwd = append(bwd, [2]int64{z.hi, z.lo})
+			bwd = append(bwd, [2]instant{z.hi, z.lo})
 		}
 	}
+	le := func(a, b instant) bool { return !b.less(a) }
 	for i := range fwd {
 		for j := i + 1; j < len(fwd); j++ {
-			if fwd[i][0] <= fwd[j][1] && fwd[j][0] <= fwd[i][1] {
+			if le(fwd[i][0], fwd[j][1]) && le(fwd[j][0], fwd[i][1]) {
 				return false, true
 			}
 		}
 		for _, b := range bwd {
-			if fwd[i][0] <= b[0] && b[1] <= fwd[i][1] {
+			if le(fwd[i][0], b[0]) && le(b[1], fwd[i][1]) {
 				return false, true
 			}
 		}
@@ -316,14 +436,30 @@ func zonesLinearizable(init string, ops []linOp) (ok, decided bool) {
 	return true, true
 }
 
-// searchLinearizable is linearizable by search, for any history.
+// searchLinearizable is linearizable by search, for any history: the
+// Wing & Gong search with memoization of (operations done, register
+// value), as Lowe's and porcupine's checkers do.
 func searchLinearizable(init string, ops []linOp) (bool, error) {
 	n := len(ops)
 	if n == 0 {
 		return true, nil
 	}
+	// Each write's predecessor in the commit order, or -1.
+	pred := make([]int, n)
+	for i := range pred {
+		pred[i] = -1
+		if !ops[i].write || ops[i].version <= 0 {
+			continue
+		}
+		for j, o := range ops {
+			if o.write && o.version > 0 && o.version < ops[i].version && (pred[i] < 0 || o.version > ops[pred[i]].version) {
+				pred[i] = j
+			}
+		}
+	}
 	words := (n + 63) / 64
 	done := make([]uint64, words)
+	isDone := func(i int) bool { return done[i/64]&(1<<(i%64)) != 0 }
 	seen := map[string]bool{}
 	var key []byte
 	memo := func(value string) bool {
@@ -355,15 +491,17 @@ func searchLinearizable(init string, ops []linOp) (bool, error) {
 		}
 		// The operations that can go next: those no pending operation
 		// finished strictly before.
-		minEnd := time.Duration(1<<63 - 1)
+		minEnd := instant{at: math.MaxInt64, rank: 1}
 		for i := range ops {
-			if done[i/64]&(1<<(i%64)) == 0 {
-				minEnd = min(minEnd, ops[i].end)
+			if !isDone(i) {
+				_, hi := ops[i].span()
+				minEnd = minInstant(minEnd, hi)
 			}
 		}
 		for i := range ops {
 			op := &ops[i]
-			if done[i/64]&(1<<(i%64)) != 0 || op.start > minEnd {
+			lo, _ := op.span()
+			if isDone(i) || minEnd.less(lo) || (pred[i] >= 0 && !isDone(pred[i])) {
 				continue
 			}
 			next := value
@@ -420,7 +558,7 @@ func writeOps(events []timeline.Event, groups []int) []timeline.Operation {
 			delete(open, ev.Lane)
 			if Op(ev.Op) == OpDBWrite {
 				steps := blocks[block{ev.Lane, g}]
-				op := timeline.Operation{Actor: ev.Actor, Key: ev.Key, Value: ev.Value,
+				op := timeline.Operation{Actor: ev.Actor, Key: ev.Key, Value: ev.Value, Version: ev.Version,
 					Start: events[steps[0]].Start, End: events[steps[len(steps)-1]].End}
 				for _, s := range steps {
 					op.Events = append(op.Events, events[s].Seq)
@@ -431,7 +569,7 @@ func writeOps(events []timeline.Event, groups []int) []timeline.Operation {
 		}
 		switch Op(ev.Op) {
 		case OpDBWrite:
-			out = append(out, timeline.Operation{Actor: ev.Actor, Key: ev.Key, Value: ev.Value, Start: ev.Start, End: ev.End, Events: []int{ev.Seq}})
+			out = append(out, timeline.Operation{Actor: ev.Actor, Key: ev.Key, Value: ev.Value, Version: ev.Version, Start: ev.Start, End: ev.End, Events: []int{ev.Seq}})
 			open[ev.Lane] = len(out)
 		case OpCacheDel, OpLeaseDel, OpCacheSet, OpLeaseSet, OpCASSet, OpCacheExpire:
 			if j, ok := open[ev.Lane]; ok {
@@ -466,7 +604,7 @@ func JudgeJSON(run *timeline.JSONRun) ([]bool, error) {
 	}
 	ops := make([]timeline.Operation, len(run.Operations))
 	for i, o := range run.Operations {
-		ops[i] = timeline.Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Start: us(o.StartUS), End: us(o.EndUS)}
+		ops[i] = timeline.Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Version: o.Version, Start: us(o.StartUS), End: us(o.EndUS)}
 	}
 	reads := make([]timeline.Read, len(run.Reads))
 	for i, r := range run.Reads {

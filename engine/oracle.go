@@ -321,8 +321,15 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 		if !why {
 			return timeline.SimultaneousCommit, -1, ""
 		}
+		readAt := rd.End
+		for _, s := range rd.Events {
+			if ev := rec.events[s]; Op(ev.Op) == OpDBRead {
+				readAt = ev.End
+			}
+		}
+		c, _ := valueAt(hist, readAt)
 		return timeline.SimultaneousCommit, -1, fmt.Sprintf("%s read %s=%s at %s, and %s committed %s at that same instant: a commit counts as current at its instant, so %s was no longer the committed value",
-			rd.Actor, rd.Key, orNone(rd.Served), fmtOffset(rd.End), newest.Actor, newest.Value, orNone(rd.Served))
+			rd.Actor, rd.Key, orNone(rd.Served), fmtOffset(readAt), c.Actor, c.Value, orNone(rd.Served))
 	}
 	// Find the step that put the served value into the cache: the last
 	// successful cache write of the key before the hit (-1: the initial

@@ -123,6 +123,7 @@ type JSONOperation struct {
 	Actor   string `json:"actor"`
 	Key     string `json:"key"`
 	Value   string `json:"value"`
+	Version int    `json:"version,omitempty"`
 	StartUS int64  `json:"start_us"`
 	EndUS   int64  `json:"end_us"`
 	Events  []int  `json:"events"`
@@ -292,7 +293,7 @@ func FromJSON(run *JSONRun) (*Timeline, error) {
 		t.Commits = append(t.Commits, Commit{Key: c.Key, Value: c.Value, Version: c.Version, At: us(c.AtUS), Actor: c.Actor, Event: c.Event})
 	}
 	for _, o := range run.Operations {
-		t.Operations = append(t.Operations, Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Start: us(o.StartUS), End: us(o.EndUS), Events: append([]int{}, o.Events...)})
+		t.Operations = append(t.Operations, Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Version: o.Version, Start: us(o.StartUS), End: us(o.EndUS), Events: append([]int{}, o.Events...)})
 	}
 	for _, x := range run.Expiries {
 		t.Expiries = append(t.Expiries, Expiry{Key: x.Key, Value: x.Value, At: us(x.AtUS)})
@@ -420,7 +421,7 @@ func (t *Timeline) JSONRun() *JSONRun {
 		})
 	}
 	for _, o := range t.Operations {
-		run.Operations = append(run.Operations, JSONOperation{Actor: o.Actor, Key: o.Key, Value: o.Value,
+		run.Operations = append(run.Operations, JSONOperation{Actor: o.Actor, Key: o.Key, Value: o.Value, Version: o.Version,
 			StartUS: o.Start.Microseconds(), EndUS: o.End.Microseconds(), Events: append([]int{}, o.Events...)})
 	}
 	for _, x := range t.Expiries {

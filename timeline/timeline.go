@@ -211,12 +211,15 @@ type Commit struct {
 // to its next db.write or read), or a whole `op:` block. Start and End are
 // closed: from the start of its first step to the end of its last.
 type Operation struct {
-	Actor  string
-	Key    string
-	Value  string // the value committed
-	Start  time.Duration
-	End    time.Duration
-	Events []int // Seq of its steps
+	Actor string
+	Key   string
+	Value string // the value committed
+	// Version is the row version its commit made: the database's order
+	// of the key's writes (0: not known).
+	Version int
+	Start   time.Duration
+	End     time.Duration
+	Events  []int // Seq of its steps
 }
 
 // An Expiry is a key dropped from the cache because its TTL ran out.
