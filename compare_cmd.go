@@ -43,6 +43,12 @@ Exit status 0 when the table is printed, 2 on bad input.`,
   racetape compare double-delete --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if bound <= 0 {
+				return usageErr(fmt.Errorf("--bound %s: want a positive duration (bounded:0s is strict)", bound))
+			}
+			if delay <= 0 {
+				return usageErr(fmt.Errorf("--delay %s: want a positive duration", delay))
+			}
 			sc, err := sf.load(args[0])
 			if err != nil {
 				return err

@@ -76,6 +76,12 @@ func TestCompareCostsAndTable(t *testing.T) {
 	require.Equal(t, exitClean, code)
 	require.Contains(t, out, "bounded:5ms")
 
+	for _, bad := range [][]string{{"--bound", "0s"}, {"--bound", "-1s"}, {"--delay", "-5ms"}} {
+		code, _, errOut := cli(t, append([]string{"compare", "stale-set"}, bad...)...)
+		require.Equal(t, exitUsage, code, bad)
+		require.Contains(t, errOut, bad[0], bad)
+	}
+
 	code, _, errOut = cli(t, "compare", "replica-lag")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, "cannot compare protocols")

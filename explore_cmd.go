@@ -175,7 +175,7 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 			return err
 		}
 	} else {
-		writeExplore(w, res, replayCommand(arg, f.sf.sets), stopReason(ctx, f.timeout))
+		writeExplore(w, res, replayCommand(arg, f.sf.sets, f.sf.cons), stopReason(ctx, f.timeout))
 	}
 	return exploreVerdict(res.StaleSchedules, !res.Complete, stopReason(ctx, f.timeout), opts)
 }
@@ -413,11 +413,15 @@ func sortedAnomalies(m map[timeline.Anomaly]int64) []timeline.Anomaly {
 	return out
 }
 
-// replayCommand is the command that runs arg with its parameters.
-func replayCommand(arg string, sets []string) string {
+// replayCommand is the command that runs arg with its parameters, judged
+// by the consistency model cons ("" or "strict": the default).
+func replayCommand(arg string, sets []string, cons string) string {
 	parts := []string{"racetape", "run", shellQuote(arg)}
 	for _, s := range sets {
 		parts = append(parts, "--set", shellQuote(s))
+	}
+	if cons != "" && cons != "strict" {
+		parts = append(parts, "--consistency", shellQuote(cons))
 	}
 	return strings.Join(parts, " ")
 }

@@ -238,3 +238,20 @@ func TestExploreInterrupted(t *testing.T) {
 	require.False(t, j.Complete)
 	require.Zero(t, j.StaleSchedules)
 }
+
+// TestExploreReplayKeepsTheModel: the replay command of a counterexample
+// found under a model judges by that model.
+func TestExploreReplayKeepsTheModel(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "new-old-inversion", "--consistency", "linearizable")
+	require.Equal(t, exitStale, code, errOut)
+	require.Contains(t, out, "--consistency linearizable")
+	i := strings.Index(out, "racetape run ")
+	require.GreaterOrEqual(t, i, 0, out)
+	line := out[i:]
+	line = line[:strings.IndexByte(line, '\n')]
+	sched := line[strings.Index(line, `--schedule "`)+len(`--schedule "`):]
+	sched = sched[:strings.IndexByte(sched, '"')]
+	code, out, _ = cli(t, "run", "new-old-inversion", "--consistency", "linearizable", "--schedule", sched)
+	require.Equal(t, exitStale, code)
+	require.Contains(t, out, "new-old-inversion")
+}

@@ -57,10 +57,7 @@ input.`,
 			var tl *timeline.Timeline
 			var err error
 			if isTape(args[0]) {
-				var ld presets.Loader
-				if ld, err = sf.loader(); err == nil {
-					tl, err = loadTape(args[0], ld)
-				}
+				tl, err = tapeRun(cmd, args[0], &sf)
 			} else {
 				tl, err = runScenario(&sf, args[0], schedule, sf.lim.lim.Schedule, "")
 			}
@@ -148,5 +145,9 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(f.Name())
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
 }

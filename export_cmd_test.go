@@ -264,17 +264,20 @@ func TestExportCLI(t *testing.T) {
 	}
 	require.Contains(t, tape, "states")
 
+	sub := filepath.Join(dir, "sub")
+	require.NoError(t, os.Mkdir(sub, 0o755))
 	for _, args := range [][]string{
 		{"export", "cache-aside", "--format", "png", "-o", filepath.Join(dir, "x.png")},
 		{"export", "cache-aside", "--format", "svg"},
 		{"export", "no-such-preset", "--format", "svg", "-o", filepath.Join(dir, "y.svg")},
 		{"export", "cache-aside", "--format", "svg", "-o", filepath.Join(dir, "no-such-dir", "z.svg")},
+		{"export", "cache-aside", "--format", "svg", "-o", sub},
 	} {
 		code, _, errOut := cli(t, args...)
 		require.Equal(t, exitUsage, code, "%v: %s", args, errOut)
 	}
 	entries, _ := os.ReadDir(dir)
-	require.Len(t, entries, 5, "nothing half-written")
+	require.Len(t, entries, 6, "nothing half-written (5 files and sub/)")
 }
 
 // TestExportTape: a tape (export --format json) exports like the run it

@@ -355,10 +355,7 @@ func runText(cmd *cobra.Command, arg string, sf scenarioFlags, schedule string, 
 	var tl *timeline.Timeline
 	var err error
 	if isTape(arg) {
-		var ld presets.Loader
-		if ld, err = sf.loader(); err == nil {
-			tl, err = loadTape(arg, ld)
-		}
+		tl, err = tapeRun(cmd, arg, &sf)
 	} else {
 		tl, err = runScenario(&sf, arg, schedule, most, redis)
 	}

@@ -1,23 +1,67 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/racetape/racetape/engine"
 
 	"github.com/racetape/racetape/presets"
 	"github.com/racetape/racetape/timeline"
 	"github.com/racetape/racetape/tui"
 )
 
-// isTape says whether arg names a tape: a .json file (a run saved by
-// racetest, or `racetape run --json`), opened as a recorded run.
+// isTape says whether arg names a tape: a .json file holding a recorded
+// run (racetest's, `racetape export --format json`'s, `run --json`'s), an
+// object with "events" and "verdict", rather than a scenario written in
+// JSON (which YAML reads too).
 func isTape(arg string) bool {
 	if !strings.HasSuffix(strings.ToLower(arg), ".json") {
 		return false
 	}
-	st, err := os.Stat(arg)
-	return err == nil && !st.IsDir()
+	data, err := presets.Loader{}.ReadFile(arg)
+	if err != nil {
+		return true // too large or unreadable: loadTape says why
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return true // not JSON: loadTape says where
+	}
+	_, events := top["events"]
+	_, verdict := top["verdict"]
+	return events && verdict
+}
+
+// tapeRun opens a tape for run and export: the recorded run, judged again
+// when --consistency names another model; the flags that make a new run
+// of a scenario do not apply to it.
+func tapeRun(cmd *cobra.Command, arg string, sf *scenarioFlags) (*timeline.Timeline, error) {
+	for _, name := range []string{"schedule", "redis", "set"} {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			return nil, usageErr(fmt.Errorf("--%s: %s is a tape, a recorded run; --%s applies to scenarios", name, arg, name))
+		}
+	}
+	ld, err := sf.loader()
+	if err != nil {
+		return nil, err
+	}
+	tl, err := loadTape(arg, ld)
+	if err != nil {
+		return nil, err
+	}
+	if f := cmd.Flags().Lookup("consistency"); f != nil && f.Changed {
+		cons, err := sf.consistency()
+		if err != nil {
+			return nil, err
+		}
+		if err := engine.Rejudge(tl, cons); err != nil {
+			return nil, usageErr(fmt.Errorf("%s: %w", arg, err))
+		}
+	}
+	return tl, nil
 }
 
 // loadTape reads a tape, under the file size limit of ld, and rebuilds

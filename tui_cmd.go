@@ -76,7 +76,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		sources = append(sources, tui.Source{
 			Name: path, Title: path, Description: "scenario file " + path,
 			Load: runner(load, sched), Scenario: load, Path: path,
-			Command: replayCommand(path, nil),
+			Command: replayCommand(path, nil, f.sf.cons),
 		})
 		if sc, err := presets.LoadFile(path); err == nil && sc.Title != "" {
 			sources[0].Title, sources[0].Description = sc.Title, sc.Description
@@ -96,7 +96,7 @@ func tuiSources(arg string, f tuiFlags) ([]tui.Source, int, error) {
 		sources = append(sources, tui.Source{
 			Name: name, Title: p.Title, Description: p.Description,
 			Load: runner(load, s), Scenario: load, Lesson: presets.LessonOf(name).Paragraphs(),
-			Command: replayCommand(name, sets),
+			Command: replayCommand(name, sets, f.sf.cons),
 		})
 	}
 	if initial < 0 {

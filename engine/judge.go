@@ -73,3 +73,16 @@ func MiniredisEntries(m *miniredis.Miniredis) []timeline.CacheEntry { return min
 func MiniredisEntry(m *miniredis.Miniredis, key string) (timeline.CacheEntry, bool) {
 	return miniEntry(m, key)
 }
+
+// Rejudge judges a recorded run (a tape) again, under cons: its reads
+// against its commits and the write operations it recorded.
+func Rejudge(tl *timeline.Timeline, cons Consistency) error {
+	for i := range tl.Reads {
+		r := &tl.Reads[i]
+		r.Stale, r.Current, r.Anomaly, r.Cause, r.Why = false, nil, "", -1, ""
+	}
+	tl.Consistency, tl.ConsistencyRule = cons.String(), cons.Rule()
+	rec := runRecord{events: tl.Events, expiries: tl.Expiries, lag: -1}
+	_, _, err := cons.judgeReads(tl.Reads, histories(tl.Commits), tl.Operations, rec, true, nil)
+	return err
+}
