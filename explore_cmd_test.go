@@ -255,3 +255,31 @@ func TestExploreReplayKeepsTheModel(t *testing.T) {
 	require.Equal(t, exitStale, code)
 	require.Contains(t, out, "new-old-inversion")
 }
+
+// TestExploreFoldsTheTimedRun: when every schedule passes but the timed
+// run (with its gaps) serves a stale read under the model, explore says so
+// and exits 1.
+func TestExploreFoldsTheTimedRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gap.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`name: gap
+db: {k: A}
+cache: {k: {value: A, ttl: 300s}}
+actors:
+  - name: writer
+    steps:
+      - db.write: {key: k, value: B, took: 3ms}
+  - name: reader
+    at: 4ms
+    steps:
+      - cache.get: {key: k, took: 500us}
+`), 0o644))
+	code, out, _ := cli(t, "run", path, "--consistency", "linearizable")
+	require.Equal(t, exitStale, code, out)
+	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable")
+	require.Equal(t, exitStale, code, out)
+	require.Contains(t, out, "but the timed run does")
+	// A bounded search does not claim every schedule: it says what it ran.
+	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable", "--max-preemptions", "0")
+	require.Equal(t, exitClean, code, out)
+	require.NotContains(t, out, "timed run")
+}

@@ -457,12 +457,18 @@ func Compare(ctx context.Context, sc *Scenario, opts CompareOptions) ([]Protocol
 			if err != nil {
 				return nil, fmt.Errorf("%s, %s: %w", p.Name, m, err)
 			}
+			// The timed run is judged too: explored schedules run each
+			// step as soon as the previous one ends, without its gaps.
+			timed, err := Run(&judged, Options{NoStates: true})
+			if err != nil {
+				return nil, fmt.Errorf("%s, %s: %w", p.Name, m, err)
+			}
 			if m.Model == Strict {
 				res.SchedulesRun, res.StaleSchedules, res.Complete, res.Anomalies = er.SchedulesRun, er.StaleSchedules, er.Complete, er.Anomalies
 			}
 			v := "pass"
 			switch {
-			case er.StaleSchedules > 0:
+			case er.StaleSchedules > 0 || len(timed.StaleReads()) > 0:
 				v = "fail"
 			case !er.Complete || eo.Mode != Exhaustive:
 				v = "unknown"

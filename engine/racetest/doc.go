@@ -79,8 +79,11 @@
 //
 // Explore reports, for each anomaly found, its simplest schedule (fewest
 // preemptions, then fewest steps), the lanes of that run, and a tape
-// written to Setup.Tapes, $RACETEST_TAPES or the test's temporary
-// directory, with the command that opens it: racetape tui TAPE.
+// written to Setup.Tapes, $RACETEST_TAPES or racetest-tapes in the
+// system's temporary directory (kept after the test), with the command
+// that opens it: racetape tui TAPE. An exhaustive search that stops at its
+// limit (Setup.Search.Limit, 100,000 schedules unless set; -1: none)
+// without finding a stale read fails the test.
 // RACETEST_SCHEDULE="writer reader*3 writer" go test -run TestX replays one
 // schedule, as Harness.Run does.
 //

@@ -34,9 +34,12 @@ type Setup struct {
 	// see engine.ParseConsistency).
 	Consistency engine.Consistency
 	// Search says which schedules Explore tries: zero is every schedule,
-	// with partial-order reduction (engine.ExploreOptions: a preemption
-	// bound, random or PCT sampling with a seed, a limit). Workers and
-	// RESP do not apply: one bubble runs every schedule.
+	// with partial-order reduction, up to 100,000 schedules (engine.
+	// ExploreOptions: a preemption bound, random or PCT sampling with a
+	// seed, a Limit; -1: no limit). An exhaustive search that stops at its
+	// limit without finding a stale read fails the test: it proved
+	// nothing. Workers and RESP do not apply: one bubble runs every
+	// schedule.
 	Search engine.ExploreOptions
 	// StepTime is the virtual time each Redis command and database call
 	// takes (0: 1ms). A step takes effect at its end.
@@ -56,8 +59,9 @@ type Setup struct {
 	// tape (zero: engine.DefaultEpoch).
 	Epoch time.Time
 	// Tapes is the directory where counterexamples are written as tapes
-	// (""; the RACETEST_TAPES environment variable, else the test's
-	// temporary directory).
+	// (""; the RACETEST_TAPES environment variable, else racetest-tapes
+	// in the system's temporary directory, kept after the test so that
+	// `racetape tui TAPE` can open them).
 	Tapes string
 }
 
@@ -99,8 +103,11 @@ func New(t testing.TB, setup Setup) *Harness {
 	if c.Epoch.IsZero() {
 		c.Epoch = engine.DefaultEpoch
 	}
-	if c.Search.Mode == engine.Exhaustive && c.Search.Limit == 0 {
+	switch {
+	case c.Search.Mode == engine.Exhaustive && c.Search.Limit == 0:
 		c.Search.Limit = 100000
+	case c.Search.Limit < 0:
+		c.Search.Limit = 0 // none
 	}
 	c.Search.Workers, c.Search.RESP, c.Search.Direct = 1, false, false
 	if c.StepTime < 0 || c.Horizon < 0 || c.MaxSteps < 0 || c.Watchdog < 0 {
@@ -205,13 +212,24 @@ func (h *Harness) Explore() *Report {
 		h.t.Fatal(err)
 		return nil
 	}
-	if !rep.Result.Complete {
-		h.t.Logf("racetest: the search stopped after %d schedules (Setup.Search.Limit)", rep.Result.SchedulesRun)
-	}
-	if rep.Stale() {
-		h.t.Error(rep.String(h.t.Name()))
+	for _, msg := range h.failures(rep) {
+		h.t.Error(msg)
 	}
 	return rep
+}
+
+// failures are what an exploration's report fails the test with: the
+// stale reads found, or an exhaustive search that stopped at its limit
+// without finding any (it proved nothing).
+func (h *Harness) failures(rep *Report) []string {
+	switch {
+	case rep.Stale():
+		return []string{rep.String(h.t.Name())}
+	case !rep.Result.Complete && h.cfg.Search.Mode == engine.Exhaustive:
+		return []string{fmt.Sprintf("racetest: the search stopped after %d schedules (Setup.Search.Limit %d) without covering every schedule, and found no stale read: raise the limit (-1: none), bound the preemptions, or sample with Mode: engine.Random or engine.PCT",
+			rep.Result.SchedulesRun, h.cfg.Search.Limit)}
+	}
+	return nil
 }
 
 // Check is Explore without failing the test: it returns what it found
@@ -427,10 +445,7 @@ func (w *world) participants(ps []int) []string {
 // writeTape writes tl as a tape, named after the test and what, and
 // returns its path.
 func (h *Harness) writeTape(tl *timeline.Timeline, what string) (string, error) {
-	dir := cmp.Or(h.cfg.Tapes, os.Getenv("RACETEST_TAPES"))
-	if dir == "" {
-		dir = h.t.TempDir()
-	}
+	dir := cmp.Or(h.cfg.Tapes, os.Getenv("RACETEST_TAPES"), filepath.Join(os.TempDir(), "racetest-tapes"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("racetest: tapes: %w", err)
 	}

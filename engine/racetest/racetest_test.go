@@ -107,3 +107,22 @@ func TestFencedPassesExhaustively(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchCutShortFails: an exhaustive search that stops at its limit
+// without finding a stale read fails the test; with no limit (-1) it
+// covers every schedule and passes.
+func TestSearchCutShortFails(t *testing.T) {
+	fenced := func(env *racetest.Env) *orders.Service { return orders.Fenced(env.Redis(), env.DB(), env.Name()) }
+	h := ordersHarness(t, racetest.Setup{Search: engine.ExploreOptions{Limit: 3}}, fenced)
+	rep, err := h.Check()
+	require.NoError(t, err)
+	require.False(t, rep.Result.Complete)
+	msgs := h.Failures(rep)
+	require.Len(t, msgs, 1)
+	require.Contains(t, msgs[0], "without covering every schedule")
+
+	h = ordersHarness(t, racetest.Setup{Search: engine.ExploreOptions{Limit: -1}}, fenced)
+	rep = check(t, h)
+	require.True(t, rep.Result.Complete)
+	require.Empty(t, h.Failures(rep))
+}
