@@ -24,7 +24,7 @@ type Options struct {
 	// in-process miniredis. The virtual clock cannot move a real server's
 	// clock, so TTL expiry then follows wall time.
 	Redis string
-	// NoStates skips the per-step cache/DB snapshots and divergence
+	// NoStates skips the per-step cache/DB states and divergence
 	// analysis; stale reads are still judged. Exploration uses it.
 	NoStates bool
 	// Direct drives the embedded miniredis through its Go API instead of
@@ -71,20 +71,26 @@ type Runner struct {
 	lanes     []string
 	now       time.Duration // end of the last step
 	events    []timeline.Event
-	groups    []int // the `op:` block of each event's step (Step.Group)
-	states    []timeline.State
+	groups    []int                   // the `op:` block of each event's step (Step.Group)
+	rec       *timeline.StateRecorder // the state after every step (nil with NoStates)
 	initial   timeline.State
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
 	readEvs   []int // the reads' events
 	clockLane bool
 	// ttls mirrors the cache's pending expiries (instant and value per key,
-	// in no particular order), refreshed from snapshots.
+	// in no particular order), refreshed from the keys each step changes
+	// (from whole snapshots against a real server).
 	ttls []pendingExpiry
 	err  error
 	// lean skips building the events' Command texts (exploration runs
 	// millions of steps and never shows them).
 	lean bool
+
+	// dbMark and replicaMark count the commits rec has seen in the
+	// database and on the replica; keyBuf is changedKeys's.
+	dbMark, replicaMark int
+	keyBuf              []string
 }
 
 type pendingExpiry struct {
@@ -182,7 +188,6 @@ func (r *Runner) Reset() error {
 	r.err = nil
 	r.events = r.events[:0]
 	r.groups = r.groups[:0]
-	r.states = r.states[:0]
 	r.expiries = r.expiries[:0]
 	r.reads = r.reads[:0]
 	r.readEvs = r.readEvs[len(r.readEvs):] // earlier timelines keep theirs
@@ -220,18 +225,20 @@ func (r *Runner) Reset() error {
 			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
 		}
 	}
+	for _, s := range r.sc.Cache {
+		if err := r.refreshTTL(s.Key, 0); err != nil {
+			return err
+		}
+	}
 	if !r.opts.NoStates {
 		st, err := r.state(0)
 		if err != nil {
 			return err
 		}
 		r.initial = st
-	} else {
-		for _, s := range r.sc.Cache {
-			if err := r.refreshTTL(s.Key, 0); err != nil {
-				return err
-			}
-		}
+		r.rec = timeline.NewStateRecorder(st)
+		r.dbMark = len(r.db.Commits())
+		r.replicaMark = r.dbMark
 	}
 	return nil
 }
@@ -390,7 +397,7 @@ func (r *Runner) tick() (timeline.Event, error) {
 	}
 	r.events = append(r.events, ev)
 	r.groups = append(r.groups, 0)
-	if err := r.record(); err != nil {
+	if err := r.record(nil); err != nil {
 		return ev, err
 	}
 	return ev, nil
@@ -469,7 +476,7 @@ func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error)
 	if _, more := a.next(); !more {
 		r.closeRead(a)
 	}
-	if err := r.record(); err != nil {
+	if err := r.record(st); err != nil {
 		r.err = err
 		return ev, err
 	}
@@ -553,25 +560,40 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 	ev.Result, ev.Value, ev.Version = rep.Result, rep.Value, rep.Version
 	ev.Note = stepNote(st, &rep, note, r.epoch, ev.End)
 	a.observe(st, &rep)
-	if r.opts.NoStates {
-		return r.trackTTL(st, ev.End)
+	if r.wholeStates() {
+		return nil // record refreshes the mirror from the whole cache
 	}
-	return nil
+	return r.trackTTL(st, ev.End)
+}
+
+// wholeStates says whether the states are read whole at every step: from
+// a real server, whose keys expire by its own clock.
+func (r *Runner) wholeStates() bool { return !r.opts.NoStates && !r.cache.clockControlled() }
+
+// changedKeys appends to buf the cache keys step st may change: its key,
+// and a lease step's lease key; none for a read, a sleep or a database
+// step.
+func changedKeys(st *Step, buf []string) []string {
+	switch st.Op {
+	case OpSleep, OpDBRead, OpDBWrite, OpCacheGet, OpCASGet:
+		return buf
+	case OpLeaseGet, OpLeaseSet, OpLeaseDel:
+		buf = append(buf, leaseKey(st.Key))
+	}
+	return append(buf, st.Key)
 }
 
 // trackTTL keeps the pending-expiry mirror up to date without snapshots:
 // it asks the cache for the TTL of the keys the step may have changed
 // (computing it here instead would miss lease keys and the TTL rounding).
 func (r *Runner) trackTTL(st *Step, at time.Duration) error {
-	switch st.Op {
-	case OpCacheGet, OpCASGet:
-		return nil
-	case OpLeaseGet, OpLeaseSet, OpLeaseDel:
-		if err := r.refreshTTL(leaseKey(st.Key), at); err != nil {
+	r.keyBuf = changedKeys(st, r.keyBuf[:0])
+	for _, k := range r.keyBuf {
+		if err := r.refreshTTL(k, at); err != nil {
 			return err
 		}
 	}
-	return r.refreshTTL(st.Key, at)
+	return nil
 }
 
 // refreshTTL reads key's TTL from the cache into the mirror.
@@ -597,32 +619,63 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 	return nil
 }
 
-// record stores the state after the last event and refreshes the expiry
-// mirror from it.
-func (r *Runner) record() error {
+// record records the state after the last event, st's (nil: a clock
+// tick): what changed since the state before, in time linear in that (the
+// whole state, against a real server).
+func (r *Runner) record(st *Step) error {
 	if r.opts.NoStates {
 		return nil
 	}
-	st, err := r.state(r.now)
-	if err != nil {
-		return err
+	r.rec.Step(r.now)
+	if r.wholeStates() {
+		whole, err := r.state(r.now)
+		if err != nil {
+			return err
+		}
+		clear(r.ttls)
+		r.ttls = r.ttls[:0]
+		for _, e := range whole.Cache {
+			if e.TTL >= 0 {
+				r.ttls = append(r.ttls, pendingExpiry{key: e.Key, at: r.now + e.TTL, value: e.Value})
+			}
+		}
+		r.rec.Full(whole)
+		return nil
 	}
-	r.states = append(r.states, st)
+	r.rec.Expire()
+	if st != nil {
+		r.keyBuf = changedKeys(st, r.keyBuf[:0])
+		for _, k := range r.keyBuf {
+			e, ok, err := r.cache.entry(k)
+			if err != nil {
+				return fmt.Errorf("read cache key %q: %w", k, err)
+			}
+			if ok {
+				r.rec.SetCache(e)
+			} else {
+				r.rec.DropCache(k)
+			}
+		}
+	}
+	commits := r.db.Commits()
+	for _, c := range commits[r.dbMark:] {
+		r.rec.SetRow(c.Row())
+	}
+	r.dbMark = len(commits)
+	if r.sc.Replica != nil {
+		sees := replicaSees(r.now, r.sc.Replica.Lag)
+		for ; r.replicaMark < len(commits) && commits[r.replicaMark].At <= sees; r.replicaMark++ {
+			r.rec.SetReplicaRow(commits[r.replicaMark].Row())
+		}
+	}
 	return nil
 }
 
-// state reads the cache and database at instant at.
+// state reads the whole cache and database at instant at.
 func (r *Runner) state(at time.Duration) (timeline.State, error) {
 	entries, err := r.cache.snapshot()
 	if err != nil {
 		return timeline.State{}, fmt.Errorf("snapshot cache: %w", err)
-	}
-	clear(r.ttls)
-	r.ttls = r.ttls[:0]
-	for _, e := range entries {
-		if e.TTL >= 0 {
-			r.ttls = append(r.ttls, pendingExpiry{key: e.Key, at: at + e.TTL, value: e.Value})
-		}
 	}
 	st := timeline.State{At: at, Cache: entries, DB: r.db.Rows(at), Replica: r.db.ReplicaRows(at)}
 	if st.DB == nil {
