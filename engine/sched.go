@@ -332,21 +332,27 @@ func (r *Runner) nextEnd(i int) (time.Duration, bool) {
 // ends first goes first; ties go to the actor listed first.
 func (r *Runner) RunTimed() error {
 	for {
-		best, bestEnd := -1, time.Duration(0)
-		for i := range r.actors {
-			end, ok := r.nextEnd(i)
-			if ok && (best < 0 || end < bestEnd) {
-				best, bestEnd = i, end
-			}
-		}
-		if best < 0 {
-			return nil
-		}
-		a := &r.actors[best]
-		if _, err := r.exec(best, a.ready, bestEnd); err != nil {
+		if more, err := r.stepTimed(); !more || err != nil {
 			return err
 		}
 	}
+}
+
+// stepTimed runs the next step in virtual-clock order; it reports false
+// when no step is left.
+func (r *Runner) stepTimed() (bool, error) {
+	best, bestEnd := -1, time.Duration(0)
+	for i := range r.actors {
+		end, ok := r.nextEnd(i)
+		if ok && (best < 0 || end < bestEnd) {
+			best, bestEnd = i, end
+		}
+	}
+	if best < 0 {
+		return false, nil
+	}
+	_, err := r.exec(best, r.actors[best].ready, bestEnd)
+	return true, err
 }
 
 // Step runs actor i's next step in schedule mode: it starts when the

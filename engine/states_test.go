@@ -2,13 +2,16 @@ package engine_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
 )
 
 // manyKeys is a scenario over keys keys, each seeded in the database and
@@ -79,4 +82,75 @@ func TestRecordedRunMemoryIsLinear(t *testing.T) {
 	// a full copy of the state per step would cost keys × ~130 bytes.
 	const perItem = 4 << 10
 	require.Less(t, live, uint64(perItem*(steps+keys)), "the run keeps %d KiB for %d steps over %d keys", live>>10, steps, keys)
+}
+
+// requireStatesAsSnapshots fails unless the run's state log gives back,
+// before and after every step, the whole state read from the cache and
+// the database, and the divergences found by comparing every key in every
+// state.
+func requireStatesAsSnapshots(t require.TestingT, s *engine.Snapshotted) {
+	tl := s.Timeline
+	require.Equal(t, s.Initial, tl.Initial)
+	require.Equal(t, s.Initial, tl.StateAt(-1))
+	require.Equal(t, len(s.States), tl.States.Len())
+	require.Equal(t, len(tl.Events), tl.States.Len())
+	for i, want := range s.States {
+		require.Equal(t, want, tl.StateAt(i), "state after step %d (%s %s)", i, tl.Events[i].Actor, tl.Events[i].Command)
+	}
+	cur := tl.States.Cursor()
+	for i := 0; cur.Next(); i++ {
+		require.Equal(t, s.States[i], cur.State(), "cursor after step %d", i)
+	}
+	require.Equal(t, s.Divergences, tl.Divergences)
+}
+
+// randomPick picks uniformly among the enabled participants.
+func randomPick(rng *rand.Rand) func([]int) int {
+	return func(en []int) int { return en[rng.IntN(len(en))] }
+}
+
+// TestStateLogMatchesSnapshotsOnPresets: on every preset, in timed mode
+// and along random schedules, the compact log gives back every state as
+// reading the whole cache and database after each step does.
+func TestStateLogMatchesSnapshotsOnPresets(t *testing.T) {
+	for _, name := range presets.Names() {
+		t.Run(name, func(t *testing.T) {
+			sc, err := presets.Get(name)
+			require.NoError(t, err)
+			s, err := engine.RunSnapshotting(sc, engine.Options{}, nil)
+			require.NoError(t, err)
+			requireStatesAsSnapshots(t, s)
+			rng := rand.New(rand.NewPCG(1, uint64(len(name))))
+			for range 5 {
+				s, err := engine.RunSnapshotting(sc, engine.Options{}, randomPick(rng))
+				require.NoError(t, err)
+				requireStatesAsSnapshots(t, s)
+			}
+		})
+	}
+}
+
+// TestStateLogMatchesSnapshots: so it does on generated scenarios, in
+// timed mode and along schedules drawn step by step, clock ticks
+// included, through go-redis and through miniredis's Go API.
+func TestStateLogMatchesSnapshots(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		opts := engine.Options{Direct: rapid.Bool().Draw(t, "direct")}
+		var pick func([]int) int
+		if rapid.Bool().Draw(t, "schedule") {
+			pick = func(en []int) int { return rapid.SampledFrom(en).Draw(t, "next") }
+		}
+		s, err := engine.RunSnapshotting(sc, opts, pick)
+		require.NoError(t, err)
+		requireStatesAsSnapshots(t, s)
+	})
+}
+
+// TestStateLogOfManyKeysMatchesSnapshots: so it does over many keys and
+// steps, where the log keeps checkpoints.
+func TestStateLogOfManyKeysMatchesSnapshots(t *testing.T) {
+	s, err := engine.RunSnapshotting(manyKeys(120, 600), engine.Options{Direct: true}, nil)
+	require.NoError(t, err)
+	requireStatesAsSnapshots(t, s)
 }
