@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -78,10 +77,9 @@ type Runner struct {
 	reads     []timeline.Read
 	readEvs   []int // the reads' events
 	clockLane bool
-	// ttls mirrors the cache's pending expiries (instant and value per key,
-	// in no particular order), refreshed from the keys each step changes
-	// (from whole snapshots against a real server).
-	ttls []pendingExpiry
+	// ttls mirrors the cache's pending expiries, refreshed from the keys
+	// each step changes (from whole snapshots against a real server).
+	ttls expiryMirror
 	err  error
 	// lean skips building the events' Command texts (exploration runs
 	// millions of steps and never shows them).
@@ -91,36 +89,6 @@ type Runner struct {
 	// database and on the replica; keyBuf is changedKeys's.
 	dbMark, replicaMark int
 	keyBuf              []string
-}
-
-type pendingExpiry struct {
-	key   string
-	at    time.Duration
-	value string
-}
-
-// setTTL records key's pending expiry.
-func (r *Runner) setTTL(p pendingExpiry) {
-	for i := range r.ttls {
-		if r.ttls[i].key == p.key {
-			r.ttls[i] = p
-			return
-		}
-	}
-	r.ttls = append(r.ttls, p)
-}
-
-// dropTTL forgets key's pending expiry.
-func (r *Runner) dropTTL(key string) {
-	for i := range r.ttls {
-		if r.ttls[i].key == key {
-			last := len(r.ttls) - 1
-			r.ttls[i] = r.ttls[last]
-			r.ttls[last] = pendingExpiry{}
-			r.ttls = r.ttls[:last]
-			return
-		}
-	}
 }
 
 // NewRunner prepares a run of sc: it connects one Redis client per actor
@@ -192,8 +160,7 @@ func (r *Runner) Reset() error {
 	r.reads = r.reads[:0]
 	r.readEvs = r.readEvs[len(r.readEvs):] // earlier timelines keep theirs
 	r.clockLane = false
-	clear(r.ttls)
-	r.ttls = r.ttls[:0]
+	r.ttls.reset()
 	lag := time.Duration(-1)
 	if r.sc.Replica != nil {
 		lag = r.sc.Replica.Lag
@@ -309,15 +276,7 @@ func (r *Runner) clockEnabled() bool {
 // that is at now, with at most rem of steps to take, ends.
 func clockDue(at, now, rem time.Duration) bool { return rem > 0 && at <= now+rem }
 
-func (r *Runner) nextExpiry() (time.Duration, bool) {
-	best, found := time.Duration(0), false
-	for _, p := range r.ttls {
-		if p.at > r.now && (!found || p.at < best) {
-			best, found = p.at, true
-		}
-	}
-	return best, found
-}
+func (r *Runner) nextExpiry() (time.Duration, bool) { return r.ttls.next(r.now) }
 
 // NextStepEnd returns when actor i's next step would end in timed mode.
 func (r *Runner) nextEnd(i int) (time.Duration, bool) {
@@ -381,13 +340,12 @@ func (r *Runner) tick() (timeline.Event, error) {
 		r.clockLane = true
 		r.lanes = append(r.lanes, timeline.ClockActor)
 	}
-	var keys []string
-	for _, p := range r.ttls {
-		if p.at == at {
-			keys = append(keys, p.key)
-		}
+	n := len(r.expiries)
+	r.moveClock(at) // the keys whose TTL runs out at, the earliest, in order
+	keys := make([]string, 0, len(r.expiries)-n)
+	for _, x := range r.expiries[n:] {
+		keys = append(keys, x.Key)
 	}
-	sort.Strings(keys)
 	ev := timeline.Event{
 		Seq: len(r.events), Actor: timeline.ClockActor, Lane: len(r.lanes) - 1,
 		Op: "clock.tick", Key: strings.Join(keys, " "), Start: r.now, End: at,
@@ -395,7 +353,6 @@ func (r *Runner) tick() (timeline.Event, error) {
 		Result:  "ok", Note: tickNote(keys),
 	}
 	r.now = at
-	r.moveClock(at)
 	for i := range r.actors {
 		if r.actors[i].ready < at {
 			r.actors[i].ready = at
@@ -420,18 +377,7 @@ func (r *Runner) moveClock(at time.Duration) {
 	} else {
 		r.cache.setNow(r.epoch.Add(at))
 	}
-	n := len(r.expiries)
-	kept := r.ttls[:0]
-	for _, p := range r.ttls {
-		if p.at <= at {
-			r.expiries = append(r.expiries, timeline.Expiry{Key: p.key, Value: p.value, At: p.at})
-		} else {
-			kept = append(kept, p)
-		}
-	}
-	clear(r.ttls[len(kept):])
-	r.ttls = kept
-	sortExpiries(r.expiries[n:])
+	r.expiries = r.ttls.expire(at, r.expiries)
 }
 
 // sortExpiries orders expiries that happened on one move of the clock: by
@@ -607,9 +553,9 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 	if m := r.model; m != nil { // entry without building one
 		m.tick()
 		if e := m.find(key); e != nil && e.hasTTL {
-			r.setTTL(pendingExpiry{key: key, at: at + e.ttl, value: e.val})
+			r.ttls.set(pendingExpiry{key: key, at: at + e.ttl, value: e.val})
 		} else {
-			r.dropTTL(key)
+			r.ttls.drop(key)
 		}
 		return nil
 	}
@@ -618,9 +564,9 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 		return fmt.Errorf("read TTL of %q: %w", key, err)
 	}
 	if ok && e.TTL >= 0 {
-		r.setTTL(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
+		r.ttls.set(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
 	} else {
-		r.dropTTL(key)
+		r.ttls.drop(key)
 	}
 	return nil
 }
@@ -638,11 +584,10 @@ func (r *Runner) record(st *Step) error {
 		if err != nil {
 			return err
 		}
-		clear(r.ttls)
-		r.ttls = r.ttls[:0]
+		r.ttls.reset()
 		for _, e := range whole.Cache {
 			if e.TTL >= 0 {
-				r.ttls = append(r.ttls, pendingExpiry{key: e.Key, at: r.now + e.TTL, value: e.Value})
+				r.ttls.set(pendingExpiry{key: e.Key, at: r.now + e.TTL, value: e.Value})
 			}
 		}
 		r.rec.Full(whole)
