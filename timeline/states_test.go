@@ -266,3 +266,45 @@ func TestStateLogMemoryIsLinear(t *testing.T) {
 	last := slices.IndexFunc(st.DB, func(r Row) bool { return r.Key == fmt.Sprintf("k%04d", (steps-1)*7%keys) })
 	require.Equal(t, fmt.Sprint(steps-1), st.DB[last].Value)
 }
+
+// TestTapeSizeIsLinear: a tape of a long run over many keys keeps what
+// each step changed: its size grows with steps + keys, not with their
+// product, and it gives back every state.
+func TestTapeSizeIsLinear(t *testing.T) {
+	tape := func(keys, steps int) (*Timeline, []byte) {
+		tl := &Timeline{Scenario: "many", Epoch: epoch, Mode: "timed", Actors: []string{"w"}, ExpiryRule: expiryRule}
+		initial := State{Cache: []CacheEntry{}, DB: []Row{}}
+		for k := range keys {
+			key := fmt.Sprintf("k%04d", k)
+			initial.Cache = append(initial.Cache, CacheEntry{Key: key, Value: "v0", TTL: time.Hour})
+			initial.DB = append(initial.DB, Row{Key: key, Value: "v0", Version: 1, Actor: "seed"})
+		}
+		tl.Initial = initial
+		rec := NewStateRecorder(initial)
+		for i := range steps {
+			at := time.Duration(i+1) * time.Millisecond
+			key := fmt.Sprintf("k%04d", i*7%keys)
+			tl.Events = append(tl.Events, Event{Seq: i, Actor: "w", Step: i + 1, Op: "cache.set", Key: key, Command: "SET " + key + " x",
+				Result: "ok", Start: at - time.Millisecond, End: at})
+			rec.Step(at)
+			rec.SetCache(CacheEntry{Key: key, Value: fmt.Sprint(i), TTL: time.Hour})
+		}
+		tl.States = rec.Log()
+		return tl, tl.TapeJSON()
+	}
+	const steps = 3000
+	_, small := tape(100, steps)
+	tl, large := tape(1000, steps)
+	// 900 more keys cost their entries and rows in the initial and the
+	// final state, about 470 bytes each; a state per step would cost
+	// 3000 × 900 × 200 bytes more.
+	require.Less(t, len(large)-len(small), 900*600, "tapes of %d and %d bytes", len(small), len(large))
+
+	run, err := ParseJSON(large)
+	require.NoError(t, err)
+	back, err := FromJSON(run)
+	require.NoError(t, err)
+	for _, i := range []int{-1, 0, 1, steps / 2, steps - 1} {
+		require.Equal(t, tl.StateAt(i), back.StateAt(i), "state after step %d", i)
+	}
+}
