@@ -512,15 +512,11 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 	ev.Result, ev.Value, ev.Version = rep.Result, rep.Value, rep.Version
 	ev.Note = stepNote(st, &rep, note, r.epoch, ev.End)
 	a.observe(st, &rep)
-	if r.wholeStates() {
-		return nil // record refreshes the mirror from the whole cache
+	if r.opts.NoStates {
+		return r.trackTTL(st, ev.End)
 	}
-	return r.trackTTL(st, ev.End)
+	return nil // record refreshes the mirror as it reads the step's keys
 }
-
-// wholeStates says whether the states are read whole at every step: from
-// a real server, whose keys expire by its own clock.
-func (r *Runner) wholeStates() bool { return !r.opts.NoStates && !r.cache.clockControlled() }
 
 // changedKeys appends to buf the cache keys step st may change: its key,
 // and a lease step's lease key; none for a read, a sleep or a database
@@ -563,32 +559,37 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("read TTL of %q: %w", key, err)
 	}
+	r.mirror(key, e, ok, at)
+	return nil
+}
+
+// mirror notes key's entry e (ok: the key exists), read at instant at, in
+// the mirror of pending expiries.
+func (r *Runner) mirror(key string, e timeline.CacheEntry, ok bool, at time.Duration) {
 	if ok && e.TTL >= 0 {
 		r.ttls.set(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
 	} else {
 		r.ttls.drop(key)
 	}
-	return nil
 }
 
 // record records the state after the last event, st's (nil: a clock
-// tick): what changed since the state before, in time linear in that (the
-// whole state, against a real server).
+// tick): what changed since the state before, in time linear in that, and
+// refreshes the mirror of pending expiries from the keys it reads. A real
+// server's keys expire by its own clock: its whole state is read.
 func (r *Runner) record(st *Step) error {
 	if r.opts.NoStates {
 		return nil
 	}
 	r.rec.Step(r.now)
-	if r.wholeStates() {
+	if !r.cache.clockControlled() {
 		whole, err := r.state(r.now)
 		if err != nil {
 			return err
 		}
 		r.ttls.reset()
 		for _, e := range whole.Cache {
-			if e.TTL >= 0 {
-				r.ttls.set(pendingExpiry{key: e.Key, at: r.now + e.TTL, value: e.Value})
-			}
+			r.mirror(e.Key, e, true, r.now)
 		}
 		r.rec.Full(whole)
 		return nil
@@ -601,6 +602,7 @@ func (r *Runner) record(st *Step) error {
 			if err != nil {
 				return fmt.Errorf("read cache key %q: %w", k, err)
 			}
+			r.mirror(k, e, ok, r.now)
 			if ok {
 				r.rec.SetCache(e)
 			} else {
