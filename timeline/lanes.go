@@ -154,22 +154,19 @@ func (v *cacheView) follow(p Part, key string) {
 	switch p {
 	case PartCache:
 		e, ok := v.cur.Entry(key)
-		v.set(key, func() {
-			if ok {
-				v.cache[key] = e
-			} else {
-				delete(v.cache, key)
-			}
-		})
+		v.set(key, func() { putOrDelete(v.cache, key, e, ok) })
 	case PartDB:
 		r, ok := v.cur.Row(key)
-		v.set(key, func() {
-			if ok {
-				v.db[key] = r
-			} else {
-				delete(v.db, key)
-			}
-		})
+		v.set(key, func() { putOrDelete(v.db, key, r, ok) })
+	}
+}
+
+// putOrDelete sets m[key] to val when ok, else deletes key.
+func putOrDelete[V any](m map[string]V, key string, val V, ok bool) {
+	if ok {
+		m[key] = val
+	} else {
+		delete(m, key)
 	}
 }
 
