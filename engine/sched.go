@@ -576,7 +576,8 @@ func (r *Runner) mirror(key string, e timeline.CacheEntry, ok bool, at time.Dura
 // record records the state after the last event, st's (nil: a clock
 // tick): what changed since the state before, in time linear in that, and
 // refreshes the mirror of pending expiries from the keys it reads. A real
-// server's keys expire by its own clock: its whole state is read.
+// server's keys expire by its own clock: its whole state is read, and its
+// TTLs, which follow wall time, change at every step.
 func (r *Runner) record(st *Step) error {
 	if r.opts.NoStates {
 		return nil
