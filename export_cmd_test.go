@@ -262,7 +262,8 @@ func TestExportCLI(t *testing.T) {
 	for k, v := range run {
 		require.Equal(t, v, tape[k], "field %q", k)
 	}
-	require.Contains(t, tape, "states")
+	require.Contains(t, tape, "initial_state")
+	require.Contains(t, tape, "state_changes")
 
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.Mkdir(sub, 0o755))

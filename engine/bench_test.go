@@ -6,7 +6,7 @@ import (
 
 // BenchmarkRunCacheAside measures one full timed run of the seed story,
 // including connecting the actors' go-redis clients to miniredis and the
-// per-step snapshots.
+// record of the state after every step.
 func BenchmarkRunCacheAside(b *testing.B) {
 	sc := cacheAside()
 	b.ReportAllocs()
@@ -23,7 +23,7 @@ func BenchmarkRunCacheAside(b *testing.B) {
 
 // BenchmarkStep measures a single step on a warm runner: one go-redis
 // command over miniredis's in-process pipe plus the oracle's bookkeeping,
-// with and without the per-step state snapshot.
+// with and without the record of the state after it.
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
 		name string

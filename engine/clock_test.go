@@ -24,7 +24,7 @@ func TestClockLockstep(t *testing.T) {
 	tl := mustRun(t, getAt(300*time.Second, 299999*ms, 300*time.Second, 301*time.Second), Options{})
 	require.Equal(t, []string{"hit", "miss", "miss"}, results(tl))
 	require.Equal(t, []timeline.Expiry{{Key: "k", Value: "V", At: 300 * time.Second}}, tl.Expiries)
-	require.Equal(t, time.Millisecond, tl.States[0].Cache[0].TTL, "TTL left at 299.999s")
+	require.Equal(t, time.Millisecond, tl.StateAt(0).Cache[0].TTL, "TTL left at 299.999s")
 	require.True(t, tl.Clock)
 	require.Equal(t, "miniredis", tl.Backend)
 }

@@ -88,7 +88,7 @@ func TestReplicaShowsOnlySeedsBeforeItsLag(t *testing.T) {
 	stale := tl.StaleReads()
 	require.Len(t, stale, 1)
 	require.Equal(t, timeline.ReplicaLag, stale[0].Anomaly)
-	require.Equal(t, []timeline.Row{{Key: "k", Value: "OLD", Version: 1, Actor: "seed"}}, tl.States[1].Replica)
+	require.Equal(t, []timeline.Row{{Key: "k", Value: "OLD", Version: 1, Actor: "seed"}}, tl.StateAt(1).Replica)
 
 	res := mustExplore(t, sc, ExploreOptions{NoReduction: true})
 	require.Equal(t, res.SchedulesRun, res.StaleSchedules, "in every schedule the early replica read is stale")

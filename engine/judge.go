@@ -20,8 +20,8 @@ import (
 // scenario); 0 leaves it to the default rule (a db.write with the
 // invalidations its actor takes after it). Judge sets Consistency,
 // ConsistencyRule and Operations, each read's Stale, Current, Anomaly,
-// Cause and Why and, when tl.States is set (States[i] the state after
-// Events[i]), the Divergences of the data keys (sorted).
+// Cause and Why and, when tl.States is set (with the state after each of
+// Events), the Divergences of the data keys (sorted).
 func Judge(tl *timeline.Timeline, cons Consistency, groups []int, keys []string) error {
 	tl.Consistency, tl.ConsistencyRule = cons.String(), cons.Rule()
 	tl.Operations = writeOps(tl.Events, groups)
@@ -29,8 +29,8 @@ func Judge(tl *timeline.Timeline, cons Consistency, groups []int, keys []string)
 	if _, _, err := cons.judgeReads(tl.Reads, histories(tl.Commits), tl.Operations, rec, true, nil); err != nil {
 		return err
 	}
-	if len(tl.States) == len(tl.Events) && len(tl.States) > 0 {
-		tl.Divergences = divergences(keys, tl.Initial, tl.States, tl.Events, tl.Expiries)
+	if n := tl.States.Len(); n == len(tl.Events) && n > 0 {
+		tl.Divergences = divergences(keys, tl.States, tl.Events, tl.Expiries)
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func (db *MemDB) rowsAt(at time.Duration) []timeline.Row {
 	var out []timeline.Row
 	for key := range db.rows {
 		if c, ok := db.Read(key, at); ok {
-			out = append(out, timeline.Row{Key: key, Value: c.Value, Version: c.Version, CommittedAt: c.At, Actor: c.Actor})
+			out = append(out, c.Row())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })

@@ -500,65 +500,73 @@ func (r *Runner) pendingReads() []timeline.Read {
 // committed one (a key without a row counts as ""). Each state is compared
 // with the rows committed when it was recorded, so a divergence starts at
 // the step that made it: a commit, or a set.
-func (r *Runner) divergences() []timeline.Divergence {
-	return divergences(r.dataKeys(), r.initial, r.states, r.events, r.expiries)
+func (r *Runner) divergences(states *timeline.StateLog) []timeline.Divergence {
+	return divergences(r.dataKeys(), states, r.events, r.expiries)
 }
 
 // divergences is Runner.divergences on a record: keys are the data keys
-// (sorted), states[i] the state after events[i].
-func divergences(keys []string, initial timeline.State, states []timeline.State, events []timeline.Event, expiries []timeline.Expiry) []timeline.Divergence {
+// (sorted), states the state after each of events, from the initial one.
+// A key is looked at only where a step or an expiry changed it: the walk
+// takes time linear in the keys, the steps and what they changed.
+func divergences(keys []string, states *timeline.StateLog, events []timeline.Event, expiries []timeline.Expiry) []timeline.Divergence {
 	type open struct {
 		d   timeline.Divergence
 		val string
 	}
+	data := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		data[k] = true
+	}
 	opened := map[string]*open{}
+	lastSet := map[string]int{} // the last cache write of each key so far
 	var out []timeline.Divergence
-	// check compares the cache with the DB in state st, recorded at instant
-	// at; ev is the event that brought the change (-1 initial), how says
-	// what kind of instant it is.
-	check := func(st timeline.State, at time.Duration, ev int, how string) {
-		for _, k := range keys {
-			row, hasRow := findRow(st.DB, k)
-			e, inCache := findEntry(st.Cache, k)
-			div := inCache && e.Value != row.Value
-			o := opened[k]
-			start := func() {
-				d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: row.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
-				d.Cause = causeText(events, ev, k, e.Value, row, hasRow)
-				opened[k] = &open{d: d, val: e.Value}
-			}
+	cur := states.Cursor()
+	// check compares key's cache entry with its row in the state the
+	// cursor is at, recorded at instant at; ev is the event that brought
+	// the change (-1 initial).
+	check := func(k string, at time.Duration, ev int) {
+		row, hasRow := cur.Row(k)
+		e, inCache := cur.Entry(k)
+		div := inCache && e.Value != row.Value
+		o := opened[k]
+		start := func() {
+			d := timeline.Divergence{Key: k, CacheValue: e.Value, DBValue: row.Value, From: at, CauseEvent: ev, EndEvent: -1, TTLLeft: -1}
+			d.Cause = causeText(events, ev, k, e.Value, row, hasRow, lastSet)
+			opened[k] = &open{d: d, val: e.Value}
+		}
+		switch {
+		case div && o == nil:
+			start()
+		case div && o.val != e.Value:
+			// replaced by another diverging value: close and reopen
+			u := at
+			o.d.Until, o.d.End, o.d.EndEvent = &u, "overwrite", ev
+			out = append(out, o.d)
+			start()
+		case !div && o != nil:
+			u := at
+			o.d.Until, o.d.EndEvent = &u, ev
 			switch {
-			case div && o == nil:
-				start()
-			case div && o.val != e.Value:
-				// replaced by another diverging value: close and reopen
-				u := at
-				o.d.Until, o.d.End, o.d.EndEvent = &u, "overwrite", ev
-				out = append(out, o.d)
-				start()
-			case !div && o != nil:
-				u := at
-				o.d.Until, o.d.EndEvent = &u, ev
-				switch {
-				case how == "expiry":
-					o.d.End, o.d.EndEvent = "expiry", -1
-				case !inCache:
-					o.d.End = "del"
-				case events[ev].IsDB():
-					o.d.End = "commit"
-				default:
-					o.d.End = "overwrite"
-				}
-				out = append(out, o.d)
-				delete(opened, k)
+			case !inCache:
+				o.d.End = "del"
+			case events[ev].IsDB():
+				o.d.End = "commit"
+			default:
+				o.d.End = "overwrite"
 			}
+			out = append(out, o.d)
+			delete(opened, k)
 		}
 	}
-	check(initial, 0, -1, "initial")
+	for _, k := range keys {
+		check(k, 0, -1)
+	}
 	ex := 0
-	for i, st := range states {
+	var closed []string
+	for i := 0; i < len(events) && cur.Next(); i++ {
 		ev := events[i]
 		// expiries that happened before this event
+		closed = closed[:0]
 		for ex < len(expiries) && expiries[ex].At <= ev.End {
 			x := expiries[ex]
 			ex++
@@ -567,13 +575,21 @@ func divergences(keys []string, initial timeline.State, states []timeline.State,
 				o.d.Until, o.d.End, o.d.EndEvent = &u, "expiry", -1
 				out = append(out, o.d)
 				delete(opened, x.Key)
+				closed = append(closed, x.Key)
 			}
 		}
-		check(st, ev.End, i, "event")
-	}
-	final := initial
-	if len(states) > 0 {
-		final = states[len(states)-1]
+		// A key nothing changed or closed compares as it did before.
+		for _, k := range closed {
+			check(k, ev.End, i)
+		}
+		for p, k := range cur.Changes() {
+			if p != timeline.PartReplica && data[k] {
+				check(k, ev.End, i)
+			}
+		}
+		if isCacheWrite(ev) {
+			lastSet[ev.Key] = i
+		}
 	}
 	for _, k := range keys {
 		o := opened[k]
@@ -581,7 +597,7 @@ func divergences(keys []string, initial timeline.State, states []timeline.State,
 			continue
 		}
 		o.d.End = "end-of-run"
-		if e, ok := findEntry(final.Cache, k); ok {
+		if e, ok := cur.Entry(k); ok {
 			o.d.TTLLeft = e.TTL
 		}
 		out = append(out, o.d)
@@ -621,28 +637,11 @@ func (r *Runner) dataKeys() []string {
 	return keys
 }
 
-func findRow(rows []timeline.Row, key string) (timeline.Row, bool) {
-	for _, r := range rows {
-		if r.Key == key {
-			return r, true
-		}
-	}
-	return timeline.Row{}, false
-}
-
-func findEntry(entries []timeline.CacheEntry, key string) (timeline.CacheEntry, bool) {
-	for _, e := range entries {
-		if e.Key == key {
-			return e, true
-		}
-	}
-	return timeline.CacheEntry{}, false
-}
-
 // causeText says which step put or left the diverging value cacheVal of
 // key there: event ev of events (-1: the initial state), with row the
-// database row after it.
-func causeText(events []timeline.Event, ev int, key, cacheVal string, row timeline.Row, hasRow bool) string {
+// database row after it; lastSet holds the last cache write of each key
+// before ev.
+func causeText(events []timeline.Event, ev int, key, cacheVal string, row timeline.Row, hasRow bool, lastSet map[string]int) string {
 	db := fmt.Sprintf("%s (v%d)", row.Value, row.Version)
 	if !hasRow {
 		db = "no row for " + key
@@ -652,19 +651,13 @@ func causeText(events []timeline.Event, ev int, key, cacheVal string, row timeli
 	}
 	e := events[ev]
 	if e.IsDB() {
-		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s (%s)", e.Actor, key, row.Value, fmtOffset(e.End), cacheVal, putBy(events, ev, key))
+		put := "in the cache from the start"
+		if s, ok := lastSet[key]; ok {
+			put = fmt.Sprintf("set by %s at %s", events[s].Actor, fmtOffset(events[s].End))
+		}
+		return fmt.Sprintf("%s committed %s=%s at %s while the cache held %s (%s)", e.Actor, key, row.Value, fmtOffset(e.End), cacheVal, put)
 	}
 	return fmt.Sprintf("%s set %s=%s at %s while the database had %s", e.Actor, key, cacheVal, fmtOffset(e.End), db)
-}
-
-// putBy says which step before event ev put the key's cache value there.
-func putBy(events []timeline.Event, ev int, key string) string {
-	for s := ev - 1; s >= 0; s-- {
-		if e := events[s]; e.Key == key && isCacheWrite(e) {
-			return fmt.Sprintf("set by %s at %s", e.Actor, fmtOffset(e.End))
-		}
-	}
-	return "in the cache from the start"
 }
 
 // Timeline finishes the run's record: the oracle's verdict on every read,
@@ -694,8 +687,8 @@ func (r *Runner) Timeline() (*timeline.Timeline, error) {
 	}
 	if !r.opts.NoStates {
 		tl.Initial = r.initial
-		tl.States = slices.Clone(r.states)
-		tl.Divergences = r.divergences()
+		tl.States = r.rec.Log()
+		tl.Divergences = r.divergences(tl.States)
 	}
 	return tl, nil
 }

@@ -93,7 +93,7 @@ func TestReaderAfterDeleteIsFresh(t *testing.T) {
 	require.Equal(t, timeline.SourceDB, tl.Reads[0].Source)
 	require.Equal(t, "PAID", tl.Reads[0].Served)
 	require.Equal(t, []int{2, 3, 4}, tl.Reads[0].Events, "get, db.read and set form one read")
-	last := tl.States[len(tl.States)-1]
+	last := tl.StateAt(len(tl.Events) - 1)
 	require.Equal(t, "PAID", last.Cache[0].Value)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -24,7 +23,7 @@ type Options struct {
 	// in-process miniredis. The virtual clock cannot move a real server's
 	// clock, so TTL expiry then follows wall time.
 	Redis string
-	// NoStates skips the per-step cache/DB snapshots and divergence
+	// NoStates skips the per-step cache/DB states and divergence
 	// analysis; stale reads are still judged. Exploration uses it.
 	NoStates bool
 	// Direct drives the embedded miniredis through its Go API instead of
@@ -71,50 +70,25 @@ type Runner struct {
 	lanes     []string
 	now       time.Duration // end of the last step
 	events    []timeline.Event
-	groups    []int // the `op:` block of each event's step (Step.Group)
-	states    []timeline.State
+	groups    []int                   // the `op:` block of each event's step (Step.Group)
+	rec       *timeline.StateRecorder // the state after every step (nil with NoStates)
 	initial   timeline.State
 	expiries  []timeline.Expiry
 	reads     []timeline.Read
 	readEvs   []int // the reads' events
 	clockLane bool
-	// ttls mirrors the cache's pending expiries (instant and value per key,
-	// in no particular order), refreshed from snapshots.
-	ttls []pendingExpiry
+	// ttls mirrors the cache's pending expiries, refreshed from the keys
+	// each step changes (from whole snapshots against a real server).
+	ttls expiryMirror
 	err  error
 	// lean skips building the events' Command texts (exploration runs
 	// millions of steps and never shows them).
 	lean bool
-}
 
-type pendingExpiry struct {
-	key   string
-	at    time.Duration
-	value string
-}
-
-// setTTL records key's pending expiry.
-func (r *Runner) setTTL(p pendingExpiry) {
-	for i := range r.ttls {
-		if r.ttls[i].key == p.key {
-			r.ttls[i] = p
-			return
-		}
-	}
-	r.ttls = append(r.ttls, p)
-}
-
-// dropTTL forgets key's pending expiry.
-func (r *Runner) dropTTL(key string) {
-	for i := range r.ttls {
-		if r.ttls[i].key == key {
-			last := len(r.ttls) - 1
-			r.ttls[i] = r.ttls[last]
-			r.ttls[last] = pendingExpiry{}
-			r.ttls = r.ttls[:last]
-			return
-		}
-	}
+	// dbMark and replicaMark count the commits rec has seen in the
+	// database and on the replica; keyBuf is changedKeys's.
+	dbMark, replicaMark int
+	keyBuf              []string
 }
 
 // NewRunner prepares a run of sc: it connects one Redis client per actor
@@ -182,13 +156,11 @@ func (r *Runner) Reset() error {
 	r.err = nil
 	r.events = r.events[:0]
 	r.groups = r.groups[:0]
-	r.states = r.states[:0]
 	r.expiries = r.expiries[:0]
 	r.reads = r.reads[:0]
 	r.readEvs = r.readEvs[len(r.readEvs):] // earlier timelines keep theirs
 	r.clockLane = false
-	clear(r.ttls)
-	r.ttls = r.ttls[:0]
+	r.ttls.reset()
 	lag := time.Duration(-1)
 	if r.sc.Replica != nil {
 		lag = r.sc.Replica.Lag
@@ -220,18 +192,20 @@ func (r *Runner) Reset() error {
 			return fmt.Errorf("seed cache key %q: %w", s.Key, err)
 		}
 	}
+	for _, s := range r.sc.Cache {
+		if err := r.refreshTTL(s.Key, 0); err != nil {
+			return err
+		}
+	}
 	if !r.opts.NoStates {
 		st, err := r.state(0)
 		if err != nil {
 			return err
 		}
 		r.initial = st
-	} else {
-		for _, s := range r.sc.Cache {
-			if err := r.refreshTTL(s.Key, 0); err != nil {
-				return err
-			}
-		}
+		r.rec = timeline.NewStateRecorder(st)
+		r.dbMark = len(r.db.Commits())
+		r.replicaMark = r.dbMark
 	}
 	return nil
 }
@@ -302,15 +276,7 @@ func (r *Runner) clockEnabled() bool {
 // that is at now, with at most rem of steps to take, ends.
 func clockDue(at, now, rem time.Duration) bool { return rem > 0 && at <= now+rem }
 
-func (r *Runner) nextExpiry() (time.Duration, bool) {
-	best, found := time.Duration(0), false
-	for _, p := range r.ttls {
-		if p.at > r.now && (!found || p.at < best) {
-			best, found = p.at, true
-		}
-	}
-	return best, found
-}
+func (r *Runner) nextExpiry() (time.Duration, bool) { return r.ttls.next(r.now) }
 
 // NextStepEnd returns when actor i's next step would end in timed mode.
 func (r *Runner) nextEnd(i int) (time.Duration, bool) {
@@ -325,21 +291,27 @@ func (r *Runner) nextEnd(i int) (time.Duration, bool) {
 // ends first goes first; ties go to the actor listed first.
 func (r *Runner) RunTimed() error {
 	for {
-		best, bestEnd := -1, time.Duration(0)
-		for i := range r.actors {
-			end, ok := r.nextEnd(i)
-			if ok && (best < 0 || end < bestEnd) {
-				best, bestEnd = i, end
-			}
-		}
-		if best < 0 {
-			return nil
-		}
-		a := &r.actors[best]
-		if _, err := r.exec(best, a.ready, bestEnd); err != nil {
+		if more, err := r.stepTimed(); !more || err != nil {
 			return err
 		}
 	}
+}
+
+// stepTimed runs the next step in virtual-clock order; it reports false
+// when no step is left.
+func (r *Runner) stepTimed() (bool, error) {
+	best, bestEnd := -1, time.Duration(0)
+	for i := range r.actors {
+		end, ok := r.nextEnd(i)
+		if ok && (best < 0 || end < bestEnd) {
+			best, bestEnd = i, end
+		}
+	}
+	if best < 0 {
+		return false, nil
+	}
+	_, err := r.exec(best, r.actors[best].ready, bestEnd)
+	return true, err
 }
 
 // Step runs actor i's next step in schedule mode: it starts when the
@@ -368,13 +340,12 @@ func (r *Runner) tick() (timeline.Event, error) {
 		r.clockLane = true
 		r.lanes = append(r.lanes, timeline.ClockActor)
 	}
-	var keys []string
-	for _, p := range r.ttls {
-		if p.at == at {
-			keys = append(keys, p.key)
-		}
+	n := len(r.expiries)
+	r.moveClock(at) // the keys whose TTL runs out at, the earliest, in order
+	keys := make([]string, 0, len(r.expiries)-n)
+	for _, x := range r.expiries[n:] {
+		keys = append(keys, x.Key)
 	}
-	sort.Strings(keys)
 	ev := timeline.Event{
 		Seq: len(r.events), Actor: timeline.ClockActor, Lane: len(r.lanes) - 1,
 		Op: "clock.tick", Key: strings.Join(keys, " "), Start: r.now, End: at,
@@ -382,7 +353,6 @@ func (r *Runner) tick() (timeline.Event, error) {
 		Result:  "ok", Note: tickNote(keys),
 	}
 	r.now = at
-	r.moveClock(at)
 	for i := range r.actors {
 		if r.actors[i].ready < at {
 			r.actors[i].ready = at
@@ -390,7 +360,7 @@ func (r *Runner) tick() (timeline.Event, error) {
 	}
 	r.events = append(r.events, ev)
 	r.groups = append(r.groups, 0)
-	if err := r.record(); err != nil {
+	if err := r.record(nil); err != nil {
 		return ev, err
 	}
 	return ev, nil
@@ -407,18 +377,7 @@ func (r *Runner) moveClock(at time.Duration) {
 	} else {
 		r.cache.setNow(r.epoch.Add(at))
 	}
-	n := len(r.expiries)
-	kept := r.ttls[:0]
-	for _, p := range r.ttls {
-		if p.at <= at {
-			r.expiries = append(r.expiries, timeline.Expiry{Key: p.key, Value: p.value, At: p.at})
-		} else {
-			kept = append(kept, p)
-		}
-	}
-	clear(r.ttls[len(kept):])
-	r.ttls = kept
-	sortExpiries(r.expiries[n:])
+	r.expiries = r.ttls.expire(at, r.expiries)
 }
 
 // sortExpiries orders expiries that happened on one move of the clock: by
@@ -469,7 +428,7 @@ func (r *Runner) execp(i int, start, end time.Duration) (*timeline.Event, error)
 	if _, more := a.next(); !more {
 		r.closeRead(a)
 	}
-	if err := r.record(); err != nil {
+	if err := r.record(st); err != nil {
 		r.err = err
 		return ev, err
 	}
@@ -556,22 +515,33 @@ func (r *Runner) apply(a *actorState, st *Step, ev *timeline.Event) error {
 	if r.opts.NoStates {
 		return r.trackTTL(st, ev.End)
 	}
-	return nil
+	return nil // record refreshes the mirror as it reads the step's keys
+}
+
+// changedKeys appends to buf the cache keys step st may change: its key,
+// and a lease step's lease key; none for a read, a sleep or a database
+// step.
+func changedKeys(st *Step, buf []string) []string {
+	switch st.Op {
+	case OpSleep, OpDBRead, OpDBWrite, OpCacheGet, OpCASGet:
+		return buf
+	case OpLeaseGet, OpLeaseSet, OpLeaseDel:
+		buf = append(buf, leaseKey(st.Key))
+	}
+	return append(buf, st.Key)
 }
 
 // trackTTL keeps the pending-expiry mirror up to date without snapshots:
 // it asks the cache for the TTL of the keys the step may have changed
 // (computing it here instead would miss lease keys and the TTL rounding).
 func (r *Runner) trackTTL(st *Step, at time.Duration) error {
-	switch st.Op {
-	case OpCacheGet, OpCASGet:
-		return nil
-	case OpLeaseGet, OpLeaseSet, OpLeaseDel:
-		if err := r.refreshTTL(leaseKey(st.Key), at); err != nil {
+	r.keyBuf = changedKeys(st, r.keyBuf[:0])
+	for _, k := range r.keyBuf {
+		if err := r.refreshTTL(k, at); err != nil {
 			return err
 		}
 	}
-	return r.refreshTTL(st.Key, at)
+	return nil
 }
 
 // refreshTTL reads key's TTL from the cache into the mirror.
@@ -579,9 +549,9 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 	if m := r.model; m != nil { // entry without building one
 		m.tick()
 		if e := m.find(key); e != nil && e.hasTTL {
-			r.setTTL(pendingExpiry{key: key, at: at + e.ttl, value: e.val})
+			r.ttls.set(pendingExpiry{key: key, at: at + e.ttl, value: e.val})
 		} else {
-			r.dropTTL(key)
+			r.ttls.drop(key)
 		}
 		return nil
 	}
@@ -589,40 +559,77 @@ func (r *Runner) refreshTTL(key string, at time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("read TTL of %q: %w", key, err)
 	}
-	if ok && e.TTL >= 0 {
-		r.setTTL(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
-	} else {
-		r.dropTTL(key)
-	}
+	r.mirror(key, e, ok, at)
 	return nil
 }
 
-// record stores the state after the last event and refreshes the expiry
-// mirror from it.
-func (r *Runner) record() error {
+// mirror notes key's entry e (ok: the key exists), read at instant at, in
+// the mirror of pending expiries.
+func (r *Runner) mirror(key string, e timeline.CacheEntry, ok bool, at time.Duration) {
+	if ok && e.TTL >= 0 {
+		r.ttls.set(pendingExpiry{key: key, at: at + e.TTL, value: e.Value})
+	} else {
+		r.ttls.drop(key)
+	}
+}
+
+// record records the state after the last event, st's (nil: a clock
+// tick): what changed since the state before, in time linear in that, and
+// refreshes the mirror of pending expiries from the keys it reads. A real
+// server's keys expire by its own clock: its whole state is read, and its
+// TTLs, which follow wall time, change at every step.
+func (r *Runner) record(st *Step) error {
 	if r.opts.NoStates {
 		return nil
 	}
-	st, err := r.state(r.now)
-	if err != nil {
-		return err
+	r.rec.Step(r.now)
+	if !r.cache.clockControlled() {
+		whole, err := r.state(r.now)
+		if err != nil {
+			return err
+		}
+		r.ttls.reset()
+		for _, e := range whole.Cache {
+			r.mirror(e.Key, e, true, r.now)
+		}
+		r.rec.Full(whole)
+		return nil
 	}
-	r.states = append(r.states, st)
+	r.rec.Expire()
+	if st != nil {
+		r.keyBuf = changedKeys(st, r.keyBuf[:0])
+		for _, k := range r.keyBuf {
+			e, ok, err := r.cache.entry(k)
+			if err != nil {
+				return fmt.Errorf("read cache key %q: %w", k, err)
+			}
+			r.mirror(k, e, ok, r.now)
+			if ok {
+				r.rec.SetCache(e)
+			} else {
+				r.rec.DropCache(k)
+			}
+		}
+	}
+	commits := r.db.Commits()
+	for _, c := range commits[r.dbMark:] {
+		r.rec.SetRow(c.Row())
+	}
+	r.dbMark = len(commits)
+	if r.sc.Replica != nil {
+		sees := replicaSees(r.now, r.sc.Replica.Lag)
+		for ; r.replicaMark < len(commits) && commits[r.replicaMark].At <= sees; r.replicaMark++ {
+			r.rec.SetReplicaRow(commits[r.replicaMark].Row())
+		}
+	}
 	return nil
 }
 
-// state reads the cache and database at instant at.
+// state reads the whole cache and database at instant at.
 func (r *Runner) state(at time.Duration) (timeline.State, error) {
 	entries, err := r.cache.snapshot()
 	if err != nil {
 		return timeline.State{}, fmt.Errorf("snapshot cache: %w", err)
-	}
-	clear(r.ttls)
-	r.ttls = r.ttls[:0]
-	for _, e := range entries {
-		if e.TTL >= 0 {
-			r.ttls = append(r.ttls, pendingExpiry{key: e.Key, at: at + e.TTL, value: e.Value})
-		}
 	}
 	st := timeline.State{At: at, Cache: entries, DB: r.db.Rows(at), Replica: r.db.ReplicaRows(at)}
 	if st.DB == nil {

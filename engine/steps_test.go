@@ -85,7 +85,7 @@ func TestSteps(t *testing.T) {
 
 func TestCASStoresVersion(t *testing.T) {
 	tl := mustRun(t, one(Step{Op: OpDBWrite, Key: "k", Value: "NEW", HasValue: true}, Step{Op: OpCASSet, Key: "k", TTL: time.Minute}), Options{})
-	require.Equal(t, []timeline.CacheEntry{{Key: "k", Value: "NEW", Version: 2, TTL: time.Minute}}, tl.States[1].Cache)
+	require.Equal(t, []timeline.CacheEntry{{Key: "k", Value: "NEW", Version: 2, TTL: time.Minute}}, tl.StateAt(1).Cache)
 }
 
 func TestTimedOrder(t *testing.T) {

@@ -48,6 +48,7 @@ func requireGolden(t *testing.T, name string, have []byte) {
 func cacheAside() *Timeline {
 	const key = "order:42"
 	paid := Row{Key: key, Value: "PAID", Version: 2, CommittedAt: 3 * ms, Actor: "writer"}
+	initial := State{Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 300 * s}}, DB: []Row{seedRow(key, "CANCELLED")}}
 	return &Timeline{
 		Scenario:    "cache-aside",
 		Title:       "The 2 AM order-status bug",
@@ -80,16 +81,12 @@ func cacheAside() *Timeline {
 			Cause:      "writer committed order:42=PAID at +3.000ms while the cache held CANCELLED",
 			CauseEvent: 0, End: "del", EndEvent: 2, TTLLeft: -1,
 		}},
-		Initial: State{
-			At:    0,
-			Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 300 * s}},
-			DB:    []Row{seedRow(key, "CANCELLED")},
-		},
-		States: []State{
+		Initial: initial,
+		States: NewStateLog(initial, []State{
 			{At: 3 * ms, Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 300*s - 3*ms}}, DB: []Row{paid}},
 			{At: 4500 * us, Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 300*s - 4500*us}}, DB: []Row{paid}},
 			{At: 5 * ms, Cache: []CacheEntry{}, DB: []Row{paid}},
-		},
+		}),
 		ExpiryRule: expiryRule,
 		Backend:    "miniredis",
 		Clock:      true,
@@ -106,6 +103,7 @@ func staleSetOpen() *Timeline {
 	stale := func(at time.Duration) []CacheEntry {
 		return []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 300*s + 5*ms - at}}
 	}
+	initial := State{Cache: []CacheEntry{}, DB: []Row{seed}}
 	return &Timeline{
 		Scenario: "stale-set",
 		Title:    "A slow reader writes the old row back",
@@ -143,15 +141,15 @@ func staleSetOpen() *Timeline {
 			Cause:      "reader set order:42=CANCELLED at +5.000ms while the database had PAID (v2)",
 			CauseEvent: 4, End: "end-of-run", EndEvent: -1, TTLLeft: 295 * s,
 		}},
-		Initial: State{At: 0, Cache: []CacheEntry{}, DB: []Row{seed}},
-		States: []State{
+		Initial: initial,
+		States: NewStateLog(initial, []State{
 			{At: 500 * us, Cache: []CacheEntry{}, DB: []Row{seed}},
 			{At: 2500 * us, Cache: []CacheEntry{}, DB: []Row{seed}},
 			{At: 3 * ms, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 4 * ms, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 5 * ms, Cache: stale(5 * ms), DB: []Row{paid}},
 			{At: 5*s + 5*ms, Cache: stale(5*s + 5*ms), DB: []Row{paid}},
-		},
+		}),
 		ExpiryRule: expiryRule,
 		Backend:    "miniredis",
 		Clock:      true,
@@ -165,6 +163,7 @@ func noStale() *Timeline {
 	const key = "order:42"
 	seed := seedRow(key, "CANCELLED")
 	paid := Row{Key: key, Value: "PAID", Version: 2, CommittedAt: 3 * ms, Actor: "writer"}
+	initial := State{Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 2 * ms}}, DB: []Row{seed}}
 	return &Timeline{
 		Scenario: "ttl-short",
 		Title:    "The entry expires before the commit",
@@ -190,16 +189,26 @@ func noStale() *Timeline {
 			{Key: key, Value: "PAID", Version: 2, At: 3 * ms, Actor: "writer", Event: 0},
 		},
 		Expiries: []Expiry{{Key: key, Value: "CANCELLED", At: 2 * ms}},
-		Initial:  State{At: 0, Cache: []CacheEntry{{Key: key, Value: "CANCELLED", TTL: 2 * ms}}, DB: []Row{seed}},
-		States: []State{
+		Initial:  initial,
+		States: NewStateLog(initial, []State{
 			{At: 3 * ms, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 4 * ms, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 4500 * us, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 6500 * us, Cache: []CacheEntry{}, DB: []Row{paid}},
 			{At: 7500 * us, Cache: []CacheEntry{{Key: key, Value: "PAID", TTL: 300 * s}}, DB: []Row{paid}},
-		},
+		}),
 		ExpiryRule: expiryRule,
 		Backend:    "miniredis",
 		Clock:      true,
 	}
+}
+
+// withState rebuilds tl's states with the one after step i changed by f.
+func withState(tl *Timeline, i int, f func(*State)) {
+	states := make([]State, tl.States.Len())
+	for k := range states {
+		states[k] = tl.StateAt(k)
+	}
+	f(&states[i])
+	tl.States = NewStateLog(tl.Initial, states)
 }

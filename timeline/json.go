@@ -44,12 +44,15 @@ type JSONRun struct {
 	Events     []JSONEvent     `json:"events"`
 	FinalState JSONState       `json:"final_state"`
 	// Tape fields (TapeJSON only): what FromJSON needs to rebuild the
-	// Timeline the TUI draws. Description, the consistency rule, and the
-	// state before the first step and after every step.
-	Description     string      `json:"description,omitempty"`
-	ConsistencyRule string      `json:"consistency_rule,omitempty"`
-	InitialState    *JSONState  `json:"initial_state,omitempty"`
-	States          []JSONState `json:"states,omitempty"`
+	// Timeline the TUI draws. Description, the consistency rule, the
+	// state before the first step and what every step changed in it.
+	Description     string            `json:"description,omitempty"`
+	ConsistencyRule string            `json:"consistency_rule,omitempty"`
+	InitialState    *JSONState        `json:"initial_state,omitempty"`
+	StateChanges    []JSONStateChange `json:"state_changes,omitempty"`
+	// States is the whole state after every step, as tapes were written
+	// before they kept only the changes; FromJSON still reads it.
+	States []JSONState `json:"states,omitempty"`
 }
 
 // A JSONVerdict counts what the oracle found. Anomalies maps each anomaly
@@ -162,6 +165,23 @@ type JSONState struct {
 	Replica []JSONRow        `json:"replica,omitempty"`
 }
 
+// A JSONStateChange is what one step of a tape changed in the state, by
+// key: the cache entries it set (their TTL left at AtUS) and the keys it
+// removed from the cache (deleted, or their TTL ran out), the database and
+// replica rows it wrote, and the rows it removed. Each list is sorted by
+// key, and a key is in at most one list of its part. The state after step
+// i is the initial state with the changes of steps 0 to i applied; AtUS is
+// its instant.
+type JSONStateChange struct {
+	AtUS        int64            `json:"at_us"`
+	Cache       []JSONCacheEntry `json:"cache,omitempty"`
+	CacheGone   []string         `json:"cache_gone,omitempty"`
+	DB          []JSONRow        `json:"db,omitempty"`
+	DBGone      []string         `json:"db_gone,omitempty"`
+	Replica     []JSONRow        `json:"replica,omitempty"`
+	ReplicaGone []string         `json:"replica_gone,omitempty"`
+}
+
 // A JSONCacheEntry is a CacheEntry; TTLUS is -1 when the key has no TTL.
 type JSONCacheEntry struct {
 	Key     string `json:"key"`
@@ -200,29 +220,54 @@ func encodeJSON(run *JSONRun) []byte {
 
 // TapeJSON returns the JSON form of t with what a viewer needs to show it
 // step by step (see FromJSON): a tape. It is JSON plus the description,
-// the consistency rule, and the state before the first step and after
-// every step.
+// the consistency rule, the state before the first step and what every
+// step changed in it (see JSONStateChange): its size is linear in the
+// steps and keys.
 func (t *Timeline) TapeJSON() []byte {
 	run := t.JSONRun()
 	run.Description, run.ConsistencyRule = t.Description, t.ConsistencyRule
 	init := jsonState(t.Initial)
 	init.AtUS = t.Initial.At.Microseconds()
 	run.InitialState = &init
-	run.States = make([]JSONState, len(t.States))
-	for i, st := range t.States {
-		run.States[i] = jsonState(st)
-		run.States[i].AtUS = st.At.Microseconds()
+	run.StateChanges = make([]JSONStateChange, t.States.Len())
+	for i := range run.StateChanges {
+		run.StateChanges[i] = t.States.jsonChange(i)
 	}
 	return encodeJSON(run)
+}
+
+// jsonChange is what step i changed, as a tape writes it.
+func (l *StateLog) jsonChange(i int) JSONStateChange {
+	at := l.steps[i].at
+	out := JSONStateChange{AtUS: at.Microseconds()}
+	for _, c := range l.changesOf(i) {
+		switch {
+		case c.part == PartCache && c.gone:
+			out.CacheGone = append(out.CacheGone, c.key)
+		case c.part == PartCache:
+			out.Cache = append(out.Cache, jsonEntry(c.entry(at)))
+		case c.part == PartDB && c.gone:
+			out.DBGone = append(out.DBGone, c.key)
+		case c.part == PartDB:
+			out.DB = append(out.DB, jsonRow(c.row()))
+		case c.gone:
+			out.ReplicaGone = append(out.ReplicaGone, c.key)
+		default:
+			out.Replica = append(out.Replica, jsonRow(c.row()))
+		}
+	}
+	return out
 }
 
 // FromJSON rebuilds a Timeline from its JSON form: the tape of a run
 // (TapeJSON) gives back the timeline it was written from, as far as the
 // lanes, the inspector, the narration and the anomaly marks show it
-// (instants are whole microseconds). The JSON form of `run --json` has no
-// per-step states: its timeline then shows the final state at every step.
+// (instants are whole microseconds). A tape written with the whole state
+// after every step (States) reads as well. The JSON form of `run --json`
+// has no per-step states: its timeline then shows the final state at every
+// step.
 func FromJSON(run *JSONRun) (*Timeline, error) {
-	us := func(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+	us := usDuration
 	epoch, err := time.Parse(time.RFC3339Nano, run.Epoch)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: epoch %q: %w", run.Epoch, err)
@@ -293,49 +338,104 @@ func FromJSON(run *JSONRun) (*Timeline, error) {
 		t.Commits = append(t.Commits, Commit{Key: c.Key, Value: c.Value, Version: c.Version, At: us(c.AtUS), Actor: c.Actor, Event: c.Event})
 	}
 	for _, o := range run.Operations {
-		t.Operations = append(t.Operations, Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Version: o.Version, Start: us(o.StartUS), End: us(o.EndUS), Events: append([]int{}, o.Events...)})
+		op := Operation{Actor: o.Actor, Key: o.Key, Value: o.Value, Version: o.Version, Start: us(o.StartUS), End: us(o.EndUS), Events: append([]int{}, o.Events...)}
+		if op.Version == 0 { // a tape written before operations kept their version
+			for _, seq := range op.Events {
+				if i := t.eventIndex(seq); i >= 0 && t.Events[i].Op == "db.write" && t.Events[i].Key == op.Key {
+					op.Version = t.Events[i].Version
+				}
+			}
+		}
+		t.Operations = append(t.Operations, op)
 	}
 	for _, x := range run.Expiries {
 		t.Expiries = append(t.Expiries, Expiry{Key: x.Key, Value: x.Value, At: us(x.AtUS)})
 	}
-	state := func(s JSONState) State {
-		st := State{At: us(s.AtUS), Cache: []CacheEntry{}, DB: fromJSONRows(s.DB)}
-		for _, e := range s.Cache {
-			ttl := time.Duration(-1)
-			if e.TTLUS >= 0 {
-				ttl = us(e.TTLUS)
-			}
-			st.Cache = append(st.Cache, CacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTL: ttl})
-		}
-		if s.Replica != nil {
-			st.Replica = fromJSONRows(s.Replica)
-		}
-		return st
-	}
+	n := len(t.Events)
 	switch {
-	case run.InitialState != nil && len(run.States) == len(t.Events):
-		t.Initial = state(*run.InitialState)
-		for _, s := range run.States {
-			t.States = append(t.States, state(s))
+	case run.InitialState != nil && len(run.States) == 0 && len(run.StateChanges) == n:
+		t.Initial = fromJSONState(*run.InitialState)
+		rec := NewStateRecorder(t.Initial)
+		for _, c := range run.StateChanges {
+			rec.Step(us(c.AtUS))
+			c.apply(rec)
 		}
-	case run.InitialState != nil || len(run.States) > 0:
-		return nil, fmt.Errorf("timeline: %d states for %d events", len(run.States), len(t.Events))
+		t.States = rec.Log()
+	case run.InitialState != nil && len(run.StateChanges) == 0 && len(run.States) == n:
+		t.Initial = fromJSONState(*run.InitialState)
+		states := make([]State, n)
+		for i, s := range run.States {
+			states[i] = fromJSONState(s)
+		}
+		t.States = NewStateLog(t.Initial, states)
+	case run.InitialState != nil || len(run.States) > 0 || len(run.StateChanges) > 0:
+		return nil, fmt.Errorf("timeline: %d states and %d state changes for %d events", len(run.States), len(run.StateChanges), n)
 	default:
-		final := state(run.FinalState)
+		final := fromJSONState(run.FinalState)
 		t.Initial = final
-		for range t.Events {
-			t.States = append(t.States, final)
+		rec := NewStateRecorder(final)
+		for range n {
+			rec.Step(final.At)
 		}
+		t.States = rec.Log()
 	}
 	return t, nil
 }
 
+func usDuration(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+
+// fromJSONState is s as a State.
+func fromJSONState(s JSONState) State {
+	st := State{At: usDuration(s.AtUS), Cache: []CacheEntry{}, DB: fromJSONRows(s.DB)}
+	for _, e := range s.Cache {
+		st.Cache = append(st.Cache, fromJSONEntry(e))
+	}
+	if s.Replica != nil {
+		st.Replica = fromJSONRows(s.Replica)
+	}
+	return st
+}
+
+func fromJSONEntry(e JSONCacheEntry) CacheEntry {
+	ttl := time.Duration(-1)
+	if e.TTLUS >= 0 {
+		ttl = usDuration(e.TTLUS)
+	}
+	return CacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTL: ttl}
+}
+
+func fromJSONRow(r JSONRow) Row {
+	return Row{Key: r.Key, Value: r.Value, Version: r.Version, CommittedAt: usDuration(r.CommittedAtUS), Actor: r.Actor}
+}
+
 func fromJSONRows(rows []JSONRow) []Row {
-	out := []Row{}
+	out := make([]Row, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Row{Key: r.Key, Value: r.Value, Version: r.Version, CommittedAt: time.Duration(r.CommittedAtUS) * time.Microsecond, Actor: r.Actor})
+		out = append(out, fromJSONRow(r))
 	}
 	return out
+}
+
+// apply records the changes of c in rec's open step.
+func (c *JSONStateChange) apply(rec *StateRecorder) {
+	for _, e := range c.Cache {
+		rec.SetCache(fromJSONEntry(e))
+	}
+	for _, k := range c.CacheGone {
+		rec.DropCache(k)
+	}
+	for _, r := range c.DB {
+		rec.SetRow(fromJSONRow(r))
+	}
+	for _, k := range c.DBGone {
+		rec.drop(PartDB, k)
+	}
+	for _, r := range c.Replica {
+		rec.SetReplicaRow(fromJSONRow(r))
+	}
+	for _, k := range c.ReplicaGone {
+		rec.drop(PartReplica, k)
+	}
 }
 
 // ParseJSON decodes the JSON form of a run, as JSON produces it.
@@ -367,7 +467,7 @@ func (t *Timeline) JSONRun() *JSONRun {
 		Operations:  make([]JSONOperation, 0, len(t.Operations)),
 		Expiries:    make([]JSONExpiry, 0, len(t.Expiries)),
 		Events:      make([]JSONEvent, 0, len(t.Events)),
-		FinalState:  jsonState(t.StateAt(len(t.States) - 1)),
+		FinalState:  jsonState(t.StateAt(t.States.Len() - 1)),
 	}
 	run.Verdict = JSONVerdict{Divergences: len(t.Divergences), Anomalies: map[string]int{}}
 	for _, r := range t.Reads {
@@ -443,11 +543,7 @@ func jsonState(s State) JSONState {
 		DB:    jsonRows(s.DB),
 	}
 	for _, e := range s.Cache {
-		ttl := int64(-1)
-		if e.TTL >= 0 {
-			ttl = e.TTL.Microseconds()
-		}
-		out.Cache = append(out.Cache, JSONCacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTLUS: ttl})
+		out.Cache = append(out.Cache, jsonEntry(e))
 	}
 	if s.Replica != nil {
 		out.Replica = jsonRows(s.Replica)
@@ -455,13 +551,22 @@ func jsonState(s State) JSONState {
 	return out
 }
 
+func jsonEntry(e CacheEntry) JSONCacheEntry {
+	ttl := int64(-1)
+	if e.TTL >= 0 {
+		ttl = e.TTL.Microseconds()
+	}
+	return JSONCacheEntry{Key: e.Key, Value: e.Value, Version: e.Version, TTLUS: ttl}
+}
+
+func jsonRow(r Row) JSONRow {
+	return JSONRow{Key: r.Key, Value: r.Value, Version: r.Version, CommittedAtUS: r.CommittedAt.Microseconds(), Actor: r.Actor}
+}
+
 func jsonRows(rows []Row) []JSONRow {
 	out := make([]JSONRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, JSONRow{
-			Key: r.Key, Value: r.Value, Version: r.Version,
-			CommittedAtUS: r.CommittedAt.Microseconds(), Actor: r.Actor,
-		})
+		out = append(out, jsonRow(r))
 	}
 	return out
 }

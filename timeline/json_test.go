@@ -131,7 +131,9 @@ func TestJSONOpenDivergence(t *testing.T) {
 
 func TestJSONNoTTLIsMinusOne(t *testing.T) {
 	tl := cacheAside()
-	tl.States[2].Cache = []CacheEntry{{Key: "order:42", Value: "PAID", TTL: -1}, {Key: "v", Value: "x", Version: 3, TTL: 1500 * time.Microsecond}}
+	withState(tl, 2, func(st *State) {
+		st.Cache = []CacheEntry{{Key: "order:42", Value: "PAID", TTL: -1}, {Key: "v", Value: "x", Version: 3, TTL: 1500 * time.Microsecond}}
+	})
 	cache := decodeMap(t, tl.JSON())["final_state"].(map[string]any)["cache"].([]any)
 	require.Equal(t, map[string]any{"key": "order:42", "value": "PAID", "ttl_us": -1.0}, cache[0])
 	require.Equal(t, map[string]any{"key": "v", "value": "x", "version": 3.0, "ttl_us": 1500.0}, cache[1])
@@ -153,11 +155,12 @@ func TestJSONEmptyListsAreNotNull(t *testing.T) {
 
 func TestJSONReplica(t *testing.T) {
 	tl := cacheAside()
-	tl.States[2].Replica = []Row{}
+	tl.Initial.Replica = []Row{} // a scenario with a replica has one from the start
+	withState(tl, 2, func(st *State) { st.Replica = []Row{} })
 	final := decodeMap(t, tl.JSON())["final_state"].(map[string]any)
 	require.NotContains(t, final, "replica", "an empty replica is left out too")
 
-	tl.States[2].Replica = []Row{seedRow("order:42", "CANCELLED")}
+	withState(tl, 2, func(st *State) { st.Replica = []Row{seedRow("order:42", "CANCELLED")} })
 	final = decodeMap(t, tl.JSON())["final_state"].(map[string]any)
 	require.Equal(t, []any{map[string]any{
 		"key": "order:42", "value": "CANCELLED", "version": 1.0, "committed_at_us": 0.0, "actor": "seed",

@@ -101,10 +101,17 @@ type laneTable struct {
 }
 
 // cacheView is the cache and database as the rows go by: the state after
-// the latest step, minus the keys that expired since.
+// the latest step, minus the keys that expired since. It follows the
+// recorded states with a cursor, in time linear in what each step changed.
 type cacheView struct {
 	cache map[string]CacheEntry
 	db    map[string]Row
+	ndiv  int // keys whose cache value differs from the committed one
+	// cur walks the recorded states; synced says the view is the state it
+	// is at, less the keys in expired.
+	cur     *StateCursor
+	synced  bool
+	expired []string
 }
 
 func (v *cacheView) load(s State) {
@@ -116,6 +123,69 @@ func (v *cacheView) load(s State) {
 	for _, r := range s.DB {
 		v.db[r.Key] = r
 	}
+	v.ndiv = 0
+	for k := range v.cache {
+		if v.diverged(k) {
+			v.ndiv++
+		}
+	}
+}
+
+// step makes the view the state after event i.
+func (v *cacheView) step(i int) {
+	if v.synced && v.cur.Step() == i-1 {
+		v.cur.Next()
+		for p, k := range v.cur.Changes() {
+			v.follow(p, k)
+		}
+		for _, k := range v.expired {
+			v.follow(PartCache, k)
+		}
+	} else {
+		v.cur.Seek(i)
+		v.load(v.cur.State())
+		v.synced = true
+	}
+	v.expired = v.expired[:0]
+}
+
+// follow copies key's part p from the state the cursor is at.
+func (v *cacheView) follow(p Part, key string) {
+	switch p {
+	case PartCache:
+		e, ok := v.cur.Entry(key)
+		v.set(key, func() { putOrDelete(v.cache, key, e, ok) })
+	case PartDB:
+		r, ok := v.cur.Row(key)
+		v.set(key, func() { putOrDelete(v.db, key, r, ok) })
+	}
+}
+
+// putOrDelete sets m[key] to val when ok, else deletes key.
+func putOrDelete[V any](m map[string]V, key string, val V, ok bool) {
+	if ok {
+		m[key] = val
+	} else {
+		delete(m, key)
+	}
+}
+
+// set applies change to key, keeping the count of diverged keys.
+func (v *cacheView) set(key string, change func()) {
+	was := v.diverged(key)
+	change()
+	switch now := v.diverged(key); {
+	case now && !was:
+		v.ndiv++
+	case was && !now:
+		v.ndiv--
+	}
+}
+
+// expire removes key from the cache until the next step.
+func (v *cacheView) expire(key string) {
+	v.set(key, func() { delete(v.cache, key) })
+	v.expired = append(v.expired, key)
 }
 
 // diverged reports whether the cache holds a value for key different from
@@ -126,14 +196,7 @@ func (v *cacheView) diverged(key string) bool {
 	return inCache && inDB && e.Value != r.Value
 }
 
-func (v *cacheView) anyDiverged() bool {
-	for k := range v.cache {
-		if v.diverged(k) {
-			return true
-		}
-	}
-	return false
-}
+func (v *cacheView) anyDiverged() bool { return v.ndiv > 0 }
 
 // divergedAt reports whether a recorded divergence covers instant at. It is
 // the fallback when the timeline has no per-step states.
@@ -280,9 +343,12 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 			staleEnds[last] = append(staleEnds[last], r)
 		}
 	}
-	hasStates := len(t.States) == len(t.Events)
+	hasStates := t.States.Len() == len(t.Events)
 	var view cacheView
 	view.load(t.Initial)
+	if hasStates && t.States != nil {
+		view.cur = t.States.Cursor()
+	}
 	shade := func(at time.Duration) bool {
 		if hasStates {
 			return view.anyDiverged()
@@ -313,7 +379,7 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 		case rowExpiry:
 			x := t.Expiries[it.index]
 			row = newRow(it.kind, it.at, it.index, lt.cacheLane)
-			delete(view.cache, x.Key)
+			view.expire(x.Key)
 			row.cache.text = "expired"
 			if !omitKey {
 				row.cache.text += " " + x.Key
@@ -333,7 +399,7 @@ func (t *Timeline) lanes(form lanesForm) laneTable {
 			}
 			row.own = laneCell{text: t.label(e, labelForm{noKey: omitKey, brief: form.brief}), span: sp}
 			if hasStates {
-				view.load(t.States[it.index])
+				view.step(it.index)
 				if e.Key != "" && (e.IsCache() || e.Op == "db.write") {
 					row.cache.text = view.entry(e.Key, omitKey, false)
 				}

@@ -82,9 +82,11 @@ func genTimeline(t *rapid.T) *Timeline {
 	rows := []Row{{Key: keys[0], Value: values.Draw(t, "row"), Version: 1, Actor: "seed"}}
 	tl.Initial = State{Cache: entries("initial"), DB: rows}
 	if rapid.Bool().Draw(t, "states") {
+		var states []State
 		for _, e := range tl.Events {
-			tl.States = append(tl.States, State{At: e.End, Cache: entries("cache"), DB: rows})
+			states = append(states, State{At: e.End, Cache: entries("cache"), DB: rows})
 		}
+		tl.States = NewStateLog(tl.Initial, states)
 	}
 	return tl
 }

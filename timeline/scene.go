@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,8 +94,10 @@ func (t *Timeline) Scene() Scene {
 		lanes[e.Lane].Spans = append(lanes[e.Lane].Spans, sp)
 	}
 	s.Tracks = append(s.Tracks, lanes...)
-	for _, k := range t.keys() {
-		s.Tracks = append(s.Tracks, t.cacheTrack(k, s.End), t.dbTrack(k, s.End))
+	keys := t.keys()
+	cache, db := t.cacheTracks(keys, s.End), t.dbTracks(keys, s.End)
+	for i := range keys {
+		s.Tracks = append(s.Tracks, cache[i], db[i])
 	}
 	return s
 }
@@ -116,9 +117,11 @@ func stepClass(e Event) string {
 
 // keys returns the keys of the run's steps, rows and initial cache, sorted.
 func (t *Timeline) keys() []string {
+	seen := map[string]bool{}
 	var out []string
 	add := func(k string) {
-		if k != "" && !slices.Contains(out, k) {
+		if k != "" && !seen[k] {
+			seen[k] = true
 			out = append(out, k)
 		}
 	}
@@ -139,83 +142,123 @@ func (t *Timeline) keys() []string {
 	return out
 }
 
-// cacheTrack is key's cache entry over time, from the recorded states,
-// with its divergences and expiries.
-func (t *Timeline) cacheTrack(key string, end time.Duration) Track {
-	tr := Track{Kind: CacheTrack, Name: "cache " + key, Key: key}
-	val, has, from := "", false, time.Duration(0)
-	flush := func(at time.Duration) {
-		if has && at >= from {
-			tr.Spans = append(tr.Spans, Span{Start: from, End: at, Label: orQuoted(val), Seq: -1, Class: "value"})
+// cacheTracks are the cache tracks of keys: each key's entry over time,
+// from the recorded states, with its divergences and expiries. One walk
+// over the states serves every key.
+func (t *Timeline) cacheTracks(keys []string, end time.Duration) []Track {
+	tracks := make([]Track, len(keys))
+	index := make(map[string]int, len(keys))
+	for i, k := range keys {
+		tracks[i] = Track{Kind: CacheTrack, Name: "cache " + k, Key: k}
+		index[k] = i
+	}
+	type now struct {
+		val  string
+		has  bool
+		from time.Duration
+	}
+	cur := make([]now, len(keys))
+	for _, e := range t.Initial.Cache {
+		if i, ok := index[e.Key]; ok && !cur[i].has {
+			cur[i].val, cur[i].has = e.Value, true
 		}
 	}
-	look := func(st State) (string, bool) {
-		for _, e := range st.Cache {
-			if e.Key == key {
-				return e.Value, true
+	flush := func(i int, at time.Duration) {
+		if c := cur[i]; c.has && at >= c.from {
+			tracks[i].Spans = append(tracks[i].Spans, Span{Start: c.from, End: at, Label: orQuoted(c.val), Seq: -1, Class: "value"})
+		}
+	}
+	expiries := map[string][]time.Duration{}
+	for _, x := range t.Expiries {
+		expiries[x.Key] = append(expiries[x.Key], x.At)
+	}
+	if t.States != nil {
+		prev := time.Duration(0)
+		look := t.States.Cursor()
+		// see compares key i's entry in the state after event seq with
+		// the one before.
+		see := func(i, seq int) {
+			e, ok := look.Entry(keys[i])
+			if e.Value == cur[i].val && ok == cur[i].has {
+				return
 			}
-		}
-		return "", false
-	}
-	val, has = look(t.Initial)
-	prev := time.Duration(0)
-	for i, st := range t.States {
-		v, ok := look(st)
-		at := t.Events[i].End
-		if v == val && ok == has {
-			prev = at
-			continue
-		}
-		if has && !ok { // gone: at its expiry, if that is what took it
-			for _, x := range t.Expiries {
-				if x.Key == key && x.At > prev && x.At <= at {
-					at = x.At
+			at := t.Events[seq].End
+			if cur[i].has && !ok { // gone: at its expiry, if that is what took it
+				for _, x := range expiries[keys[i]] {
+					if x > prev && x <= at {
+						at = x
+					}
 				}
 			}
+			flush(i, at)
+			cur[i] = now{val: e.Value, has: ok, from: at}
 		}
-		flush(at)
-		val, has, from, prev = v, ok, at, t.Events[i].End
+		for seq := 0; seq < len(t.Events) && look.Next(); seq++ {
+			if seq == 0 { // the initial state may not be the log's
+				for i := range keys {
+					see(i, seq)
+				}
+			}
+			for p, k := range look.Changes() {
+				if i, ok := index[k]; ok && p == PartCache && seq > 0 {
+					see(i, seq)
+				}
+			}
+			prev = t.Events[seq].End
+		}
 	}
-	flush(end)
+	for i := range keys {
+		flush(i, end)
+	}
 	for _, d := range t.Divergences {
-		if d.Key != key {
+		i, ok := index[d.Key]
+		if !ok {
 			continue
 		}
 		until := end
 		if d.Until != nil {
 			until = *d.Until
 		}
-		tr.Spans = append(tr.Spans, Span{Start: d.From, End: until, Label: "cache ≠ db", Seq: -1, Class: "diverged"})
+		tracks[i].Spans = append(tracks[i].Spans, Span{Start: d.From, End: until, Label: "cache ≠ db", Seq: -1, Class: "diverged"})
 	}
 	for _, x := range t.Expiries {
-		if x.Key == key {
-			tr.Marks = append(tr.Marks, Mark{At: x.At, Label: "TTL ran out", Seq: -1, Class: "expiry"})
+		if i, ok := index[x.Key]; ok {
+			tracks[i].Marks = append(tracks[i].Marks, Mark{At: x.At, Label: "TTL ran out", Seq: -1, Class: "expiry"})
 		}
 	}
-	return tr
+	return tracks
 }
 
-// dbTrack is key's committed row over time, with a mark at each commit.
-func (t *Timeline) dbTrack(key string, end time.Duration) Track {
-	tr := Track{Kind: DBTrack, Name: "db " + key, Key: key}
-	var cur *Commit
-	for i := range t.Commits {
-		c := &t.Commits[i]
-		if c.Key != key {
+// dbTracks are the db tracks of keys: each key's committed row over time,
+// with a mark at each commit.
+func (t *Timeline) dbTracks(keys []string, end time.Duration) []Track {
+	tracks := make([]Track, len(keys))
+	index := make(map[string]int, len(keys))
+	for i, k := range keys {
+		tracks[i] = Track{Kind: DBTrack, Name: "db " + k, Key: k}
+		index[k] = i
+	}
+	cur := make([]*Commit, len(keys))
+	for n := range t.Commits {
+		c := &t.Commits[n]
+		i, ok := index[c.Key]
+		if !ok {
 			continue
 		}
-		if cur != nil {
-			tr.Spans = append(tr.Spans, Span{Start: cur.At, End: c.At, Label: rowLabel(*cur), Seq: -1, Class: "row"})
+		if p := cur[i]; p != nil {
+			tracks[i].Spans = append(tracks[i].Spans, Span{Start: p.At, End: c.At, Label: rowLabel(*p), Seq: -1, Class: "row"})
 		}
-		cur = c
+		cur[i] = c
 		if !c.Seed {
-			tr.Marks = append(tr.Marks, Mark{At: c.At, Label: "COMMIT " + c.Value, Seq: c.Event, Class: "commit"})
+			tracks[i].Marks = append(tracks[i].Marks, Mark{At: c.At, Label: "COMMIT " + c.Value, Seq: c.Event, Class: "commit"})
 		}
 	}
-	if cur != nil {
-		tr.Spans = append(tr.Spans, Span{Start: cur.At, End: end, Label: rowLabel(*cur), Seq: -1, Class: "row"})
+	for i, p := range cur {
+		if p != nil {
+			tracks[i].Spans = append(tracks[i].Spans, Span{Start: p.At, End: end, Label: rowLabel(*p), Seq: -1, Class: "row"})
+		}
 	}
-	return tr
+	return tracks
 }
 
 func rowLabel(c Commit) string { return orQuoted(c.Value) + " v" + strconv.Itoa(c.Version) }

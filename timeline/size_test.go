@@ -37,14 +37,16 @@ func TestWrapLongWordIsLinear(t *testing.T) {
 func crowd(n int) *Timeline {
 	tl := &Timeline{Scenario: "crowd", Epoch: epoch, Mode: "timed", ExpiryRule: expiryRule,
 		Initial: State{DB: []Row{seedRow("k", "v")}}}
+	var states []State
 	for i := range n {
 		name := fmt.Sprintf("a%d", i)
 		tl.Actors = append(tl.Actors, name)
 		tl.Schedule = append(tl.Schedule, name)
 		tl.Events = append(tl.Events, Event{Seq: i, Actor: name, Lane: i, Step: 1, Op: "db.read", Key: "k", Command: "SELECT k",
 			Result: "hit", Value: "v", Version: 1, Start: ms * time_(i), End: ms*time_(i) + ms/2})
-		tl.States = append(tl.States, State{At: ms*time_(i) + ms/2, DB: []Row{seedRow("k", "v")}})
+		states = append(states, State{At: ms*time_(i) + ms/2, DB: []Row{seedRow("k", "v")}})
 	}
+	tl.States = NewStateLog(tl.Initial, states)
 	return tl
 }
 

@@ -5,9 +5,11 @@
 // and the plain-text lane layout.
 //
 // A Timeline is immutable once built and cheap to query at any step: the
-// state after step i is stored, not recomputed. The package imports nothing of
-// racetape's and only the standard library, so tests and other tools can
-// consume recorded runs without the engine.
+// states are kept as a StateLog, what each step changed with a full copy
+// every so often, so that memory stays linear in steps + keys and the state
+// after any step is rebuilt in time linear in the keys. The package imports
+// nothing of racetape's and only the standard library, so tests and other
+// tools can consume recorded runs without the engine.
 package timeline
 
 import (
@@ -206,6 +208,11 @@ type Commit struct {
 	Seed    bool          // an initial row, not a commit
 }
 
+// Row returns the database row c leaves.
+func (c Commit) Row() Row {
+	return Row{Key: c.Key, Value: c.Value, Version: c.Version, CommittedAt: c.At, Actor: c.Actor}
+}
+
 // An Operation is a write as the linearizable model sees it: a db.write
 // of Key together with the invalidation steps its actor took after it (up
 // to its next db.write or read), or a whole `op:` block. Start and End are
@@ -255,8 +262,9 @@ type Timeline struct {
 	Expiries    []Expiry
 	Divergences []Divergence
 	Initial     State
-	// States[i] is the state right after Events[i].
-	States []State
+	// States holds the state right after each event (StateAt(i) after
+	// Events[i]); nil when the run was recorded without them.
+	States *StateLog
 	// ExpiryRule states which expiry rule the cache followed.
 	ExpiryRule string
 	// Backend names the cache backend ("miniredis" or "redis ADDR").
@@ -288,15 +296,14 @@ func (t *Timeline) End() time.Duration {
 	return end
 }
 
-// StateAt returns the state after step i; i < 0 gives the initial state.
+// StateAt returns the state after step i; i < 0 gives the initial state,
+// and so does any i when no states were recorded; i past the last step
+// gives the last state.
 func (t *Timeline) StateAt(i int) State {
-	if i < 0 || len(t.States) == 0 {
+	if i < 0 || t.States.Len() == 0 {
 		return t.Initial
 	}
-	if i >= len(t.States) {
-		i = len(t.States) - 1
-	}
-	return t.States[i]
+	return t.States.State(i)
 }
 
 // ReadAt returns the index in Reads of the read that event seq belongs to,

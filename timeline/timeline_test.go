@@ -68,10 +68,12 @@ func TestStateAt(t *testing.T) {
 	tl := cacheAside()
 	require.Equal(t, tl.Initial, tl.StateAt(-1))
 	require.Equal(t, tl.Initial, tl.StateAt(-100))
-	require.Equal(t, tl.States[0], tl.StateAt(0))
-	require.Equal(t, tl.States[2], tl.StateAt(2))
-	require.Equal(t, tl.States[2], tl.StateAt(3), "past the end: the last state")
-	require.Equal(t, tl.States[2], tl.StateAt(1000))
+	paid := Row{Key: "order:42", Value: "PAID", Version: 2, CommittedAt: 3 * ms, Actor: "writer"}
+	require.Equal(t, State{At: 3 * ms, Cache: []CacheEntry{{Key: "order:42", Value: "CANCELLED", TTL: 300*s - 3*ms}}, DB: []Row{paid}}, tl.StateAt(0))
+	last := State{At: 5 * ms, Cache: []CacheEntry{}, DB: []Row{paid}}
+	require.Equal(t, last, tl.StateAt(2))
+	require.Equal(t, last, tl.StateAt(3), "past the end: the last state")
+	require.Equal(t, last, tl.StateAt(1000))
 
 	tl.States = nil
 	require.Equal(t, tl.Initial, tl.StateAt(0), "no states recorded: the initial one")

@@ -26,6 +26,7 @@ func cacheAsideTimeline() *timeline.Timeline {
 	entry := func(ttl time.Duration) []timeline.CacheEntry {
 		return []timeline.CacheEntry{{Key: key, Value: "CANCELLED", TTL: ttl}}
 	}
+	initial := timeline.State{At: 0, Cache: entry(300 * time.Second), DB: []timeline.Row{seed}}
 	return &timeline.Timeline{
 		Scenario:    "cache-aside",
 		Title:       "Update the database, then delete the key",
@@ -54,12 +55,12 @@ func cacheAsideTimeline() *timeline.Timeline {
 			Cause: "writer committed PAID while the cache held CANCELLED", CauseEvent: 0,
 			End: "del", EndEvent: 2, TTLLeft: -1,
 		}},
-		Initial: timeline.State{At: 0, Cache: entry(300 * time.Second), DB: []timeline.Row{seed}},
-		States: []timeline.State{
+		Initial: initial,
+		States: timeline.NewStateLog(initial, []timeline.State{
 			{At: 3 * ms, Cache: entry(300*time.Second - 3*ms), DB: []timeline.Row{paid}},
 			{At: 4500 * us, Cache: entry(300*time.Second - 4500*us), DB: []timeline.Row{paid}},
 			{At: 5 * ms, DB: []timeline.Row{paid}},
-		},
+		}),
 		ExpiryRule: "now >= expiry",
 		Backend:    "miniredis",
 		Clock:      true,
@@ -78,6 +79,7 @@ type builder struct {
 	lanes   map[string]int
 	steps   map[string]int
 	dirty   bool
+	states  []timeline.State // after each step, made a log by done
 	last    timeline.State
 	setAt   map[string]time.Duration // when each cache entry was set, for TTLs
 	ttl     map[string]time.Duration
@@ -233,7 +235,7 @@ func (b *builder) step(actor, op, key, value string, start, end time.Duration) i
 	b.tl.Events = append(b.tl.Events, e)
 	b.tl.Schedule = append(b.tl.Schedule, actor)
 	b.last = b.snapshotOf(end, cacheChanged, dbChanged || b.replica)
-	b.tl.States = append(b.tl.States, b.last)
+	b.states = append(b.states, b.last)
 	b.divergences(end, seq)
 	return seq
 }
@@ -242,7 +244,7 @@ func (b *builder) step(actor, op, key, value string, start, end time.Duration) i
 func (b *builder) setTTL(key string, ttl, at time.Duration) {
 	b.ttl[key], b.setAt[key] = ttl, at
 	b.last = b.snapshot(at)
-	b.tl.States[len(b.tl.States)-1] = b.last
+	b.states[len(b.states)-1] = b.last
 }
 
 // divergences opens and closes divergence intervals after a step.
@@ -296,6 +298,7 @@ func (b *builder) read(actor, key string, src timeline.Source, served string, se
 }
 
 func (b *builder) done() *timeline.Timeline {
+	b.tl.States = timeline.NewStateLog(b.tl.Initial, b.states)
 	for k, i := range b.open {
 		d := &b.tl.Divergences[i]
 		d.End = "end-of-run"

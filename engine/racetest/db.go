@@ -120,7 +120,7 @@ func (d *DB) call(c *command, do func(ev *timeline.Event)) {
 	defer w.mu.Unlock()
 	ev := w.rec.event(w, pk)
 	do(ev)
-	w.rec.done(w, nil)
+	w.rec.done(w, nil, false)
 }
 
 func quote(s string) string {

@@ -153,7 +153,7 @@ func (e *Env) step(ctx context.Context, c *command, send func() error, cmds []re
 	if err != nil {
 		return err
 	}
-	if strings.HasPrefix(c.name, "eval") || strings.HasPrefix(c.name, "fcall") || c.name == "script" || c.name == "multi" {
+	if mayScript(c.name) {
 		w.scripts.Store(true)
 	}
 	err = e.pass(send)
@@ -180,10 +180,19 @@ func (e *Env) step(ctx context.Context, c *command, send func() error, cmds []re
 	if ev.Op == "cache.expire" && ev.Result == "ok" && goneAtOnce(args(one), w.t0.Add(pk.end)) {
 		ev.Note = engine.NoteGoneAtOnce
 	}
+	// A command the analysis cannot see, or a script, may touch keys it
+	// does not name: the state after it is read whole.
+	whole := c.fp.All || mayScript(c.name)
 	if c.fp.Info != nil {
-		w.rec.done(w, c.fp.Info.Keys)
+		w.rec.done(w, c.fp.Info.Keys, whole)
 	} else {
-		w.rec.done(w, []engine.KeyAccess{{Key: c.key, Access: engine.CacheWrite}})
+		w.rec.done(w, []engine.KeyAccess{{Key: c.key, Access: engine.CacheWrite}}, whole)
 	}
 	return err
+}
+
+// mayScript says whether command name loads or runs a Lua script, or is a
+// transaction (which may hold one).
+func mayScript(name string) bool {
+	return strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") || name == "script" || name == "multi"
 }

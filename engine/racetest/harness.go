@@ -404,7 +404,7 @@ func (w *world) replay(names []string, states bool) (*timeline.Timeline, error) 
 	groups, keys := slices.Clone(w.rec.groups), w.dataKeys()
 	w.mu.Unlock()
 	tl.Events, tl.Reads, tl.Expiries = slices.Clone(tl.Events), slices.Clone(tl.Reads), slices.Clone(tl.Expiries)
-	tl.Commits, tl.States = slices.Clone(tl.Commits), slices.Clone(tl.States)
+	tl.Commits = slices.Clone(tl.Commits)
 	if err := engine.Judge(tl, w.cfg.Consistency, groups, keys); err != nil {
 		return nil, err
 	}

@@ -15,22 +15,26 @@ import (
 // for a tape, the state after every step. Actors' goroutines write it
 // under world.mu while they hold the grant.
 type recorder struct {
-	states   bool
 	events   []timeline.Event
 	groups   []int // the write operation of each event's actor (see Env.Op)
 	reads    []timeline.Read
 	expiries []timeline.Expiry
 	initial  timeline.State
-	after    []timeline.State
-	clock    bool // the clock ticked: its lane is shown
+	// states records the state after every step (nil: no tape); dbMark
+	// counts the commits it has seen.
+	states *timeline.StateRecorder
+	dbMark int
+	clock  bool // the clock ticked: its lane is shown
 }
 
 func (r *recorder) reset(w *world, states bool) {
-	r.states = states
-	r.events, r.groups, r.reads, r.expiries, r.after = r.events[:0], r.groups[:0], r.reads[:0], r.expiries[:0], r.after[:0]
+	r.events, r.groups, r.reads, r.expiries = r.events[:0], r.groups[:0], r.reads[:0], r.expiries[:0]
 	r.clock = false
+	r.states = nil
 	if states {
 		r.initial = w.state()
+		r.states = timeline.NewStateRecorder(r.initial)
+		r.dbMark = len(w.db.Commits())
 	}
 }
 
@@ -81,21 +85,44 @@ func (r *recorder) event(w *world, pk *parking) *timeline.Event {
 }
 
 // done finishes the event just recorded: it refreshes the mirrored TTLs
-// of the keys the step touched and records the state after it.
-func (r *recorder) done(w *world, keys []engine.KeyAccess) {
+// of the cache keys the step touched and records the state after it:
+// what changed in those keys and in the database, or, with whole (a step
+// that may touch keys it does not name), the whole state.
+func (r *recorder) done(w *world, keys []engine.KeyAccess, whole bool) {
+	if r.states != nil {
+		r.states.Step(w.now)
+		r.states.Expire()
+	}
 	for _, ka := range keys {
 		if ka.Access&(engine.CacheRead|engine.CacheWrite) == 0 {
 			continue
 		}
-		if e, ok := engine.MiniredisEntry(w.mini, ka.Key); ok && e.TTL >= 0 {
+		e, ok := engine.MiniredisEntry(w.mini, ka.Key)
+		if ok && e.TTL >= 0 {
 			w.keyTTL[ka.Key] = ttl{at: w.now + e.TTL, value: e.Value}
 		} else {
 			delete(w.keyTTL, ka.Key)
 		}
+		switch {
+		case r.states == nil || whole:
+		case ok:
+			r.states.SetCache(e)
+		default:
+			r.states.DropCache(ka.Key)
+		}
 	}
-	if r.states {
-		r.after = append(r.after, w.state())
+	if r.states == nil {
+		return
 	}
+	commits := w.db.Commits()
+	if whole {
+		r.states.Full(w.state())
+	} else {
+		for _, c := range commits[r.dbMark:] {
+			r.states.SetRow(c.Row())
+		}
+	}
+	r.dbMark = len(commits)
 }
 
 // tick records a clock tick to instant at.
@@ -119,8 +146,9 @@ func (r *recorder) tick(w *world, at time.Duration) {
 	})
 	r.groups = append(r.groups, 0)
 	w.now = at
-	if r.states {
-		r.after = append(r.after, w.state())
+	if r.states != nil {
+		r.states.Step(at)
+		r.states.Expire()
 	}
 }
 
@@ -204,8 +232,8 @@ func (r *recorder) timeline(w *world) *timeline.Timeline {
 	for i, e := range r.events {
 		tl.Schedule[i] = e.Actor
 	}
-	if r.states {
-		tl.Initial, tl.States = r.initial, r.after
+	if r.states != nil {
+		tl.Initial, tl.States = r.initial, r.states.Log()
 	}
 	return tl
 }
