@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -371,7 +370,7 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 		fmt.Fprintf(w, "                  (and %d prefixes the reduction abandoned: every next step led to schedules already covered)\n", res.Pruned)
 	}
 	fmt.Fprintf(w, "stale schedules   %d%s\n", res.StaleSchedules, percent(res.StaleSchedules, res.SchedulesRun))
-	for _, a := range sortedAnomalies(res.Anomalies) {
+	for _, a := range timeline.SortedAnomalies(res.Anomalies) {
 		fmt.Fprintf(w, "  %-16s%d\n", string(a)+" ", res.Anomalies[a])
 	}
 	switch {
@@ -405,29 +404,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// sortedAnomalies lists the anomaly names in the order DESIGN.md gives
-// them, unknown ones last.
-func sortedAnomalies(m map[timeline.Anomaly]int64) []timeline.Anomaly {
-	order := []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation, timeline.TTLStaleness, timeline.ReplicaLag, timeline.SimultaneousCommit, timeline.NewOldInversion}
-	var out []timeline.Anomaly
-	for a := range m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b timeline.Anomaly) int {
-		ia, ib := slices.Index(order, a), slices.Index(order, b)
-		if ia < 0 {
-			ia = len(order)
-		}
-		if ib < 0 {
-			ib = len(order)
-		}
-		if ia != ib {
-			return ia - ib
-		}
-		return strings.Compare(string(a), string(b))
-	})
-	return out
-}
 
 // replayCommand is the command that runs arg with its parameters, judged
 // by the consistency model cons ("" or "strict": the default).
@@ -504,7 +480,7 @@ func writeMatrix(w io.Writer, cells []matrixCell, stop string) {
 	for _, c := range cells {
 		r := c.Result
 		var an []string
-		for _, a := range sortedAnomalies(r.Anomalies) {
+		for _, a := range timeline.SortedAnomalies(r.Anomalies) {
 			an = append(an, fmt.Sprintf("%s %d", a, r.Anomalies[a]))
 		}
 		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10d %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, r.SchedulesRun,

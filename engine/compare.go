@@ -514,11 +514,6 @@ func MappingText(sc *Scenario) string {
 		"; writers (write + invalidate): " + strings.Join(dedupe(ws), ", ")
 }
 
-// anomalyOrder is the order the comparison table lists anomalies in: as
-// the taxonomy introduces them.
-var anomalyOrder = []timeline.Anomaly{timeline.StaleHit, timeline.StaleSet, timeline.LostInvalidation,
-	timeline.TTLStaleness, timeline.ReplicaLag, timeline.SimultaneousCommit, timeline.NewOldInversion}
-
 // CompareTable is the comparison as text, as racetape compare prints it
 // and the TUI shows it: a heading row, then one row per result. The
 // columns are: protocol, stale (the timed run's stale reads), explored
@@ -537,15 +532,8 @@ func CompareTable(res []ProtocolResult, opts CompareOptions) [][]string {
 	rows := [][]string{head}
 	for _, r := range res {
 		var an []string
-		for _, a := range anomalyOrder {
-			if n := r.Anomalies[a]; n > 0 {
-				an = append(an, fmt.Sprintf("%s %d", a, n))
-			}
-		}
-		for a, n := range r.Anomalies {
-			if n > 0 && !slices.Contains(anomalyOrder, a) {
-				an = append(an, fmt.Sprintf("%s %d", a, n))
-			}
+		for _, a := range timeline.SortedAnomalies(r.Anomalies) {
+			an = append(an, fmt.Sprintf("%s %d", a, r.Anomalies[a]))
 		}
 		if len(an) == 0 {
 			an = []string{"-"}

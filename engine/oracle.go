@@ -318,14 +318,23 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 	case timeline.SourceDB:
 		// The database serves its latest row: such a read is stale only
 		// when a commit landed at the very instant it read, after it.
-		if !why {
-			return timeline.SimultaneousCommit, -1, ""
-		}
-		readAt := rd.End
+		readAt, observed := rd.End, false
 		for _, s := range rd.Events {
 			if ev := rec.events[s]; Op(ev.Op) == OpDBRead {
-				readAt = ev.End
+				readAt, observed = ev.End, observed || ev.Value == rd.Served
 			}
+		}
+		if !observed {
+			// Go code served a value none of its steps observed (it
+			// decoded or computed it): where it came from is unknown.
+			if !why {
+				return timeline.Unexplained, -1, ""
+			}
+			return timeline.Unexplained, -1, fmt.Sprintf("%s was served %s for %s at %s, a value none of its steps on the key read from the cache or the database (decoded or computed from them), so racetape cannot say where it came from; it was not current",
+				rd.Actor, orNone(rd.Served), rd.Key, fmtOffset(rd.End))
+		}
+		if !why {
+			return timeline.SimultaneousCommit, -1, ""
 		}
 		c, _ := valueAt(hist, readAt)
 		return timeline.SimultaneousCommit, -1, fmt.Sprintf("%s read %s=%s at %s, and %s committed %s at that same instant: a commit counts as current at its instant, so %s was no longer the committed value",

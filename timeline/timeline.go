@@ -54,6 +54,9 @@ const (
 	// NewOldInversion (linearizable model): a read was served an older
 	// value than a read that had finished before it began.
 	NewOldInversion Anomaly = "new-old-inversion"
+	// Unexplained (Go code): the value served is none the actor's steps
+	// observed, so where it came from is unknown.
+	Unexplained Anomaly = "unexplained"
 )
 
 // Explain returns one sentence saying what the anomaly means.
@@ -73,6 +76,8 @@ func (a Anomaly) Explain() string {
 		return "the database was read at the very instant a newer value was committed, just before it; a commit counts as current at its instant"
 	case NewOldInversion:
 		return "a read was served an older value than another read that had finished before it began: time went backwards for the callers"
+	case Unexplained:
+		return "the value served is not one the reader's steps observed (decoded or computed from them), so racetape cannot say where it came from; it was not current"
 	}
 	return string(a)
 }
@@ -367,4 +372,35 @@ func (t *Timeline) servedStaleDuring(d Divergence) bool {
 		}
 	}
 	return false
+}
+
+// anomalyOrder is the order of the taxonomy: the order the anomalies are
+// introduced in (DESIGN.md), and listed in.
+var anomalyOrder = []Anomaly{StaleHit, StaleSet, LostInvalidation, TTLStaleness, ReplicaLag,
+	SimultaneousCommit, NewOldInversion, Unexplained}
+
+// SortedAnomalies returns the anomalies of counts that counted something,
+// in the taxonomy's order; names it does not know come last, by name.
+func SortedAnomalies[N int | int64](counts map[Anomaly]N) []Anomaly {
+	var out []Anomaly
+	for a, n := range counts {
+		if n > 0 {
+			out = append(out, a)
+		}
+	}
+	rank := func(a Anomaly) int {
+		for i, o := range anomalyOrder {
+			if o == a {
+				return i
+			}
+		}
+		return len(anomalyOrder)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if ri, rj := rank(out[i]), rank(out[j]); ri != rj {
+			return ri < rj
+		}
+		return out[i] < out[j]
+	})
+	return out
 }

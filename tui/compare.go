@@ -348,7 +348,7 @@ func renderCompare(c *comparison, name string, width int, st *styles) []string {
 			wrap(inkPlain, "  "+h+": "+table[1+c.sel][i], 2)
 		}
 	}
-	for _, a := range sortedAnomalies(r.Anomalies) {
+	for _, a := range timeline.SortedAnomalies(r.Anomalies) {
 		wrap(inkDim, fmt.Sprintf("  %s: %s", a, a.Explain()), 2)
 	}
 	add(inkPlain, "")
@@ -441,14 +441,3 @@ func verdictCellInk(cell string) ink {
 	return inkDim
 }
 
-// sortedAnomalies are the anomalies of a count map with a count, by name.
-func sortedAnomalies(counts map[timeline.Anomaly]int64) []timeline.Anomaly {
-	var out []timeline.Anomaly
-	for a, n := range counts {
-		if n > 0 {
-			out = append(out, a)
-		}
-	}
-	slices.Sort(out)
-	return out
-}

@@ -208,3 +208,38 @@ func TestSampledSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodedValueIsUnexplained: the cache holds an encoded value, and the
+// reader serves the value it decodes. A stale read is then named
+// "unexplained" (no step observed the value served), never a database
+// read at the instant of a commit.
+func TestDecodedValueIsUnexplained(t *testing.T) {
+	h := racetest.New(t, racetest.Setup{
+		DB:    map[string]string{"user:7": "alice"},
+		Cache: map[string]racetest.Entry{"user:7": {Value: "1|alice", TTL: time.Minute}},
+	})
+	h.Actor("writer", func(env *racetest.Env) {
+		env.DB().Put("user:7", "alicia")
+		env.Redis().Del(env.Ctx(), "user:7")
+	})
+	h.Actor("reader", func(env *racetest.Env) {
+		raw, err := env.Redis().Get(env.Ctx(), "user:7").Result()
+		if err != nil {
+			v, _ := env.DB().Get("user:7")
+			env.Redis().Set(env.Ctx(), "user:7", "1|"+v, time.Minute)
+			env.Served("user:7", v)
+			return
+		}
+		env.Served("user:7", strings.TrimPrefix(raw, "1|"))
+	})
+	rep, err := h.Check()
+	require.NoError(t, err)
+	require.Equal(t, []timeline.Anomaly{timeline.Unexplained}, rep.Anomalies())
+	for _, f := range rep.Findings {
+		for _, r := range f.Timeline.StaleReads() {
+			require.Equal(t, timeline.Unexplained, r.Anomaly)
+			require.NotContains(t, r.Why, "same instant")
+			require.Contains(t, r.Why, "none of its steps")
+		}
+	}
+}
