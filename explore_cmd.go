@@ -404,7 +404,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-
 // replayCommand is the command that runs arg with its parameters, judged
 // by the consistency model cons ("" or "strict": the default).
 func replayCommand(arg string, sets []string, cons string) string {

@@ -440,4 +440,3 @@ func verdictCellInk(cell string) ink {
 	}
 	return inkDim
 }
-
