@@ -115,10 +115,11 @@ func runTUI(cmd *cobra.Command, name string, f tuiFlags) error {
 	if err != nil {
 		return err
 	}
-	// Reveal mode is for teaching the presets; a scenario file opens
-	// whole unless --reveal is given.
+	// Reveal mode is for teaching the presets; a scenario file or a tape
+	// (a failing test's run, there to be debugged) opens whole unless
+	// --reveal is given.
 	reveal := f.reveal
-	if sources[initial].Path != "" && !cmd.Flags().Changed("reveal") {
+	if (sources[initial].Path != "" || isTape(name)) && !cmd.Flags().Changed("reveal") {
 		reveal = false
 	}
 	cons, err := f.sf.consistency()

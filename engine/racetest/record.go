@@ -223,7 +223,7 @@ func (r *recorder) timeline(w *world) *timeline.Timeline {
 		lanes = append(lanes, timeline.ClockActor)
 	}
 	tl := &timeline.Timeline{
-		Scenario: w.h.cfg.Name, Title: "Go code explored by racetest", Epoch: w.cfg.Epoch, Mode: "schedule",
+		Scenario: w.h.cfg.Name, Title: w.h.cfg.Name + " (Go code explored by racetest)", Epoch: w.cfg.Epoch, Mode: "schedule",
 		Actors: lanes, Events: r.events, Reads: r.reads, Commits: w.db.Commits(), Expiries: r.expiries,
 		ExpiryRule: engine.ExpiryRule, Backend: "miniredis", Clock: true,
 		Description: fmt.Sprintf("%d actors; each Redis command and database call is a step of %s", len(w.actors), w.cfg.StepTime),
