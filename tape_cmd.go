@@ -26,13 +26,10 @@ func isTape(arg string) bool {
 	if err != nil {
 		return true // too large or unreadable: loadTape says why
 	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
-		return true // not JSON: loadTape says where
+	if json.Valid(data) {
+		return presets.IsTape(data)
 	}
-	_, events := top["events"]
-	_, verdict := top["verdict"]
-	return events && verdict
+	return true // not JSON: loadTape says where
 }
 
 // tapeRun opens a tape for run and export: the recorded run, judged again

@@ -2,6 +2,7 @@ package presets
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,9 @@ func (ld Loader) Parse(file string, data []byte) (*engine.Scenario, error) {
 	}
 	if bytes.HasPrefix(data, utf8BOM) {
 		data = data[len(utf8BOM):]
+	}
+	if IsTape(data) {
+		return nil, List{{File: file, Line: 1, Col: 1, Msg: "this is a tape (a recorded run: events and a verdict), not a scenario; open it with racetape run, tui or export"}}
 	}
 	text, perr := prescan(data, budgetFor(lim.Steps, lim.Actors, lim.Keys))
 	if perr != nil {
@@ -218,3 +222,18 @@ func LoadFile(path string) (*engine.Scenario, error) { return Loader{}.LoadFile(
 // ValidateFiles checks files under the default limits (see
 // Loader.ValidateFiles).
 func ValidateFiles(paths ...string) []error { return Loader{}.ValidateFiles(paths...) }
+
+// IsTape says whether data is a tape: a JSON object with the events and
+// the verdict of a recorded run (not a scenario written in JSON).
+func IsTape(data []byte) bool {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, events := top["events"]
+	_, verdict := top["verdict"]
+	return events && verdict
+}

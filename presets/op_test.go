@@ -60,3 +60,13 @@ func TestOpBlockErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTapeIsNotAScenario: a tape given where a scenario is wanted is told
+// so in one error, not as a list of unknown fields.
+func TestTapeIsNotAScenario(t *testing.T) {
+	_, err := Parse("run.json", []byte(`{"scenario": "x", "verdict": {"stale_reads": 0}, "events": []}`))
+	var list List
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 1)
+	require.Contains(t, list[0].Msg, "this is a tape")
+}
