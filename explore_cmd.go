@@ -340,7 +340,7 @@ func describe(res *engine.ExploreResult) string {
 	case res.Reduction == "none":
 		return "every schedule (no reduction)"
 	}
-	return "every schedule, partial-order reduction (sleep sets)"
+	return "every schedule, partial-order reduction (optimal DPOR)"
 }
 
 // writeExplore prints a result as text; stop says why the search stopped

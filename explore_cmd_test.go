@@ -26,7 +26,8 @@ type exploreJSON struct {
 		Preemptions int    `json:"preemptions"`
 		Anomaly     string `json:"anomaly"`
 	} `json:"counterexample"`
-	Complete bool `json:"complete"`
+	Complete bool  `json:"complete"`
+	Pruned   int64 `json:"pruned_prefixes"`
 }
 
 func exploreCLI(t *testing.T, args ...string) (int, exploreJSON) {
@@ -118,7 +119,8 @@ func TestCLIExploreJSON(t *testing.T) {
 	code, j := exploreCLI(t, "stale-set", "--json")
 	require.Equal(t, exitStale, code)
 	require.Equal(t, "stale-set", j.Scenario)
-	require.Equal(t, "sleep-sets", j.Reduction)
+	require.Equal(t, "optimal-dpor", j.Reduction)
+	require.Zero(t, j.Pruned)
 	require.True(t, j.Complete)
 	require.Positive(t, j.StaleSchedules)
 	require.Less(t, j.StaleSchedules, j.SchedulesRun)

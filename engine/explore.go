@@ -401,8 +401,11 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	if res.Anomalies == nil {
 		res.Anomalies = map[timeline.Anomaly]int64{}
 	}
-	if e.reduced() {
+	switch {
+	case e.reduced() && e.sys != nil:
 		res.Reduction = "sleep-sets"
+	case e.reduced():
+		res.Reduction = "optimal-dpor"
 	}
 	if e.opts.Mode != Exhaustive {
 		seed := e.opts.Seed
@@ -547,7 +550,8 @@ type worker struct {
 	pruned int64
 	ctx    context.Context
 
-	reduced bool      // the sleep-set reduction is on
+	reduced bool      // the reduction is on
+	ds      *dpor     // the optimal DPOR search's state (a scenario's reduced search)
 	needFP  bool      // keep fps and the nodes' fp
 	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
 	rng     *rand.Rand
@@ -580,6 +584,9 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	// none (but tests look at them).
 	w.reduced = e.reduced()
 	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	if w.reduced && e.sys == nil {
+		w.ds = newDPOR(w.n + 1)
+	}
 	return w, nil
 }
 

@@ -76,6 +76,19 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 			return w.dfs(&task{last: -1}, 0, nil)
 		})
 	}
+	if e.reduced() {
+		// Optimal DPOR is sequential (explore_dpor.go): one worker.
+		w, err := e.newWorker(ctx)
+		if err != nil {
+			return partial{}, err
+		}
+		w.limit = e.opts.Limit
+		err = w.optimal()
+		w.close()
+		tot := partial{complete: true}
+		e.merge(&tot, &w.res)
+		return tot, err
+	}
 	fw, err := e.newWorker(ctx)
 	if err != nil {
 		return partial{}, err
