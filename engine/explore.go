@@ -402,7 +402,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		res.Anomalies = map[timeline.Anomaly]int64{}
 	}
 	switch {
-	case e.reduced() && e.sys != nil:
+	case e.reduced() && (e.sys != nil || e.por.expires):
 		res.Reduction = "sleep-sets"
 	case e.reduced():
 		res.Reduction = "optimal-dpor"
@@ -585,7 +585,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w.reduced = e.reduced()
 	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
 	if w.reduced && e.sys == nil {
-		w.ds = newDPOR(w.n + 1)
+		w.ds = newDPOR(w.n+1, e.por.expires)
 	}
 	return w, nil
 }

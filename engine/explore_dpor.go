@@ -29,13 +29,16 @@ import (
 //     actor has done and seen (its place in its program and its memory),
 //     so it does not change while other participants move, and an actor
 //     that can move stays able to until it moves;
-//   - dependent is sound: independent steps commute (explore_por.go);
-//   - the clock depends on every step, so it never stays asleep and a
-//     reversed race with it is always the last step of its wakeup
-//     sequence; whether it can tick depends only on the trace of the
-//     prefix, so a clock branch that cannot tick when its state is reached
-//     (the step it raced with set the expiry) is dropped there, before
-//     any step, and counted as unreachable.
+//   - dependent is sound: independent steps commute (explore_por.go).
+//
+// The clock breaks the second half of the first: it can tick only while an
+// expiry is ahead and within what is left to run, so time passing (any
+// step that takes time) or an actor taking a shorter branch can keep it
+// from ever ticking, and no race then shows the states where it could
+// have. A scenario where a key can expire during a run (porInfo.expires)
+// is therefore searched with ds.full: every participant awake is explored
+// at every node, with sleep sets, as Godefroid's sleep-set search does
+// (which may abandon prefixes). Without such a key the clock never ticks.
 //
 // The search is sequential: what races a branch finds is scheduled in its
 // siblings' subtrees, so siblings cannot start before it ends. Its result
@@ -51,7 +54,6 @@ type dnode struct {
 	pre     int         // preemptions of the path so far
 	last    int         // the last actor that ran (-1 none)
 	started bool        // a branch was taken here
-	clocked bool        // the clock was scheduled here
 	saved   bool        // snap holds the machine at this node
 	snap    *machineSnap
 }
@@ -84,13 +86,15 @@ type dpor struct {
 	v     []Footprint // scratch: a wakeup sequence
 	sleep []Footprint // scratch: a child's sleep set
 
-	unreachable int64 // clock branches that could not tick where they were scheduled
+	// full says every participant awake is explored at every node: sleep
+	// sets alone (Godefroid 1996), for a scenario whose clock can tick.
+	full bool
 }
 
 var errWakeup = errors.New("the reduction's wakeup trees outgrew their limit")
 
-func newDPOR(parts int) *dpor {
-	return &dpor{parts: parts, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
+func newDPOR(parts int, full bool) *dpor {
+	return &dpor{parts: parts, full: full, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
 }
 
 // alloc makes a wakeup node for a step.
@@ -330,10 +334,10 @@ func (w *worker) optimal() error {
 		nd := &ds.nodes[d]
 		c := ds.wt[nd.wut].first
 		if c < 0 && !nd.started {
-			if c, err = w.freeChoice(nd); err != nil {
+			if c, err = w.expand(nd); err != nil {
 				return err
 			}
-			if c < 0 { // every enabled participant asleep: never, by the theory
+			if c < 0 { // every enabled participant asleep (never without ds.full)
 				w.prune()
 			}
 		}
@@ -357,31 +361,16 @@ func (w *worker) optimal() error {
 		}
 		fresh = false
 		p := ds.wt[c].fp.Who
-		if p == w.n && !nd.enabled(p) {
-			// A clock branch, scheduled to reverse a race with the step
-			// that set the expiry it ticked to: it cannot tick here.
-			ds.dropFirst(nd.wut)
-			ds.unreachable++
-			continue
-		}
-		if p != w.n && !nd.clocked && nd.enabled(w.n) && !asleep(nd.sleep, w.n) {
-			// The clock can tick here, and the step taken instead can
-			// keep it from ticking at all (time passes the expiry, or
-			// what is left to run no longer reaches it): it is never a
-			// race found later, so it is scheduled here, once.
-			nd.clocked = true
-			if err := ds.insert(nd.wut, append(ds.v[:0], Footprint{Who: w.n, All: true})); err != nil {
-				return err
-			}
-		}
 		fp := w.footprint(p)
 		if !sameStep(&fp, &ds.wt[c].fp) {
 			return fmt.Errorf("exploration bug: %s's next step differs from the one scheduled (a nondeterministic target?)", w.e.names[p])
 		}
 		ds.clockOf(p, &fp, w.fps)
-		for _, i := range ds.races {
-			if err := ds.reverse(int(i), &fp, w.fps); err != nil {
-				return err
+		if !ds.full {
+			for _, i := range ds.races {
+				if err := ds.reverse(int(i), &fp, w.fps); err != nil {
+					return err
+				}
 			}
 		}
 		sleep := ds.sleep[:0]
@@ -440,7 +429,7 @@ func (w *worker) enter(wut int32, sleep []Footprint, pre, last int) (bool, error
 		return false, nil
 	}
 	ds.nodes = ds.nodes[:d+1]
-	nd.wut, nd.sleep, nd.pre, nd.last, nd.started, nd.clocked = wut, append(nd.sleep[:0], sleep...), pre, last, false, false
+	nd.wut, nd.sleep, nd.pre, nd.last, nd.started = wut, append(nd.sleep[:0], sleep...), pre, last, false
 	// A copy is only needed to come back for a second branch, which only
 	// a participant awake here can start.
 	nd.saved = awake > 1 && w.m != nil
@@ -471,26 +460,26 @@ func (nd *dnode) enabled(p int) bool {
 	return false
 }
 
-// freeChoice starts the exploration of a node no race scheduled anything
-// at: the last actor to run if it can go on (no preemption), else the
-// first participant awake. It returns the branch, or -1 when every
-// participant is asleep.
-func (w *worker) freeChoice(nd *dnode) (int32, error) {
-	p := -1
+// expand starts the exploration of a node no race scheduled anything at:
+// with ds.full, a branch for every participant awake; else one, the last
+// actor to run if it can go on (no preemption), else the first awake. It
+// returns the first branch, or -1 when every participant is asleep.
+func (w *worker) expand(nd *dnode) (int32, error) {
+	ds := w.ds
 	if nd.last >= 0 && nd.enabled(nd.last) && !asleep(nd.sleep, nd.last) {
-		p = nd.last
-	} else {
-		for _, q := range nd.en {
-			if !asleep(nd.sleep, q) {
-				p = q
-				break
-			}
+		if _, err := ds.addChild(nd.wut, w.footprint(nd.last)); err != nil || !ds.full {
+			return ds.wt[nd.wut].first, err
 		}
 	}
-	if p < 0 {
-		return -1, nil
+	for _, q := range nd.en {
+		if q == nd.last || asleep(nd.sleep, q) {
+			continue
+		}
+		if _, err := ds.addChild(nd.wut, w.footprint(q)); err != nil || !ds.full {
+			return ds.wt[nd.wut].first, err
+		}
 	}
-	return w.ds.addChild(nd.wut, w.footprint(p))
+	return ds.wt[nd.wut].first, nil
 }
 
 // finish ends the branch being explored at depth d: its participant goes

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/racetape/racetape/timeline"
@@ -252,3 +253,31 @@ func keyOf(m *machine, kid int32) string {
 	}
 	return "?"
 }
+
+// A Leaf is a complete schedule an exploration ran: its participants and
+// the footprints its steps had.
+type Leaf struct {
+	Path []int
+	FPs  []Footprint
+}
+
+// ExploreLeaves explores sc and returns the complete schedules it ran, in
+// the order it ran them, with the result.
+func ExploreLeaves(sc *Scenario, opts ExploreOptions) ([]Leaf, *ExploreResult, error) {
+	ex, err := NewExplorer(sc, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Leaf
+	var mu sync.Mutex
+	ex.onLeaf = func(w *worker) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, Leaf{Path: slices.Clone(w.path), FPs: slices.Clone(w.fps)})
+	}
+	res, err := ex.Run(context.Background())
+	return out, res, err
+}
+
+// Dependent is the reduction's dependency relation.
+func Dependent(a, b *Footprint) bool { return dependent(a, b) }

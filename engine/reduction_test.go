@@ -1,0 +1,148 @@
+package engine_test
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/racetape/racetape/engine"
+)
+
+// The reduction's oracles, computed by brute force from the naive search:
+// the class of a schedule as its Foata normal form, independently of the
+// reduced search.
+
+// traceKey is the Foata normal form of a schedule under the dependency
+// relation: each step's level is one more than the highest level of the
+// steps before it it depends on (or that its participant took); the key
+// lists the levels, each sorted by participant. Two schedules have the
+// same key iff they are equivalent (the same steps, dependent ones in the
+// same order). rename maps participants (for symmetry); nil keeps them.
+func traceKey(l engine.Leaf, rename []int) string {
+	type ev struct {
+		level, who, idx int
+		step            string
+	}
+	evs := make([]ev, len(l.Path))
+	taken := map[int]int{}
+	for k, p := range l.Path {
+		lvl := 1
+		for j := range k {
+			if l.Path[j] == p || engine.Dependent(&l.FPs[j], &l.FPs[k]) {
+				lvl = max(lvl, evs[j].level+1)
+			}
+		}
+		who := p
+		if rename != nil {
+			who = rename[p]
+		}
+		taken[p]++
+		evs[k] = ev{lvl, who, taken[p], stepText(&l.FPs[k])}
+	}
+	slices.SortFunc(evs, func(a, b ev) int {
+		return cmp.Or(cmp.Compare(a.level, b.level), cmp.Compare(a.who, b.who), cmp.Compare(a.idx, b.idx))
+	})
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "%d:%d.%d:%s ", e.level, e.who, e.idx, e.step)
+	}
+	return b.String()
+}
+
+// stepText describes a step by its footprint (the same in every
+// exploration of a scenario).
+func stepText(fp *engine.Footprint) string {
+	if fp.All {
+		return "all"
+	}
+	return fmt.Sprintf("%v/%s", *fp.Info, fp.Value)
+}
+
+// classesOf groups leaves by key.
+func classesOf(leaves []engine.Leaf, key func(engine.Leaf) string) map[string][]engine.Leaf {
+	out := map[string][]engine.Leaf{}
+	for _, l := range leaves {
+		k := key(l)
+		out[k] = append(out[k], l)
+	}
+	return out
+}
+
+// plainKey is traceKey without renaming.
+func plainKey(l engine.Leaf) string { return traceKey(l, nil) }
+
+// checkOnePerClass: the reduced leaves are one per class of the naive
+// leaves (by key), none twice.
+func checkOnePerClass(t require.TestingT, naive, reduced []engine.Leaf, key func(engine.Leaf) string) {
+	want := classesOf(naive, key)
+	got := classesOf(reduced, key)
+	for k, ls := range got {
+		require.Len(t, ls, 1, "a class explored twice: %v", ls[0].Path)
+		require.Contains(t, want, k, "a reduced schedule %v in no naive class", ls[0].Path)
+	}
+	for k, ls := range want {
+		require.Contains(t, got, k, "class of %v not explored", ls[0].Path)
+	}
+}
+
+// verdictOf is what a schedule serves and how it is judged: each read's
+// actor, key, value, verdict and anomaly, in order.
+func verdictOf(t require.TestingT, sc *engine.Scenario, l engine.Leaf) string {
+	names := make([]string, len(l.Path))
+	for i, p := range l.Path {
+		names[i] = "clock"
+		if p < len(sc.Actors) {
+			names[i] = sc.Actors[p].Name
+		}
+	}
+	tl, err := engine.Run(sc, engine.ModelOptions(engine.Options{Schedule: names, NoStates: true}))
+	require.NoError(t, err)
+	var reads []string
+	for _, r := range tl.Reads {
+		reads = append(reads, fmt.Sprintf("%s %s=%q stale=%v %s", r.Actor, r.Key, r.Served, r.Stale, r.Anomaly))
+	}
+	slices.Sort(reads)
+	return strings.Join(reads, "; ")
+}
+
+// checkInvariant: every schedule of a class serves the same values with
+// the same verdicts and anomalies (what makes exploring one enough).
+func checkInvariant(t require.TestingT, sc *engine.Scenario, classes map[string][]engine.Leaf) {
+	for _, ls := range classes {
+		want := verdictOf(t, sc, ls[0])
+		for _, l := range ls[1:] {
+			require.Equal(t, want, verdictOf(t, sc, l), "schedules %v and %v are equivalent", ls[0].Path, l.Path)
+		}
+	}
+}
+
+// TestOptimalRunsOnePerTrace (T1, T2): on generated scenarios (clock ticks,
+// zero-duration steps, replica reads, conditional steps), the reduced
+// search runs exactly one schedule of each class of equivalent schedules
+// of the naive search (classes counted by brute force), abandons no
+// prefix, and every schedule of a class gets the same verdicts.
+func TestOptimalRunsOnePerTrace(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 5000})
+		require.NoError(t, err)
+		if !nres.Complete {
+			t.Skip("too many schedules")
+		}
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{})
+		require.NoError(t, err)
+		require.True(t, res.Complete)
+		if res.Reduction == "optimal-dpor" {
+			require.Zero(t, res.Pruned, "prefixes abandoned")
+		}
+		checkOnePerClass(t, naive, reduced, plainKey)
+		if len(naive) <= 1500 {
+			checkInvariant(t, sc, classesOf(naive, plainKey))
+		}
+	})
+}
