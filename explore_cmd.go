@@ -336,11 +336,11 @@ func describe(res *engine.ExploreResult) string {
 	}
 	switch {
 	case res.MaxPreemptions != nil:
-		return fmt.Sprintf("every schedule with at most %d preemptions (no reduction)", *res.MaxPreemptions)
+		return fmt.Sprintf("every schedule with at most %d preemptions (%s)", *res.MaxPreemptions, engine.ReductionText(res.Reduction))
 	case res.Reduction == "none":
 		return "every schedule (no reduction)"
 	}
-	return "every schedule, partial-order reduction (optimal DPOR)"
+	return "every schedule, " + engine.ReductionText(res.Reduction)
 }
 
 // writeExplore prints a result as text; stop says why the search stopped
@@ -369,7 +369,19 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 		fmt.Fprintf(w, "verdict           no schedule served a stale read\n")
 		return
 	}
-	fmt.Fprintf(w, "counterexample    %s\n", ce)
+	writeCounterexample(w, "counterexample", ce, replay)
+	// Then the simplest schedule of each other anomaly found.
+	for _, a := range sortedAnomalies(res.Anomalies) {
+		if c := res.Counterexamples[a]; c != nil && a != ce.Anomaly {
+			writeCounterexample(w, string(a), c, replay)
+		}
+	}
+}
+
+// writeCounterexample prints a counterexample under label, with the
+// command that replays it.
+func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, replay string) {
+	fmt.Fprintf(w, "%-18s%s\n", label, ce)
 	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
 	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
 	fmt.Fprintf(w, "replay            %s --schedule %q\n", replay, ce.String())

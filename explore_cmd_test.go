@@ -4,30 +4,37 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/racetape/racetape/engine"
 )
 
 // exploreJSON is the part of `explore --json` scripts rely on.
 type exploreJSON struct {
-	Scenario       string           `json:"scenario"`
-	Mode           string           `json:"mode"`
-	Reduction      string           `json:"reduction"`
-	Seed           *uint64          `json:"seed"`
-	SchedulesRun   int64            `json:"schedules_run"`
-	StaleSchedules int64            `json:"stale_schedules"`
-	Anomalies      map[string]int64 `json:"anomalies"`
-	Counterexample *struct {
-		Schedule    string `json:"schedule"`
-		Preemptions int    `json:"preemptions"`
-		Anomaly     string `json:"anomaly"`
-	} `json:"counterexample"`
-	Complete bool  `json:"complete"`
-	Pruned   int64 `json:"pruned_prefixes"`
+	Scenario        string                        `json:"scenario"`
+	Mode            string                        `json:"mode"`
+	Reduction       string                        `json:"reduction"`
+	Seed            *uint64                       `json:"seed"`
+	SchedulesRun    int64                         `json:"schedules_run"`
+	StaleSchedules  int64                         `json:"stale_schedules"`
+	Anomalies       map[string]int64              `json:"anomalies"`
+	Counterexample  *counterexampleJSON           `json:"counterexample"`
+	Counterexamples map[string]counterexampleJSON `json:"counterexamples"`
+	Complete        bool                          `json:"complete"`
+	Pruned          int64                         `json:"pruned_prefixes"`
+}
+
+type counterexampleJSON struct {
+	Schedule    string `json:"schedule"`
+	Preemptions int    `json:"preemptions"`
+	Steps       int    `json:"steps"`
+	Anomaly     string `json:"anomaly"`
 }
 
 func exploreCLI(t *testing.T, args ...string) (int, exploreJSON) {
@@ -154,6 +161,35 @@ func TestCLIExploreReplays(t *testing.T) {
 		require.Equal(t, exitStale, code, "%s: %s", arg, errOut)
 		require.Contains(t, out, "("+j.Counterexample.Anomaly+")", arg)
 	}
+}
+
+// TestCLIExploreCounterexamples: explore reports, for every anomaly
+// found, the simplest schedule serving it, in JSON and as text, and each
+// replays with `racetape run --schedule`, serving a read of its anomaly.
+// stale-set has a stale-hit and a stale-set.
+func TestCLIExploreCounterexamples(t *testing.T) {
+	code, j := exploreCLI(t, "stale-set", "--json")
+	require.Equal(t, exitStale, code)
+	require.Len(t, j.Counterexamples, 2)
+	require.Equal(t, *j.Counterexample, j.Counterexamples[j.Counterexample.Anomaly], "the overall one is one of them")
+	_, text, _ := cli(t, "explore", "stale-set")
+	for a, ce := range j.Counterexamples {
+		require.Equal(t, a, ce.Anomaly)
+		require.GreaterOrEqual(t, ce.Preemptions, j.Counterexample.Preemptions)
+		names, err := engine.ParseSchedule(ce.Schedule)
+		require.NoError(t, err)
+		require.Equal(t, ce.Steps, len(names))
+		require.Equal(t, ce.Preemptions, engine.Preemptions(names))
+		code, out, errOut := cli(t, "run", "stale-set", "--schedule", ce.Schedule)
+		require.Equal(t, exitStale, code, errOut)
+		require.Contains(t, out, "("+a+")")
+		require.Contains(t, text, fmt.Sprintf("replay            racetape run stale-set --schedule %q\n", ce.Schedule))
+	}
+	require.Contains(t, text, "\nstale-set         ")
+
+	// The naive search reports the same ones.
+	_, naive := exploreCLI(t, "stale-set", "--json", "--no-reduction")
+	require.Equal(t, j.Counterexamples, naive.Counterexamples)
 }
 
 // TestCLIExploreDeterministic: the output does not depend on --workers,

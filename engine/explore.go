@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -101,12 +100,13 @@ type ExploreResult struct {
 	Anomalies map[timeline.Anomaly]int64 `json:"anomalies"`
 	// Counterexample is the stale schedule with the fewest preemptions,
 	// then the fewest steps, then the lexicographically smallest (by actor
-	// names); nil when no schedule was stale.
+	// names); nil when no schedule was stale. It is one of
+	// Counterexamples.
 	Counterexample *Counterexample `json:"counterexample"`
-	// ByAnomaly holds, for each anomaly found (in name order), the best
-	// stale schedule (by the same order) that served a read of it; its
-	// Anomaly is that anomaly.
-	ByAnomaly []*Counterexample `json:"by_anomaly"`
+	// Counterexamples holds, for each anomaly found, the best stale
+	// schedule (by the same order) that served a read of it; its Anomaly
+	// is that anomaly.
+	Counterexamples map[timeline.Anomaly]*Counterexample `json:"counterexamples"`
 	// Pruned counts the prefixes abandoned: by the reduction, because every
 	// step that could follow was asleep, or by a Target (ErrPrune).
 	Pruned int64 `json:"pruned_prefixes"`
@@ -375,7 +375,34 @@ func (e *Explorer) Progress() ExploreProgress {
 	return p
 }
 
-// reduced reports whether the sleep-set reduction is on.
+// Reduction names the reduction the exploration runs with, as
+// ExploreResult.Reduction does: "none"; "optimal-dpor" (one schedule per
+// class of equivalent schedules, no prefix abandoned); "sleep-sets" (the
+// same classes, for a System, or a scenario whose clock can tick; see
+// explore_dpor.go).
+func (e *Explorer) Reduction() string {
+	switch {
+	case !e.reduced():
+		return "none"
+	case e.sys != nil || e.por.expires:
+		return "sleep-sets"
+	}
+	return "optimal-dpor"
+}
+
+// ReductionText says what a reduction (an ExploreResult.Reduction) does,
+// for people: "partial-order reduction (optimal DPOR)".
+func ReductionText(name string) string {
+	switch name {
+	case "none":
+		return "no reduction"
+	case "sleep-sets":
+		return "partial-order reduction (sleep sets)"
+	}
+	return "partial-order reduction (optimal DPOR)"
+}
+
+// reduced reports whether the reduction is on.
 func (e *Explorer) reduced() bool {
 	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && !e.opts.Bounded
 }
@@ -394,19 +421,14 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		return nil, err
 	}
 	res := &ExploreResult{
-		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(), Reduction: "none",
+		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(),
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
 		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
 	if res.Anomalies == nil {
 		res.Anomalies = map[timeline.Anomaly]int64{}
 	}
-	switch {
-	case e.reduced() && (e.sys != nil || e.por.expires):
-		res.Reduction = "sleep-sets"
-	case e.reduced():
-		res.Reduction = "optimal-dpor"
-	}
+	res.Reduction = e.Reduction()
 	if e.opts.Mode != Exhaustive {
 		seed := e.opts.Seed
 		res.Seed = &seed
@@ -419,20 +441,19 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		res.MaxPreemptions = &k
 	}
 	if tot.best != nil {
-		ce, cerr := e.counterexample(tot.best)
+		ce, cerr := e.counterexample(tot.best, "")
 		if cerr != nil {
 			return nil, cerr
 		}
 		res.Counterexample = ce
 	}
-	res.ByAnomaly = []*Counterexample{}
-	for _, a := range slices.Sorted(maps.Keys(tot.byAnomaly)) {
-		ce, cerr := e.counterexample(tot.byAnomaly[a])
+	res.Counterexamples = map[timeline.Anomaly]*Counterexample{}
+	for a, c := range tot.byAnomaly {
+		ce, cerr := e.counterexample(c, a)
 		if cerr != nil {
 			return nil, cerr
 		}
-		ce.Anomaly = a
-		res.ByAnomaly = append(res.ByAnomaly, ce)
+		res.Counterexamples[a] = ce
 	}
 	return res, ctx.Err()
 }
@@ -456,8 +477,9 @@ func (e *Explorer) replay(names []string) (*timeline.Timeline, error) {
 }
 
 // counterexample replays the stale schedule c, to name its anomaly
-// exactly as `racetape run --schedule` will.
-func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
+// exactly as `racetape run --schedule` will: the anomaly of its first
+// stale read, or a, which one of its stale reads must show.
+func (e *Explorer) counterexample(c *candidate, a timeline.Anomaly) (*Counterexample, error) {
 	names := make([]string, len(c.path))
 	for i, p := range c.path {
 		names[i] = e.names[p]
@@ -470,7 +492,14 @@ func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	if len(stale) == 0 {
 		return nil, fmt.Errorf("replay counterexample %q: no stale read (exploration bug)", FormatSchedule(names))
 	}
-	return &Counterexample{Schedule: names, Preemptions: c.pre, Steps: len(names), Anomaly: stale[0].Anomaly, StaleReads: len(stale)}, nil
+	ce := &Counterexample{Schedule: names, Preemptions: c.pre, Steps: len(names), Anomaly: stale[0].Anomaly, StaleReads: len(stale)}
+	if a != "" {
+		if !slices.ContainsFunc(stale, func(r timeline.Read) bool { return r.Anomaly == a }) {
+			return nil, fmt.Errorf("replay counterexample %q: no %s read (exploration bug)", FormatSchedule(names), a)
+		}
+		ce.Anomaly = a
+	}
+	return ce, nil
 }
 
 // A candidate is a stale schedule, as participant indexes.

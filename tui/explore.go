@@ -38,7 +38,7 @@ const (
 // An explorePlan is how a scenario is explored, and how to say so.
 type explorePlan struct {
 	opts engine.ExploreOptions
-	what string // "every schedule, partial-order reduction (sleep sets)"
+	what string // "every schedule, partial-order reduction (optimal DPOR)"
 	why  string // why not every schedule, or ""
 }
 
@@ -54,7 +54,7 @@ func planFor(sc *engine.Scenario) explorePlan {
 	}
 	return explorePlan{
 		opts: engine.ExploreOptions{Limit: exploreLimit, Workers: workers},
-		what: "every schedule, partial-order reduction (sleep sets)",
+		what: "every schedule",
 	}
 }
 
@@ -66,10 +66,16 @@ type exploreJob struct {
 	plan explorePlan
 }
 
-func (j *exploreJob) start(ex *engine.Explorer, plan explorePlan) {
+// start records the explorer and returns the plan, which names the
+// explorer's reduction.
+func (j *exploreJob) start(ex *engine.Explorer, plan explorePlan) explorePlan {
+	if plan.opts.Mode == engine.Exhaustive {
+		plan.what += ", " + engine.ReductionText(ex.Reduction())
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ex, j.plan = ex, plan
+	return plan
 }
 
 // poll returns the progress so far and the plan; ok is false until the
@@ -139,7 +145,7 @@ func exploreCmd(ctx context.Context, src Source, id int, job *exploreJob) tea.Cm
 		if err != nil {
 			return exploreDoneMsg{id: id, sc: sc, plan: plan, err: err}
 		}
-		job.start(ex, plan)
+		plan = job.start(ex, plan)
 		res, err := ex.Run(ctx)
 		return exploreDoneMsg{id: id, sc: sc, plan: plan, res: res, err: err}
 	}
@@ -371,9 +377,13 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 		k, label := inkBold, "counterexample"
 		if len(cs) > 1 {
 			label = "  " + string(c.Anomaly)
-			if i == sel {
-				k, label = inkCursor, "▸ "+string(c.Anomaly)
+			if i != sel {
+				// The others on a line each: the list fits however many
+				// anomalies were found.
+				kv(inkPlain, label, fmt.Sprintf("%s, %s: %s", plural(c.Preemptions, "preemption", "preemptions"), plural(c.Steps, "step", "steps"), sched))
+				continue
 			}
+			k, label = inkCursor, "▸ "+string(c.Anomaly)
 		}
 		for j, l := range wrapText(sched, width-col, 3) {
 			if j == 0 {
@@ -405,13 +415,27 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 }
 
 // counterexamples are the exploration's counterexamples, one per anomaly
-// found. The explorer reports one today (its simplest); when it reports
-// one per anomaly, this is where the page gets them all.
+// found, the simplest first (fewest preemptions, then steps, then the
+// anomaly's name).
 func counterexamples(r *engine.ExploreResult) []*engine.Counterexample {
-	if r == nil || r.Counterexample == nil {
+	if r == nil {
 		return nil
 	}
-	return []*engine.Counterexample{r.Counterexample}
+	out := make([]*engine.Counterexample, 0, len(r.Counterexamples))
+	for _, c := range r.Counterexamples {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Preemptions != b.Preemptions {
+			return a.Preemptions < b.Preemptions
+		}
+		if a.Steps != b.Steps {
+			return a.Steps < b.Steps
+		}
+		return a.Anomaly < b.Anomaly
+	})
+	return out
 }
 
 // fixNote says why a protocol whose own run serves no stale data (a "fix":

@@ -76,7 +76,7 @@ func TestExploreCacheAside(t *testing.T) {
 	view = m.View()
 	requireFits(t, view, 100, 30)
 	for _, want := range []string{
-		"exploration of cache-aside: every schedule, partial-order reduction (sleep sets)",
+		"exploration of cache-aside: every schedule, partial-order reduction (optimal DPOR)",
 		"schedules run     3",
 		"stale schedules   1 (33.3%)",
 		"stale-hit       1      the cache still held the old value",
@@ -221,7 +221,7 @@ func TestExplorePlan(t *testing.T) {
 // progress bar.
 func TestExploreResults(t *testing.T) {
 	st := plainStyles()
-	plan := explorePlan{what: "every schedule, partial-order reduction (sleep sets)"}
+	plan := explorePlan{what: "every schedule, partial-order reduction (optimal DPOR)"}
 	text := func(e exploration) string {
 		var b []byte
 		for _, l := range renderExplore(&e, "x", 100, st, 0, false) {
@@ -297,10 +297,39 @@ func TestExploreFixNote(t *testing.T) {
 	view := m.View()
 	require.Contains(t, view, "Why a fix still serves stale data")
 	require.Contains(t, view, "no invalidation scheme closes the window")
-	require.Contains(t, view, "counterexample")
-	require.Len(t, counterexamples(m.explore.res), 1, "one today; one per anomaly when exploration reports them")
+	cs := counterexamples(m.explore.res)
+	require.Len(t, cs, len(m.explore.res.Anomalies), "one per anomaly")
+	require.Equal(t, m.explore.res.Counterexample, cs[0], "the simplest first")
 
 	// the seed story is no fix: no such note
 	m = finishExploring(t, startExploring(t, presetModel(t, "cache-aside", 120, 40)))
 	require.NotContains(t, m.View(), "Why a fix")
+}
+
+// TestExploreOpensEachCounterexample: the page lists a counterexample per
+// anomaly (stale-set has a stale hit and a stale set), ↓ selects the next
+// one and shows it whole, and enter opens the selected one in the lanes,
+// on a stale read of its anomaly.
+func TestExploreOpensEachCounterexample(t *testing.T) {
+	m := finishExploring(t, startExploring(t, presetModel(t, "stale-set", 120, 40)))
+	cs := counterexamples(m.explore.res)
+	require.Len(t, cs, 2)
+	view := m.View()
+	require.Contains(t, view, "▸ "+string(cs[0].Anomaly))
+	require.Contains(t, view, "↑/↓ choose a counterexample, enter opens it in the lanes")
+
+	m = press(t, m, "down")
+	view = m.View()
+	require.Contains(t, view, "▸ "+string(cs[1].Anomaly))
+	require.Contains(t, view, fmt.Sprintf("--schedule %q", engine.FormatSchedule(cs[1].Schedule)))
+	require.Equal(t, m.View(), press(t, m, "down").View(), "the last stays selected")
+
+	m = pressRun(t, m, "enter")
+	require.Equal(t, stateTape, m.state)
+	require.Equal(t, cs[1].Schedule, m.tape.tl.Schedule)
+	found := false
+	for _, r := range m.tape.tl.StaleReads() {
+		found = found || r.Anomaly == cs[1].Anomaly
+	}
+	require.True(t, found, "the run serves a %s read", cs[1].Anomaly)
 }
