@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -144,5 +146,36 @@ func TestOptimalRunsOnePerTrace(t *testing.T) {
 		if len(naive) <= 1500 {
 			checkInvariant(t, sc, classesOf(naive, plainKey))
 		}
+	})
+}
+
+// sameFindings: two explorations found the same anomalies, each with the
+// same simplest counterexample.
+func sameFindings(t require.TestingT, want, got *engine.ExploreResult, msg string) {
+	require.Equal(t, want.StaleSchedules > 0, got.StaleSchedules > 0, msg)
+	require.Equal(t, slices.Sorted(maps.Keys(want.Anomalies)), slices.Sorted(maps.Keys(got.Anomalies)), msg)
+	require.Equal(t, want.Counterexample, got.Counterexample, msg)
+	require.Equal(t, want.Counterexamples, got.Counterexamples, msg)
+}
+
+// TestReducedFindsWhatNaiveFinds (T3): on generated scenarios and on every
+// preset small enough, the reduced search finds the anomalies the naive
+// one finds, each with the same counterexample (the fewest preemptions,
+// then steps, then names).
+func TestReducedFindsWhatNaiveFinds(t *testing.T) {
+	for _, p := range smallPresets(t) {
+		naive := explore(t, p.Scenario, engine.ExploreOptions{NoReduction: true})
+		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{}), p.Name)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Limit: 20000})
+		require.NoError(t, err)
+		if !naive.Complete {
+			t.Skip("too many schedules")
+		}
+		reduced, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{})
+		require.NoError(t, err)
+		sameFindings(t, naive, reduced, "")
 	})
 }
