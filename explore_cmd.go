@@ -27,6 +27,7 @@ type exploreFlags struct {
 	sf             scenarioFlags
 	asJSON         bool
 	noReduction    bool
+	noSymmetry     bool
 	maxPreemptions int
 	random, pct    int
 	depth          int
@@ -89,6 +90,7 @@ search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
+	fl.BoolVar(&f.noSymmetry, "no-symmetry", false, "explore identical actors in every order (they are explored once by default)")
 	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
 	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
 	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
@@ -109,7 +111,7 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 		return engine.ExploreOptions{}, err
 	}
 	opts := engine.ExploreOptions{
-		NoReduction: f.noReduction, Seed: f.seed, Workers: f.workers,
+		NoReduction: f.noReduction, NoSymmetry: f.noSymmetry, Seed: f.seed, Workers: f.workers,
 		Limit: f.limit, RESP: f.resp, Limits: lim,
 	}
 	switch {

@@ -40,6 +40,10 @@ type ExploreOptions struct {
 	Mode ExploreMode
 	// NoReduction runs every schedule in exhaustive mode.
 	NoReduction bool
+	// NoSymmetry explores every class of equivalent schedules, where the
+	// reduction otherwise explores one of the classes that renaming
+	// identical actors maps onto each other.
+	NoSymmetry bool
 	// Bounded limits exhaustive mode to schedules with at most
 	// MaxPreemptions preemptions (switching away from an actor that could
 	// still run; clock ticks do not count). It turns the reduction off.
@@ -233,12 +237,16 @@ type ExploreProgress struct {
 // runnable participant runs, and at Depth-1 random steps the running one
 // drops below all others.
 type Explorer struct {
-	sc    *Scenario // nil for a System
-	sys   *System   // nil for a scenario
-	opts  ExploreOptions
-	por   *porInfo // the scenario's analysis (nil for a System)
-	prog  *program // the scenario compiled for the machine (nil with RESP or Direct)
-	names []string // participant names: the actors, then the clock
+	sc   *Scenario // nil for a System
+	sys  *System   // nil for a scenario
+	opts ExploreOptions
+	por  *porInfo // the scenario's analysis (nil for a System)
+	// groups are the scenario's identical actors, explored up to renaming
+	// (explore_symmetry.go); none without the reduction or with NoSymmetry.
+	groups   [][]int
+	renaming *renaming // of groups, for the counterexamples; nil without
+	prog     *program  // the scenario compiled for the machine (nil with RESP or Direct)
+	names    []string  // participant names: the actors, then the clock
 	// maxSteps bounds the length of a schedule, for PCT's change points.
 	maxSteps int
 	cons     Consistency
@@ -305,6 +313,11 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		e.names = append(e.names, a.Name)
 	}
 	e.names = append(e.names, timeline.ClockActor)
+	if e.reduced() && !opts.NoSymmetry {
+		if e.groups = identicalActors(sc); len(e.groups) > 0 {
+			e.renaming = newRenaming(e.groups, e.names)
+		}
+	}
 	e.maxSteps = e.por.maxSteps
 	return e, nil
 }
@@ -348,8 +361,8 @@ func checkOptions(opts ExploreOptions) error {
 		if opts.Mode == PCT && opts.Depth < 1 {
 			return fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
 		}
-		if opts.Bounded || opts.NoReduction {
-			return fmt.Errorf("%w: a preemption bound and --no-reduction apply to exhaustive mode only", ErrExploreOptions)
+		if opts.Bounded || opts.NoReduction || opts.NoSymmetry {
+			return fmt.Errorf("%w: a preemption bound, --no-reduction and --no-symmetry apply to exhaustive mode only", ErrExploreOptions)
 		}
 	default:
 		return fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
@@ -379,27 +392,48 @@ func (e *Explorer) Progress() ExploreProgress {
 // ExploreResult.Reduction does: "none"; "optimal-dpor" (one schedule per
 // class of equivalent schedules, no prefix abandoned); "sleep-sets" (the
 // same classes, for a System, or a scenario whose clock can tick; see
-// explore_dpor.go).
+// explore_dpor.go); with "+symmetry", one class of those that renaming
+// identical actors maps onto each other (explore_symmetry.go).
 func (e *Explorer) Reduction() string {
 	switch {
 	case !e.reduced():
 		return "none"
-	case e.sys != nil || e.por.expires:
+	case e.sys != nil:
 		return "sleep-sets"
 	}
-	return "optimal-dpor"
+	name := "optimal-dpor"
+	if e.por.expires {
+		name = "sleep-sets"
+	}
+	if len(e.groups) > 0 {
+		name += "+symmetry"
+	}
+	return name
+}
+
+// symmetry is a worker's state of the symmetry rule, or nil.
+func (e *Explorer) symmetry() *symmetry {
+	if len(e.groups) == 0 {
+		return nil
+	}
+	return newSymmetry(e.groups)
 }
 
 // ReductionText says what a reduction (an ExploreResult.Reduction) does,
 // for people: "partial-order reduction (optimal DPOR)".
 func ReductionText(name string) string {
-	switch name {
-	case "none":
+	if name == "none" {
 		return "no reduction"
-	case "sleep-sets":
-		return "partial-order reduction (sleep sets)"
 	}
-	return "partial-order reduction (optimal DPOR)"
+	base, sym := strings.CutSuffix(name, "+symmetry")
+	text := "partial-order reduction (optimal DPOR)"
+	if base == "sleep-sets" {
+		text = "partial-order reduction (sleep sets)"
+	}
+	if sym {
+		text += ", identical actors explored once"
+	}
+	return text
 }
 
 // reduced reports whether the reduction is on.
@@ -614,7 +648,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w.reduced = e.reduced()
 	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
 	if w.reduced && e.sys == nil {
-		w.ds = newDPOR(w.n+1, e.por.expires)
+		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry())
 	}
 	return w, nil
 }
@@ -730,7 +764,11 @@ func (w *worker) leaf(pre int) error {
 		if !w.mayImprove(seen, len(c.path)) {
 			return nil // nothing equivalent can beat the best ones
 		}
-		c.path, c.pre = w.minimize(w.path, w.fps, pre)
+		if w.e.renaming != nil {
+			c.path, c.pre = w.minimizeOrbit(w.path, w.fps, pre)
+		} else {
+			c.path, c.pre = w.minimize(w.path, w.fps, pre)
+		}
 	}
 	if w.e.better(&c, w.res.best) {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}

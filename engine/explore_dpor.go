@@ -54,6 +54,7 @@ type dnode struct {
 	pre     int         // preemptions of the path so far
 	last    int         // the last actor that ran (-1 none)
 	started bool        // a branch was taken here
+	free    bool        // no race scheduled anything here: the search chooses
 	saved   bool        // snap holds the machine at this node
 	snap    *machineSnap
 }
@@ -86,6 +87,7 @@ type dpor struct {
 	v     []Footprint // scratch: a wakeup sequence
 	sleep []Footprint // scratch: a child's sleep set
 
+	sym *symmetry // identical actors, or nil
 	// full says every participant awake is explored at every node: sleep
 	// sets alone (Godefroid 1996), for a scenario whose clock can tick.
 	full bool
@@ -93,8 +95,8 @@ type dpor struct {
 
 var errWakeup = errors.New("the reduction's wakeup trees outgrew their limit")
 
-func newDPOR(parts int, full bool) *dpor {
-	return &dpor{parts: parts, full: full, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
+func newDPOR(parts int, full bool, sym *symmetry) *dpor {
+	return &dpor{parts: parts, full: full, sym: sym, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
 }
 
 // alloc makes a wakeup node for a step.
@@ -159,6 +161,9 @@ func (ds *dpor) clear() {
 	}
 	ds.nodes = ds.nodes[:0]
 	ds.wt, ds.free, ds.live = ds.wt[:0], -1, 0
+	if ds.sym != nil {
+		ds.sym.clear()
+	}
 }
 
 // truncate forgets the steps from depth d on.
@@ -168,6 +173,9 @@ func (ds *dpor) truncate(d int) {
 	}
 	ds.pidx, ds.prev, ds.vcs = ds.pidx[:d], ds.prev[:d], ds.vcs[:d*ds.parts]
 	ds.whos = ds.whos[:d]
+	if ds.sym != nil {
+		ds.sym.truncate(d)
+	}
 }
 
 // clockOf computes, into ds.vc, the vector clock that participant p's next
@@ -333,11 +341,11 @@ func (w *worker) optimal() error {
 		d := len(ds.nodes) - 1
 		nd := &ds.nodes[d]
 		c := ds.wt[nd.wut].first
-		if c < 0 && !nd.started {
+		if c < 0 && nd.free && !nd.started {
 			if c, err = w.expand(nd); err != nil {
 				return err
 			}
-			if c < 0 { // every enabled participant asleep (never without ds.full)
+			if c < 0 { // every participant asleep: never for optimal DPOR alone
 				w.prune()
 			}
 		}
@@ -349,7 +357,6 @@ func (w *worker) optimal() error {
 			fresh = false
 			continue
 		}
-		nd.started = true
 		if w.stopped() {
 			w.res.complete = false
 			return nil
@@ -358,8 +365,8 @@ func (w *worker) optimal() error {
 			if err := w.backTo(d); err != nil {
 				return err
 			}
+			fresh = true
 		}
-		fresh = false
 		p := ds.wt[c].fp.Who
 		fp := w.footprint(p)
 		if !sameStep(&fp, &ds.wt[c].fp) {
@@ -373,6 +380,13 @@ func (w *worker) optimal() error {
 				}
 			}
 		}
+		if ds.sym != nil && w.doomed(p, &fp) {
+			// Its classes mirror explored ones: asleep, as if explored.
+			nd.sleep = append(nd.sleep, fp)
+			ds.dropFirst(nd.wut)
+			continue
+		}
+		nd.started = true
 		sleep := ds.sleep[:0]
 		for _, s := range nd.sleep {
 			if !dependent(&s, &fp) {
@@ -387,10 +401,16 @@ func (w *worker) optimal() error {
 		if p != w.n {
 			last = p
 		}
+		fresh = false
 		if err := w.step(p); err != nil {
 			return err
 		}
 		ds.push(p)
+		if ds.sym != nil {
+			if err := w.ordered(p); err != nil {
+				return err
+			}
+		}
 		inner, err := w.enter(c, sleep, pre, last)
 		if err != nil {
 			return err
@@ -430,6 +450,7 @@ func (w *worker) enter(wut int32, sleep []Footprint, pre, last int) (bool, error
 	}
 	ds.nodes = ds.nodes[:d+1]
 	nd.wut, nd.sleep, nd.pre, nd.last, nd.started = wut, append(nd.sleep[:0], sleep...), pre, last, false
+	nd.free = ds.wt[wut].first < 0
 	// A copy is only needed to come back for a second branch, which only
 	// a participant awake here can start.
 	nd.saved = awake > 1 && w.m != nil

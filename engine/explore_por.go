@@ -112,7 +112,7 @@ type Footprint struct {
 // TestNaiveCountsMatchBruteForce and TestReductionSoundOnPresets check this
 // against the naive search on generated scenarios and every preset small
 // enough: the reduced search finds a stale schedule iff the naive one
-// does, and reports the same counterexample; TestSleepSetsRunOnePerClass
+// does, and reports the same counterexample; TestReducedRunsOnePerClass
 // checks that it runs exactly one schedule per class.
 func dependent(a, b *Footprint) bool {
 	if a.Who == b.Who || a.All || b.All {
