@@ -701,8 +701,16 @@ func (w *worker) footprint(p int) Footprint {
 // step runs participant p's next step.
 func (w *worker) step(p int) error {
 	if w.needFP {
-		w.fps = append(w.fps, w.footprint(p))
+		return w.stepKnown(p, w.footprint(p))
 	}
+	w.path = append(w.path, p)
+	w.res.steps++
+	return w.t.step(p)
+}
+
+// stepKnown runs participant p's next step, whose footprint is fp.
+func (w *worker) stepKnown(p int, fp Footprint) error {
+	w.fps = append(w.fps, fp)
 	w.path = append(w.path, p)
 	w.res.steps++
 	return w.t.step(p)
@@ -761,13 +769,21 @@ func (w *worker) leaf(pre int) error {
 	}
 	c := candidate{path: w.path, pre: pre}
 	if w.reduced || w.e.opts.Mode != Exhaustive {
-		if !w.mayImprove(seen, len(c.path)) {
-			return nil // nothing equivalent can beat the best ones
+		// The schedule stands for its class (and, with symmetry, its
+		// orbit): the best of them, if it can beat the best so far.
+		if !w.mayImprove(seen, 0, len(c.path)) {
+			return nil
 		}
-		if w.e.renaming != nil {
-			c.path, c.pre = w.minimizeOrbit(w.path, w.fps, pre)
-		} else {
-			c.path, c.pre = w.minimize(w.path, w.fps, pre)
+		if fewest, ok := w.mz.fewest(w, w.path, w.fps); ok {
+			if !w.mayImprove(seen, fewest, len(c.path)) {
+				return nil
+			}
+			c.pre = fewest
+			if w.e.renaming != nil {
+				c.path = w.minimizeOrbit(fewest)
+			} else {
+				c.path = w.lexLeast(len(c.path))
+			}
 		}
 	}
 	if w.e.better(&c, w.res.best) {
@@ -779,11 +795,14 @@ func (w *worker) leaf(pre int) error {
 	return nil
 }
 
-// mayImprove says whether a stale schedule of n steps serving anomalies
-// seen could beat a best counterexample: not when each of them (and the
-// best overall) already has one without preemptions and fewer steps.
-func (w *worker) mayImprove(seen []timeline.Anomaly, n int) bool {
-	beaten := func(b *candidate) bool { return b != nil && b.pre == 0 && n > len(b.path) }
+// mayImprove says whether a stale schedule of n steps with pre
+// preemptions (at least), serving anomalies seen, could beat a best
+// counterexample: not when each of them (and the best overall) has one
+// already with fewer preemptions, or as many and fewer steps.
+func (w *worker) mayImprove(seen []timeline.Anomaly, pre, n int) bool {
+	beaten := func(b *candidate) bool {
+		return b != nil && (b.pre < pre || b.pre == pre && len(b.path) < n)
+	}
 	if !beaten(w.res.best) {
 		return true
 	}

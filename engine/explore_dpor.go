@@ -402,7 +402,7 @@ func (w *worker) optimal() error {
 			last = p
 		}
 		fresh = false
-		if err := w.step(p); err != nil {
+		if err := w.stepKnown(p, fp); err != nil {
 			return err
 		}
 		ds.push(p)

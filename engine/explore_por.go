@@ -38,8 +38,8 @@ type StepInfo struct {
 	// they take (every step under the linearizable and bounded models, and
 	// a step the analysis does not know).
 	Ordered bool
-	Sleep bool        // only moves time, for Took
-	Took  time.Duration
+	Sleep   bool // only moves time, for Took
+	Took    time.Duration
 }
 
 // A Footprint is what one step of one participant touches, as it is about

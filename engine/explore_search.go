@@ -465,17 +465,30 @@ func (w *worker) childSleep(nd *node, p int, out []int) []int {
 // large it returns path itself. The schedule returned is the worker's
 // until the next call.
 func (w *worker) minimize(path []int, fps []Footprint, pre int) ([]int, int) {
-	mz := &w.mz
-	if !mz.prepare(w, path, fps) {
+	total, ok := w.mz.fewest(w, path, fps)
+	if !ok {
 		return path, pre
+	}
+	return w.lexLeast(len(path)), total
+}
+
+// fewest sets the program up for path and returns the fewest preemptions
+// of a schedule equivalent to it; false when the space is too large.
+func (mz *minimizer) fewest(w *worker, path []int, fps []Footprint) (int, bool) {
+	if !mz.prepare(w, path, fps) {
+		return 0, false
 	}
 	total := mz.solve(0, 0, -1)
-	if mz.tooBig {
-		return path, pre
-	}
+	return int(total), !mz.tooBig
+}
+
+// lexLeast returns the lexicographically smallest schedule of the class
+// fewest was given with the fewest preemptions.
+func (w *worker) lexLeast(steps int) []int {
+	mz := &w.mz
 	out := mz.out[:0]
 	code, last := uint64(0), -1
-	for taken := range len(path) {
+	for taken := range steps {
 		want := mz.solve(code, taken, last)
 		pick, pickLast := -1, 0
 		for q := range mz.parts {
@@ -490,7 +503,7 @@ func (w *worker) minimize(path []int, fps []Footprint, pre int) ([]int, int) {
 		last = pickLast
 	}
 	mz.out = out
-	return out, int(total)
+	return out
 }
 
 // A minimizer is minimize's dynamic program, its storage reused from one
@@ -510,6 +523,9 @@ type minimizer struct {
 	// tooBig says the table outgrew maxStates.
 	tooBig bool
 	out    []int
+	// minimizeOrbit's prefixes seen, and a key's storage.
+	seen map[string]struct{}
+	key  []byte
 }
 
 // maxStates bounds minimize's table.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"reflect"
 	"slices"
@@ -229,8 +230,8 @@ type beamState struct {
 	s    []int
 	last int
 	cost int32
-	rank []int8 // by participant, -1 until it appears
-	next []int8 // by group: ranks given
+	rank []int16 // by participant, -1 until it appears
+	next []int16 // by group: ranks given
 }
 
 // maxBeam bounds the prefixes minimizeOrbit follows at once.
@@ -245,17 +246,15 @@ const maxBeam = 1 << 12
 // with the fewest preemptions at once (a beam: ties between identical
 // actors that have not appeared yet take the same name and branch),
 // keeping those that write the smallest names.
-func (w *worker) minimizeOrbit(path []int, fps []Footprint, pre int) ([]int, int) {
+//
+// fewest has set the program up, and found total preemptions.
+func (w *worker) minimizeOrbit(total int) []int {
 	mz := &w.mz
-	if !mz.prepare(w, path, fps) {
-		return path, pre
-	}
-	total := mz.solve(0, 0, -1)
-	if mz.tooBig {
-		return path, pre
-	}
 	rn := w.e.renaming
-	start := beamState{last: -1, s: make([]int, mz.parts), rank: make([]int8, mz.parts), next: make([]int8, len(rn.names))}
+	start := beamState{last: -1, s: make([]int, mz.parts), rank: make([]int16, mz.parts), next: make([]int16, len(rn.names))}
+	if mz.seen == nil {
+		mz.seen = map[string]struct{}{}
+	}
 	for p := range start.rank {
 		start.rank[p] = -1
 	}
@@ -268,7 +267,7 @@ func (w *worker) minimizeOrbit(path []int, fps []Footprint, pre int) ([]int, int
 		c    int32
 	}
 	var moves []move
-	for taken := range len(path) {
+	for taken := range mz.m {
 		best := ""
 		moves = moves[:0]
 		for i := range beam {
@@ -276,7 +275,7 @@ func (w *worker) minimizeOrbit(path []int, fps []Footprint, pre int) ([]int, int
 			copy(mz.s, st.s)
 			for q := range mz.parts {
 				v, nl, ok := mz.try(st.code, taken, st.last, q)
-				if !ok || st.cost+v != total {
+				if !ok || int(st.cost+v) != total {
 					continue
 				}
 				name := rn.nameOf(st, q, w.e.names)
@@ -291,7 +290,7 @@ func (w *worker) minimizeOrbit(path []int, fps []Footprint, pre int) ([]int, int
 			}
 		}
 		var next []beamState
-		seen := map[string]bool{}
+		clear(mz.seen)
 		for _, mv := range moves {
 			st := beam[mv.from]
 			ns := beamState{code: st.code + mz.mult[mv.q], last: mv.nl, cost: st.cost + mv.c,
@@ -301,20 +300,29 @@ func (w *worker) minimizeOrbit(path []int, fps []Footprint, pre int) ([]int, int
 				ns.rank[mv.q] = ns.next[g]
 				ns.next[g]++
 			}
-			key := fmt.Sprint(ns.code, ns.last, ns.rank)
-			if !seen[key] {
-				seen[key] = true
+			// States that agree on the steps taken, the last to run and
+			// the names given complete the same way: follow one.
+			key := binary.LittleEndian.AppendUint64(mz.key[:0], ns.code)
+			key = binary.LittleEndian.AppendUint32(key, uint32(ns.last))
+			for _, r := range ns.rank {
+				key = binary.LittleEndian.AppendUint16(key, uint16(r))
+			}
+			mz.key = key
+			if _, dup := mz.seen[string(key)]; !dup {
+				mz.seen[string(key)] = struct{}{}
 				next = append(next, ns)
 			}
 		}
 		if len(next) > maxBeam {
-			return path, pre
+			// Too many ties to follow: the class's own best.
+			clear(mz.s)
+			return w.lexLeast(mz.m)
 		}
 		beam = next
 		out = append(out, rn.participant(best, moves[0].q, w.e.names))
 	}
 	mz.out = out
-	return out, int(total)
+	return out
 }
 
 // nameOf is the name participant q takes next in the prefix st.

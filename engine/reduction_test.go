@@ -286,7 +286,7 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 		if len(groups) == 0 {
 			t.Skip("no identical actors")
 		}
-		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 5000})
+		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 2000})
 		require.NoError(t, err)
 		if !nres.Complete {
 			t.Skip("too many schedules")
@@ -308,7 +308,7 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 func TestSymmetryFindsWhatNaiveFinds(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		sc := genSymmetric(t)
-		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Limit: 20000})
+		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Limit: 5000})
 		require.NoError(t, err)
 		if !naive.Complete {
 			t.Skip("too many schedules")
