@@ -338,7 +338,7 @@ func describe(res *engine.ExploreResult) string {
 	}
 	switch {
 	case res.MaxPreemptions != nil:
-		return fmt.Sprintf("every schedule with at most %d preemptions (%s)", *res.MaxPreemptions, engine.ReductionText(res.Reduction))
+		return fmt.Sprintf("every schedule with at most %s, %s", plural(*res.MaxPreemptions, "preemption"), engine.ReductionText(res.Reduction))
 	case res.Reduction == "none":
 		return "every schedule (no reduction)"
 	}
@@ -355,6 +355,9 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 	fmt.Fprintf(w, "schedules run     %d\n", res.SchedulesRun)
 	if res.Pruned > 0 {
 		fmt.Fprintf(w, "                  (and %d prefixes the reduction abandoned: every next step led to schedules already covered)\n", res.Pruned)
+	}
+	if res.Uncounted > 0 {
+		fmt.Fprintf(w, "                  (and %d more run to the end and not counted: equivalent to one of those, or over the bound whatever the order)\n", res.Uncounted)
 	}
 	fmt.Fprintf(w, "stale schedules   %d%s\n", res.StaleSchedules, percent(res.StaleSchedules, res.SchedulesRun))
 	for _, a := range sortedAnomalies(res.Anomalies) {

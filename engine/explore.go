@@ -114,6 +114,10 @@ type ExploreResult struct {
 	// Pruned counts the prefixes abandoned: by the reduction, because every
 	// step that could follow was asleep, or by a Target (ErrPrune).
 	Pruned int64 `json:"pruned_prefixes"`
+	// Uncounted counts, in a bounded search with the reduction, the
+	// complete schedules run but not counted: equivalent to one that is,
+	// or of a class whose every schedule is over the bound.
+	Uncounted int64 `json:"uncounted_schedules,omitempty"`
 	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
 	// Steps counts the steps executed, prefix replays included.
@@ -193,9 +197,10 @@ func Preemptions(schedule []string) int {
 
 // ExploreProgress is a snapshot of a running exploration.
 type ExploreProgress struct {
-	Schedules int64 // complete schedules run so far
+	Schedules int64 // complete schedules run so far (and counted)
 	Stale     int64 // stale ones
 	Pruned    int64 // prefixes the reduction abandoned
+	Uncounted int64 // complete schedules run and not counted (ExploreResult.Uncounted)
 	Total     int64 // schedules to run (random, PCT), 0 when unknown
 }
 
@@ -245,13 +250,20 @@ type Explorer struct {
 	// (explore_symmetry.go); none without the reduction or with NoSymmetry.
 	groups   [][]int
 	renaming *renaming // of groups, for the counterexamples; nil without
-	prog     *program  // the scenario compiled for the machine (nil with RESP or Direct)
-	names    []string  // participant names: the actors, then the clock
+	// canon: a bounded reduced search runs the bounded tree (and counts
+	// canonical schedules), not the whole reduced search (explore_bounded.go).
+	canon bool
+	// tree, when set, makes that choice instead of the estimates (tests).
+	tree     *bool
+	choosing sync.Mutex // guards canon and chosen, set by chooseTree
+	chosen   bool
+	prog     *program // the scenario compiled for the machine (nil with RESP or Direct)
+	names    []string // participant names: the actors, then the clock
 	// maxSteps bounds the length of a schedule, for PCT's change points.
 	maxSteps int
 	cons     Consistency
 
-	runs, stale, pruned atomic.Int64
+	runs, stale, pruned, uncounted atomic.Int64
 
 	onLeaf func(*worker) // tests: called at every complete schedule
 }
@@ -318,6 +330,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 			e.renaming = newRenaming(e.groups, e.names)
 		}
 	}
+
 	e.maxSteps = e.por.maxSteps
 	return e, nil
 }
@@ -381,7 +394,7 @@ func Explore(ctx context.Context, sc *Scenario, opts ExploreOptions) (*ExploreRe
 
 // Progress returns the counts so far.
 func (e *Explorer) Progress() ExploreProgress {
-	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load(), Pruned: e.pruned.Load()}
+	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load(), Pruned: e.pruned.Load(), Uncounted: e.uncounted.Load()}
 	if e.opts.Mode != Exhaustive {
 		p.Total = int64(e.opts.Samples)
 	}
@@ -436,10 +449,17 @@ func ReductionText(name string) string {
 	return text
 }
 
-// reduced reports whether the reduction is on.
+// reduced reports whether the reduction is on: in exhaustive mode, unless
+// turned off, or a System's search is bounded (sleep sets lose schedules
+// under a bound).
 func (e *Explorer) reduced() bool {
-	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && !e.opts.Bounded
+	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && (!e.opts.Bounded || e.sys == nil)
 }
+
+// canonical reports whether the search is the bounded tree, counting each
+// class at its canonical schedule (explore_bounded.go), rather than the
+// whole reduced search, counting the classes in the bound.
+func (e *Explorer) canonical() bool { return e.reduced() && e.opts.Bounded && e.canon }
 
 func (e *Explorer) workers() int { return max(e.opts.Workers, 1) }
 
@@ -457,7 +477,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	res := &ExploreResult{
 		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(),
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
-		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
+		Pruned: tot.pruned, Uncounted: tot.uncounted, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
 	if res.Anomalies == nil {
 		res.Anomalies = map[timeline.Anomaly]int64{}
@@ -566,6 +586,7 @@ func (e *Explorer) better(a, b *candidate) bool {
 // not matter.
 type partial struct {
 	runs, stale, pruned, steps int64
+	uncounted                  int64
 	anomalies                  map[timeline.Anomaly]int64
 	best                       *candidate
 	byAnomaly                  map[timeline.Anomaly]*candidate // the best of each anomaly
@@ -576,6 +597,7 @@ func (e *Explorer) merge(into *partial, p *partial) {
 	into.runs += p.runs
 	into.stale += p.stale
 	into.pruned += p.pruned
+	into.uncounted += p.uncounted
 	into.steps += p.steps
 	for a, n := range p.anomalies {
 		if into.anomalies == nil {
@@ -604,16 +626,19 @@ type worker struct {
 	fps  []Footprint // their footprints
 	en   []int       // scratch: enabled participants
 
-	nodes  []node
-	limit  int64 // stop each task after this many schedules (0: none)
-	runs   int64 // schedules of the current task
-	polls  int   // calls of stopped
-	flush  int64 // runs not yet added to the shared progress
-	stale  int64
-	pruned int64
-	ctx    context.Context
+	nodes     []node
+	limit     int64 // stop each task after this many schedules (0: none)
+	runs      int64 // schedules of the current task
+	polls     int   // calls of stopped
+	flush     int64 // runs not yet added to the shared progress
+	stale     int64
+	pruned    int64
+	uncounted int64
+	ctx       context.Context
 
-	reduced bool      // the reduction is on
+	reduced bool      // the reduction is on (but for canon)
+	bounded bool      // a bounded search with the reduction: counts classes in the bound
+	canon   bool      // the bounded tree, counting canonical schedules only
 	ds      *dpor     // the optimal DPOR search's state (a scenario's reduced search)
 	needFP  bool      // keep fps and the nodes' fp
 	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
@@ -645,8 +670,10 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	}
 	// Footprints serve the reduction and minimize; the naive search needs
 	// none (but tests look at them).
-	w.reduced = e.reduced()
-	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	w.canon = e.canonical()
+	w.bounded = e.reduced() && e.opts.Bounded
+	w.reduced = e.reduced() && !w.canon
+	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
 	if w.reduced && e.sys == nil {
 		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry())
 	}
@@ -663,7 +690,8 @@ func (w *worker) publish() {
 	w.e.runs.Add(w.flush)
 	w.e.stale.Add(w.stale)
 	w.e.pruned.Add(w.pruned)
-	w.flush, w.stale, w.pruned = 0, 0, 0
+	w.e.uncounted.Add(w.uncounted)
+	w.flush, w.stale, w.pruned, w.uncounted = 0, 0, 0, 0
 }
 
 // prune counts a prefix the reduction abandoned.
@@ -746,6 +774,16 @@ func (w *worker) stopped() bool {
 
 // leaf judges the complete schedule just run.
 func (w *worker) leaf(pre int) error {
+	fewest := -1 // the fewest preemptions of the schedule's class, once known
+	if w.bounded {
+		w.runs++ // work done, for Limit, even if not counted
+		f, ok, err := w.inBound(pre)
+		if err != nil || !ok {
+			return err
+		}
+		w.runs--
+		fewest = f
+	}
 	if w.e.onLeaf != nil {
 		w.e.onLeaf(w)
 	}
@@ -768,13 +806,17 @@ func (w *worker) leaf(pre int) error {
 		w.res.anomalies[a]++
 	}
 	c := candidate{path: w.path, pre: pre}
-	if w.reduced || w.e.opts.Mode != Exhaustive {
+	if (w.reduced || w.e.opts.Mode != Exhaustive) && !w.canon {
 		// The schedule stands for its class (and, with symmetry, its
 		// orbit): the best of them, if it can beat the best so far.
 		if !w.mayImprove(seen, 0, len(c.path)) {
 			return nil
 		}
-		if fewest, ok := w.mz.fewest(w, w.path, w.fps); ok {
+		ok := fewest >= 0
+		if !ok {
+			fewest, ok = w.mz.fewest(w, w.path, w.fps, int(unreachable-1))
+		}
+		if ok {
 			if !w.mayImprove(seen, fewest, len(c.path)) {
 				return nil
 			}
@@ -782,7 +824,7 @@ func (w *worker) leaf(pre int) error {
 			if w.e.renaming != nil {
 				c.path = w.minimizeOrbit(fewest)
 			} else {
-				c.path = w.lexLeast(len(c.path))
+				c.path = w.lexLeast(fewest)
 			}
 		}
 	}

@@ -274,8 +274,9 @@ func (w *worker) minimizeOrbit(total int) []int {
 			st := &beam[i]
 			copy(mz.s, st.s)
 			for q := range mz.parts {
-				v, nl, ok := mz.try(st.code, taken, st.last, q)
-				if !ok || int(st.cost+v) != total {
+				room := int32(total) - st.cost
+				v, nl, ok := mz.try(st.code, taken, st.last, q, room)
+				if !ok || v != room {
 					continue
 				}
 				name := rn.nameOf(st, q, w.e.names)
@@ -316,7 +317,7 @@ func (w *worker) minimizeOrbit(total int) []int {
 		if len(next) > maxBeam {
 			// Too many ties to follow: the class's own best.
 			clear(mz.s)
-			return w.lexLeast(mz.m)
+			return w.lexLeast(total)
 		}
 		beam = next
 		out = append(out, rn.participant(best, moves[0].q, w.e.names))

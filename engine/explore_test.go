@@ -113,7 +113,7 @@ func TestNaiveCountsMatchBruteForce(t *testing.T) {
 				runs += want.runsBy[pre]
 				stale += want.staleBy[pre]
 			}
-			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{Bounded: true, MaxPreemptions: k})
+			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Bounded: true, MaxPreemptions: k})
 			require.NoError(t, err)
 			require.Equal(t, int64(runs), res.SchedulesRun, "schedules with at most %d preemptions", k)
 			require.Equal(t, int64(stale), res.StaleSchedules, "stale schedules with at most %d preemptions", k)

@@ -264,10 +264,18 @@ type Leaf struct {
 // ExploreLeaves explores sc and returns the complete schedules it ran, in
 // the order it ran them, with the result.
 func ExploreLeaves(sc *Scenario, opts ExploreOptions) ([]Leaf, *ExploreResult, error) {
+	return ExploreLeavesOn(sc, opts, nil)
+}
+
+// ExploreLeavesOn is ExploreLeaves where a bounded reduced search runs the
+// bounded tree (tree true) or the whole reduced search (false) instead of
+// the one the estimates choose (nil).
+func ExploreLeavesOn(sc *Scenario, opts ExploreOptions, tree *bool) ([]Leaf, *ExploreResult, error) {
 	ex, err := NewExplorer(sc, opts)
 	if err != nil {
 		return nil, nil, err
 	}
+	ex.tree = tree
 	var out []Leaf
 	var mu sync.Mutex
 	ex.onLeaf = func(w *worker) {

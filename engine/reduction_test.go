@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -317,4 +318,102 @@ func TestSymmetryFindsWhatNaiveFinds(t *testing.T) {
 		require.NoError(t, err)
 		sameFindings(t, naive, reduced, reduced.Reduction)
 	})
+}
+
+// preemptionsOf counts a leaf's preemptions.
+func preemptionsOf(sc *engine.Scenario, l engine.Leaf) int {
+	names := make([]string, len(l.Path))
+	for i, p := range l.Path {
+		names[i] = "clock"
+		if p < len(sc.Actors) {
+			names[i] = sc.Actors[p].Name
+		}
+	}
+	return engine.Preemptions(names)
+}
+
+// TestBoundedCountsClasses (T1, T3 under a bound): with a preemption bound
+// K and the reduction on, the search runs one schedule per class (per
+// orbit, with symmetry) that has a schedule with at most K preemptions,
+// counted by brute force from the naive search's schedules, and finds
+// every anomaly the naive bounded search finds, with the same
+// counterexample; for K = 0, 1, 2, on generated scenarios with and without
+// identical actors.
+func TestBoundedCountsClasses(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genSymmetric(t)
+		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 3000})
+		require.NoError(t, err)
+		if !nres.Complete {
+			t.Skip("too many schedules")
+		}
+		for _, sym := range []bool{false, true} {
+			key := plainKey
+			if groups := twins(sc); sym && len(groups) > 0 {
+				key = orbitKey(groups, len(sc.Actors)+1)
+			}
+			fewest := map[string]int{}
+			for k, ls := range classesOf(naive, key) {
+				fewest[k] = math.MaxInt
+				for _, l := range ls {
+					fewest[k] = min(fewest[k], preemptionsOf(sc, l))
+				}
+			}
+			for bound := range 3 {
+				want := 0
+				for _, f := range fewest {
+					if f <= bound {
+						want++
+					}
+				}
+				opts := engine.ExploreOptions{Bounded: true, MaxPreemptions: bound, NoSymmetry: !sym}
+				nopts := opts
+				nopts.NoReduction, nopts.NoSymmetry = true, false
+				nb, err := engine.Explore(context.Background(), sc, nopts)
+				require.NoError(t, err)
+				for _, tree := range []bool{false, true} {
+					msg := fmt.Sprintf("bound %d, symmetry %v, bounded tree %v", bound, sym, tree)
+					leaves, res, err := engine.ExploreLeavesOn(sc, opts, &tree)
+					require.NoError(t, err)
+					require.Equal(t, int64(want), res.SchedulesRun, "classes in the bound: %s", msg)
+					require.Len(t, classesOf(leaves, key), want, "each once: %s", msg)
+					sameFindings(t, nb, res, msg)
+				}
+			}
+		}
+	})
+}
+
+// TestEstimate (T6): the estimate of a search's size falls within 35% of
+// the schedules it runs, for the reduced search (classes), the naive one
+// and the bounded one; with symmetry (orbits, whose weight is uneven),
+// within a factor of two. The same options give the same estimate.
+func TestEstimate(t *testing.T) {
+	for _, c := range []struct {
+		sc     *engine.Scenario
+		opts   engine.ExploreOptions
+		lo, hi float64 // of the ratio estimate/schedules
+	}{
+		{cacheAsideN(4, false), engine.ExploreOptions{NoSymmetry: true}, 0.65, 1.35},
+		{cacheAsideN(3, false), engine.ExploreOptions{NoReduction: true}, 0.65, 1.35},
+		{cacheAsideN(5, false), engine.ExploreOptions{NoReduction: true, Bounded: true, MaxPreemptions: 2}, 0.65, 1.35},
+		{cacheAsideN(5, false), engine.ExploreOptions{}, 0.5, 2},
+	} {
+		ex, err := engine.NewExplorer(c.sc, c.opts)
+		require.NoError(t, err)
+		est, err := ex.Estimate(context.Background())
+		require.NoError(t, err)
+		res, err := ex.Run(context.Background())
+		require.NoError(t, err)
+		ratio := est.Schedules / float64(res.SchedulesRun+res.Uncounted)
+		require.True(t, ratio >= c.lo && ratio <= c.hi, "%s %+v: %+v for %d", c.sc.Name, c.opts, est, res.SchedulesRun+res.Uncounted)
+		require.Positive(t, est.Walks)
+		again, err := ex.Estimate(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, est, again)
+	}
+	ex, err := engine.NewExplorer(cacheAsideN(2, false), engine.ExploreOptions{Mode: engine.Random, Samples: 5})
+	require.NoError(t, err)
+	_, err = ex.Estimate(context.Background())
+	require.ErrorIs(t, err, engine.ErrNoEstimate)
 }
