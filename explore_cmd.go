@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,7 @@ type exploreFlags struct {
 	asJSON         bool
 	noReduction    bool
 	noSymmetry     bool
+	estimate       bool
 	maxPreemptions int
 	random, pct    int
 	depth          int
@@ -91,6 +93,7 @@ search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
 	fl.BoolVar(&f.noSymmetry, "no-symmetry", false, "explore identical actors in every order (they are explored once by default)")
+	fl.BoolVar(&f.estimate, "estimate", false, "estimate how many schedules the search would run, and exit")
 	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
 	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
 	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
@@ -131,6 +134,9 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 	if changed("seed") && opts.Mode == engine.Exhaustive {
 		return opts, errors.New("--seed goes with --random or --pct")
 	}
+	if f.estimate && opts.Mode != engine.Exhaustive {
+		return opts, errors.New("--estimate applies to the exhaustive search; --random and --pct run N schedules")
+	}
 	if changed("limit") && opts.Mode != engine.Exhaustive {
 		return opts, errors.New("--limit applies to the exhaustive search; --random and --pct run N schedules")
 	}
@@ -161,11 +167,17 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 		defer cancel()
 	}
 	if arg == "seed-matrix" && len(f.sf.sets) == 0 {
+		if f.estimate {
+			return usageErr(errors.New("--estimate takes one cell of seed-matrix: --set cell=1s"))
+		}
 		return exploreMatrix(ctx, cmd, opts, f)
 	}
 	sc, err := f.sf.load(arg)
 	if err != nil {
 		return err
+	}
+	if f.estimate {
+		return estimateOne(ctx, cmd.OutOrStdout(), sc, opts, f.asJSON)
 	}
 	res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts, f.timeout)
 	if err != nil {
@@ -180,6 +192,50 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 		writeExplore(w, res, replayCommand(arg, f.sf.sets), stopReason(ctx, f.timeout))
 	}
 	return exploreVerdict(res.StaleSchedules, !res.Complete, stopReason(ctx, f.timeout), opts)
+}
+
+// estimateOne prints an estimate of the schedules an exhaustive search of
+// sc would run.
+func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts engine.ExploreOptions, asJSON bool) error {
+	ex, err := engine.NewExplorer(sc, opts)
+	if err != nil {
+		return usageErr(err)
+	}
+	est, err := ex.Estimate(ctx)
+	if err != nil {
+		return usageErr(fmt.Errorf("estimate %s: %w", sc.Name, err))
+	}
+	if asJSON {
+		return writeJSON(w, struct {
+			Scenario       string          `json:"scenario"`
+			Reduction      string          `json:"reduction"`
+			MaxPreemptions *int            `json:"max_preemptions,omitempty"`
+			Estimate       engine.Estimate `json:"estimate"`
+		}{sc.Name, ex.Reduction(), boundOf(opts), est})
+	}
+	what := "every schedule"
+	if opts.Bounded {
+		what = fmt.Sprintf("every schedule with at most %s", plural(opts.MaxPreemptions, "preemption"))
+	}
+	if r := ex.Reduction(); r != "none" {
+		what += ", " + engine.ReductionText(r)
+	}
+	fmt.Fprintf(w, "%s: %s\n", sc.Name, what)
+	if est.Walks == 0 {
+		fmt.Fprintf(w, "estimate          %s schedules to run (the search is small enough to count)\n", roughly(est.Schedules))
+		return nil
+	}
+	fmt.Fprintf(w, "estimate          about %s schedules to run (±%.0f%%), from %d random walks of the search\n", roughly(est.Schedules), 100*est.RelError, est.Walks)
+	return nil
+}
+
+// boundOf is the preemption bound of opts, if any.
+func boundOf(opts engine.ExploreOptions) *int {
+	if !opts.Bounded {
+		return nil
+	}
+	k := opts.MaxPreemptions
+	return &k
 }
 
 // stopReason says why a search ended before its end, from its context: ""
@@ -217,7 +273,7 @@ func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts
 		return nil, usageErr(err)
 	}
 	start := time.Now()
-	stopProgress := progressLine(stderr, sc.Name, ex, start)
+	stopProgress := progressLine(stderr, sc.Name, ex, start, opts.Limit)
 	res, err := ex.Run(ctx)
 	stopProgress()
 	wall := time.Since(start)
@@ -247,22 +303,27 @@ func rate(n int64, d time.Duration) string {
 // progressLine reports "schedules done, stale found, prefixes abandoned,
 // rate" on stderr once a run takes longer than a second: on a terminal, a
 // line that rewrites itself every quarter second; elsewhere (a log, a CI
-// job), a line every progressEvery. The returned function stops it and
-// clears a terminal's line.
-func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time.Time) func() {
+// job), a line every progressEvery. An exhaustive search that goes on
+// past the first second is estimated meanwhile (engine.Explorer.Estimate,
+// on a target of its own): the line then says of about how many, and when
+// it should end; and it says so once when the estimate is over the limit.
+// The returned function stops it and clears a terminal's line.
+func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time.Time, limit int64) func() {
 	term := isTerminal(stderr)
 	every := progressEvery
 	if term {
 		every = 250 * time.Millisecond
 	}
 	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var est atomic.Pointer[engine.Estimate]
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		shown := false
+		shown, estimating, warned := false, false, false
 		for {
 			select {
 			case <-done:
@@ -275,7 +336,25 @@ func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time
 				if el < time.Second {
 					continue
 				}
-				line := progressText(ex.Progress(), el)
+				if !estimating {
+					estimating = true
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if e, err := ex.Estimate(ctx); err == nil {
+							est.Store(&e)
+						}
+					}()
+				}
+				e := est.Load()
+				if e != nil && limit > 0 && e.Schedules > 2*float64(limit) && !warned {
+					warned = true
+					if shown {
+						fmt.Fprint(stderr, "\r\033[K")
+					}
+					fmt.Fprintf(stderr, "racetape: %s: about %.0f schedules to run, more than --limit %d: the search will stop there (raise --limit, or use --random/--pct)\n", name, e.Schedules, limit)
+				}
+				line := progressText(ex.Progress(), el, e)
 				if !term {
 					fmt.Fprintf(stderr, "racetape: %s: %s, %s so far\n", name, line, el.Round(time.Second))
 					continue
@@ -286,6 +365,7 @@ func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time
 		}
 	}()
 	return func() {
+		cancel()
 		close(done)
 		wg.Wait()
 	}
@@ -297,17 +377,54 @@ const progressEvery = 5 * time.Second
 
 // progressText is a progress line: "1200/5000 schedules, 3 stale, 412
 // schedules/s", with the prefixes the reduction abandoned when there are
-// any (a search can abandon millions while it completes no schedule).
-func progressText(p engine.ExploreProgress, el time.Duration) string {
+// any (a search can abandon millions while it completes no schedule). With
+// an estimate of an exhaustive search: "1200 of ~5000 (±8%) schedules,
+// ..., ETA 0:09" (ETA ? while the estimate is unsure, or has been passed).
+func progressText(p engine.ExploreProgress, el time.Duration, est *engine.Estimate) string {
 	of := ""
-	if p.Total > 0 {
+	run := p.Schedules + p.Uncounted
+	switch {
+	case p.Total > 0:
 		of = fmt.Sprintf("/%d", p.Total)
+	case est != nil:
+		of = fmt.Sprintf(" of ~%s (±%.0f%%)", roughly(est.Schedules), 100*est.RelError)
 	}
-	s := fmt.Sprintf("%d%s schedules, %d stale", p.Schedules, of, p.Stale)
+	s := fmt.Sprintf("%d%s schedules", run, of)
+	if p.Uncounted > 0 {
+		s += fmt.Sprintf(" (%d counted)", p.Schedules)
+	}
+	s += fmt.Sprintf(", %d stale", p.Stale)
 	if p.Pruned > 0 {
 		s += fmt.Sprintf(", %d prefixes abandoned", p.Pruned)
 	}
-	return s + fmt.Sprintf(", %s schedules/s", rate(p.Schedules, el))
+	s += fmt.Sprintf(", %s schedules/s", rate(run, el))
+	if est != nil && p.Total == 0 {
+		s += ", ETA " + eta(float64(run), est, el)
+	}
+	return s
+}
+
+// roughly writes an estimate with two significant digits: 21,892 as
+// "22000", 1.3e9 as "1.3e+09".
+func roughly(x float64) string {
+	if x >= 1e7 {
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 0, 64)
+}
+
+// eta is the time left at the rate so far, as h:mm:ss or m:ss; "?" when
+// the estimate is unsure (over 50%), passed, or nothing is done yet.
+func eta(done float64, est *engine.Estimate, el time.Duration) string {
+	if done <= 0 || est.RelError > 0.5 || done > est.Schedules {
+		return "?"
+	}
+	left := time.Duration((est.Schedules - done) / done * float64(el)).Round(time.Second)
+	h, m, sec := int(left.Hours()), int(left.Minutes())%60, int(left.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -276,3 +276,39 @@ func TestExploreInterrupted(t *testing.T) {
 	require.False(t, j.Complete)
 	require.Zero(t, j.StaleSchedules)
 }
+
+// TestCLIExploreEstimate: --estimate prints about how many schedules the
+// search would run, as text and JSON, and runs none; it applies to the
+// exhaustive search only.
+func TestCLIExploreEstimate(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "stale-set", "--estimate")
+	require.Equal(t, exitClean, code, errOut)
+	require.Contains(t, out, "stale-set: every schedule, partial-order reduction (optimal DPOR)\n")
+	require.Contains(t, out, "estimate          88 schedules to run (the search is small enough to count)\n")
+
+	code, out, errOut = cli(t, "explore", "stale-set", "--estimate", "--no-reduction", "--json")
+	require.Equal(t, exitClean, code, errOut)
+	var j struct {
+		Reduction string `json:"reduction"`
+		Estimate  struct {
+			Schedules float64 `json:"schedules"`
+			RelError  float64 `json:"rel_error"`
+			Walks     int     `json:"walks"`
+		} `json:"estimate"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &j))
+	require.Equal(t, "none", j.Reduction)
+	require.InDelta(t, 1224, j.Estimate.Schedules, 0.35*1224, "the naive search runs 1224")
+	require.Positive(t, j.Estimate.Walks)
+
+	code, out, _ = cli(t, "explore", "seed-matrix", "--set", "cell=1s", "--max-preemptions", "1", "--estimate")
+	require.Equal(t, exitClean, code)
+	require.Contains(t, out, "every schedule with at most 1 preemption, partial-order reduction")
+	require.Regexp(t, `about \S+ schedules to run \(±\d+%\), from \d+ random walks`, out)
+
+	for _, args := range [][]string{{"stale-set", "--random", "5", "--estimate"}, {"seed-matrix", "--estimate"}} {
+		code, _, errOut = cli(t, append([]string{"explore"}, args...)...)
+		require.Equal(t, exitUsage, code, "%v", args)
+		require.Contains(t, errOut, "--estimate")
+	}
+}

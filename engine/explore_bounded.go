@@ -55,11 +55,11 @@ func (e *Explorer) chooseTree(ctx context.Context) error {
 		e.canon, e.chosen = *e.tree, true
 		return nil
 	}
-	whole, err := e.estimate(ctx, treeReduced, chooseWalks)
+	whole, err := e.estimate(ctx, treeReduced, chooseSteps)
 	if err != nil {
 		return err
 	}
-	bounded, err := e.estimate(ctx, treeBounded, chooseWalks)
+	bounded, err := e.estimate(ctx, treeBounded, chooseSteps)
 	if err != nil {
 		return err
 	}
@@ -67,8 +67,8 @@ func (e *Explorer) chooseTree(ctx context.Context) error {
 	return nil
 }
 
-// chooseWalks is the estimates' budget when choosing.
-const chooseWalks = 2048
+// chooseSteps is the estimates' budget when choosing.
+const chooseSteps = 1 << 16
 
 // inBound says whether the complete schedule just run, with pre
 // preemptions, is counted, and the fewest preemptions of its class: in the

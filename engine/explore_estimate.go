@@ -19,8 +19,9 @@ import (
 // each walked on its own, and the estimates are added, with the leaves met
 // above the cut counted exactly. Each stratum is walked estimateProbes
 // times, doubled until the relative standard error is at most 10% (or the
-// walks reach estimateWalks); the walks are seeded by their stratum, so an
-// estimate is a function of the scenario and the options.
+// walks would take more than estimateSteps steps); the walks are seeded by
+// their stratum, so an estimate is a function of the scenario and the
+// options.
 //
 // The tree walked is the one whose leaves the search runs: with the
 // reduction, the sleep-set tree (children: the participants awake, each
@@ -45,7 +46,7 @@ type Estimate struct {
 const (
 	estimateStrata = 256
 	estimateProbes = 4
-	estimateWalks  = 1 << 15
+	estimateSteps  = 1 << 20
 )
 
 // ErrNoEstimate says an estimate was asked of a search that is not
@@ -64,7 +65,7 @@ func (e *Explorer) Estimate(ctx context.Context) (Estimate, error) {
 	e.choosing.Lock()
 	t := e.treeOf(e.canonical())
 	e.choosing.Unlock()
-	return e.estimate(ctx, t, estimateWalks)
+	return e.estimate(ctx, t, estimateSteps)
 }
 
 // A tree is which search tree to walk.
@@ -88,16 +89,17 @@ func (e *Explorer) treeOf(canon bool) tree {
 	return treeNaive
 }
 
-// A stratum is a node of the tree at the cut: the steps to it, the
-// participants asleep there, and its preemptions.
-type stratum struct {
+// An estNode is a node of a tree the estimator walks: the steps to it, the
+// participants asleep there, its preemptions and the last actor to run.
+type estNode struct {
 	path      []int
 	sleep     []Footprint
 	pre, last int
 }
 
-// estimate estimates the leaves of tree t, with at most walks walks.
-func (e *Explorer) estimate(ctx context.Context, t tree, walks int) (Estimate, error) {
+// estimate estimates the leaves of tree t, with walks of at most about
+// steps steps in all.
+func (e *Explorer) estimate(ctx context.Context, t tree, steps int) (Estimate, error) {
 	w, err := e.newWorker(ctx)
 	if err != nil {
 		return Estimate{}, err
@@ -109,18 +111,22 @@ func (e *Explorer) estimate(ctx context.Context, t tree, walks int) (Estimate, e
 
 	// The top of the tree, breadth first, down to the strata.
 	exact := 0.0
-	level := []stratum{{last: -1}}
+	level := []estNode{{last: -1}}
 	for len(level) > 0 && len(level) < estimateStrata {
-		var next []stratum
-		for _, st := range level {
-			kids, leaf, err := ew.children(st)
-			if err != nil {
+		var next []estNode
+		for i := range level {
+			nd := &level[i]
+			if err := ew.reach(nd.path); err != nil {
 				return Estimate{}, err
 			}
+			kids, leaf := ew.options(nd)
 			if leaf {
 				exact += ew.score()
 			}
-			next = append(next, kids...)
+			kids = slices.Clone(kids)
+			for k := range kids {
+				next = append(next, ew.child(nd, kids, k, true))
+			}
 		}
 		level = next
 		if ctx.Err() != nil {
@@ -138,9 +144,9 @@ func (e *Explorer) estimate(ctx context.Context, t tree, walks int) (Estimate, e
 	}
 	est := Estimate{Schedules: exact}
 	for probes := estimateProbes; len(level) > 0; probes *= 2 {
-		for i, st := range level {
+		for i := range level {
 			for accs[i].n < float64(probes) {
-				v, err := ew.walk(st, rngs[i])
+				v, err := ew.walk(&level[i], rngs[i])
 				if err != nil {
 					return Estimate{}, err
 				}
@@ -165,7 +171,8 @@ func (e *Explorer) estimate(ctx context.Context, t tree, walks int) (Estimate, e
 		if total > 0 {
 			est.RelError = math.Sqrt(max(variance, 0)) / total
 		}
-		if est.RelError <= 0.1 || est.Walks+len(level)*probes > walks {
+		// The next round doubles the walks, and so the steps.
+		if est.RelError <= 0.1 || 2*ew.steps > steps {
 			break
 		}
 	}
@@ -176,8 +183,10 @@ func (e *Explorer) estimate(ctx context.Context, t tree, walks int) (Estimate, e
 type estWalker struct {
 	w     *worker
 	t     tree
-	kids  []stratum // scratch
-	level []int32   // scratch: score's levels
+	steps  int   // taken by the walks
+	kids   []int // scratch: options
+	lastOn bool  // options found the last actor enabled
+	level []int32 // scratch: score's levels
 }
 
 // reach resets the worker's target and takes the steps of path.
@@ -187,16 +196,82 @@ func (ew *estWalker) reach(path []int) error {
 		return err
 	}
 	for _, p := range path {
-		if err := ew.take(p); err != nil {
+		if err := w.step(p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// take takes participant p's next step.
-func (ew *estWalker) take(p int) error {
-	return ew.w.step(p)
+// options lists the children of node nd, reached: the participants the
+// search takes from there, in its order (the last actor first, then the
+// others as enabled); true at a complete schedule (none blocked: an empty
+// list then means every participant is asleep).
+func (ew *estWalker) options(nd *estNode) ([]int, bool) {
+	w := ew.w
+	en := w.enabled()
+	if len(en) == 0 {
+		return nil, true
+	}
+	kids := ew.kids[:0]
+	lastEnabled := nd.last >= 0 && slices.Contains(en, nd.last)
+	ew.lastOn = lastEnabled
+	add := func(q int) {
+		switch ew.t {
+		case treeBounded:
+			if nd.pre+boolInt(w.preempts(nd.last, q, lastEnabled)) > w.e.opts.MaxPreemptions {
+				return
+			}
+		case treeReduced:
+			if asleep(nd.sleep, q) {
+				return
+			}
+		}
+		kids = append(kids, q)
+	}
+	if lastEnabled {
+		add(nd.last)
+	}
+	for _, q := range en {
+		if q != nd.last {
+			add(q)
+		}
+	}
+	ew.kids = kids
+	return kids, false
+}
+
+// child is node nd's child by kids[i] (options' last list): in the reduced
+// tree asleep to what slept at nd and to its elder siblings, where they
+// commute with it; with its path when withPath.
+func (ew *estWalker) child(nd *estNode, kids []int, i int, withPath bool) estNode {
+	w := ew.w
+	q := kids[i]
+	c := estNode{pre: nd.pre, last: nd.last}
+	if withPath {
+		c.path = append(slices.Clip(nd.path), q)
+	}
+	if w.preempts(nd.last, q, ew.lastOn) {
+		c.pre++
+	}
+	if q != w.n {
+		c.last = q
+	}
+	if ew.t == treeReduced {
+		fp := w.footprint(q)
+		keep := func(s Footprint) {
+			if !dependent(&s, &fp) {
+				c.sleep = append(c.sleep, s)
+			}
+		}
+		for _, s := range nd.sleep {
+			keep(s)
+		}
+		for _, elder := range kids[:i] {
+			keep(w.footprint(elder))
+		}
+	}
+	return c
 }
 
 // score is what a complete schedule counts for: 1, or with symmetry 1 over
@@ -246,77 +321,16 @@ func (ew *estWalker) score() float64 {
 	return score
 }
 
-// expand lists the children of the node reached (its sleep set, pre and
-// last given): nil and true at a complete schedule, nil and false when
-// blocked.
-func (ew *estWalker) expand(path []int, sleep []Footprint, pre, last int) ([]stratum, bool) {
-	w := ew.w
-	en := w.enabled()
-	if len(en) == 0 {
-		return nil, true
-	}
-	order := slices.Clone(en)
-	if last >= 0 && slices.Contains(order, last) {
-		// The search tries the last actor first (no preemption).
-		order = append([]int{last}, slices.DeleteFunc(order, func(q int) bool { return q == last })...)
-	}
-	kids := ew.kids[:0]
-	asleepHere := slices.Clone(sleep)
-	for _, q := range order {
-		lastEnabled := last >= 0 && slices.Contains(en, last)
-		np, nl := pre, last
-		if w.preempts(last, q, lastEnabled) {
-			np++
-		}
-		if q != w.n {
-			nl = q
-		}
-		switch ew.t {
-		case treeBounded:
-			if np > w.e.opts.MaxPreemptions {
-				continue
-			}
-		case treeReduced:
-			if asleep(asleepHere, q) {
-				continue
-			}
-			fp := w.footprint(q)
-			var ks []Footprint
-			for _, s := range asleepHere {
-				if !dependent(&s, &fp) {
-					ks = append(ks, s)
-				}
-			}
-			kids = append(kids, stratum{path: append(slices.Clip(path), q), sleep: ks, pre: np, last: nl})
-			asleepHere = append(asleepHere, fp)
-			continue
-		}
-		kids = append(kids, stratum{path: append(slices.Clip(path), q), pre: np, last: nl})
-	}
-	ew.kids = kids
-	return kids, false
-}
-
-// children lists the children of stratum st; true when st is a complete
-// schedule.
-func (ew *estWalker) children(st stratum) ([]stratum, bool, error) {
-	if err := ew.reach(st.path); err != nil {
-		return nil, false, err
-	}
-	kids, leaf := ew.expand(st.path, st.sleep, st.pre, st.last)
-	return slices.Clone(kids), leaf, nil
-}
-
-// walk is one Knuth walk from stratum st: the product of the numbers of
+// walk is one Knuth walk from node nd: the product of the numbers of
 // children met on a random path to a leaf, 0 if it ends blocked.
-func (ew *estWalker) walk(st stratum, rng *rand.Rand) (float64, error) {
-	if err := ew.reach(st.path); err != nil {
+func (ew *estWalker) walk(nd *estNode, rng *rand.Rand) (float64, error) {
+	if err := ew.reach(nd.path); err != nil {
 		return 0, err
 	}
 	weight := 1.0
-	path, sleep, pre, last := st.path, st.sleep, st.pre, st.last
+	cur := *nd
 	for {
-		kids, leaf := ew.expand(path, sleep, pre, last)
+		kids, leaf := ew.options(&cur)
 		switch {
 		case leaf:
 			return weight * ew.score(), nil
@@ -324,10 +338,12 @@ func (ew *estWalker) walk(st stratum, rng *rand.Rand) (float64, error) {
 			return 0, nil
 		}
 		weight *= float64(len(kids))
-		k := kids[rng.IntN(len(kids))]
-		if err := ew.take(k.path[len(k.path)-1]); err != nil {
+		i := rng.IntN(len(kids))
+		next := ew.child(&cur, kids, i, false)
+		if err := ew.w.step(kids[i]); err != nil {
 			return 0, err
 		}
-		path, sleep, pre, last = k.path, k.sleep, k.pre, k.last
+		ew.steps++
+		cur = next
 	}
 }
