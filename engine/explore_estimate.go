@@ -181,12 +181,12 @@ func (e *Explorer) estimate(ctx context.Context, t tree, steps int) (Estimate, e
 
 // An estWalker walks a tree of the search on a worker of its own.
 type estWalker struct {
-	w     *worker
-	t     tree
-	steps  int   // taken by the walks
-	kids   []int // scratch: options
-	lastOn bool  // options found the last actor enabled
-	level []int32 // scratch: score's levels
+	w      *worker
+	t      tree
+	steps  int     // taken by the walks
+	kids   []int   // scratch: options
+	lastOn bool    // options found the last actor enabled
+	level  []int32 // scratch: score's levels
 }
 
 // reach resets the worker's target and takes the steps of path.
