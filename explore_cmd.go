@@ -222,10 +222,10 @@ func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts eng
 	}
 	fmt.Fprintf(w, "%s: %s\n", sc.Name, what)
 	if est.Walks == 0 {
-		fmt.Fprintf(w, "estimate          %s schedules to run (the search is small enough to count)\n", roughly(est.Schedules))
+		fmt.Fprintf(w, "estimate          %.0f schedules to run (the search is small enough to count)\n", est.Schedules)
 		return nil
 	}
-	fmt.Fprintf(w, "estimate          about %s schedules to run (±%.0f%%), from %d random walks of the search\n", roughly(est.Schedules), 100*est.RelError, est.Walks)
+	fmt.Fprintf(w, "estimate          %s schedules to run, from %d random walks of the search\n", est, est.Walks)
 	return nil
 }
 
@@ -387,7 +387,7 @@ func progressText(p engine.ExploreProgress, el time.Duration, est *engine.Estima
 	case p.Total > 0:
 		of = fmt.Sprintf("/%d", p.Total)
 	case est != nil:
-		of = fmt.Sprintf(" of ~%s (±%.0f%%)", roughly(est.Schedules), 100*est.RelError)
+		of = " of " + est.String()
 	}
 	s := fmt.Sprintf("%d%s schedules", run, of)
 	if p.Uncounted > 0 {
@@ -399,32 +399,9 @@ func progressText(p engine.ExploreProgress, el time.Duration, est *engine.Estima
 	}
 	s += fmt.Sprintf(", %s schedules/s", rate(run, el))
 	if est != nil && p.Total == 0 {
-		s += ", ETA " + eta(float64(run), est, el)
+		s += ", ETA " + est.ETA(run, el)
 	}
 	return s
-}
-
-// roughly writes an estimate with two significant digits: 21,892 as
-// "22000", 1.3e9 as "1.3e+09".
-func roughly(x float64) string {
-	if x >= 1e7 {
-		return strconv.FormatFloat(x, 'g', 2, 64)
-	}
-	return strconv.FormatFloat(x, 'f', 0, 64)
-}
-
-// eta is the time left at the rate so far, as h:mm:ss or m:ss; "?" when
-// the estimate is unsure (over 50%), passed, or nothing is done yet.
-func eta(done float64, est *engine.Estimate, el time.Duration) string {
-	if done <= 0 || est.RelError > 0.5 || done > est.Schedules {
-		return "?"
-	}
-	left := time.Duration((est.Schedules - done) / done * float64(el)).Round(time.Second)
-	h, m, sec := int(left.Hours()), int(left.Minutes())%60, int(left.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
-	}
-	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -304,7 +304,7 @@ func TestCLIExploreEstimate(t *testing.T) {
 	code, out, _ = cli(t, "explore", "seed-matrix", "--set", "cell=1s", "--max-preemptions", "1", "--estimate")
 	require.Equal(t, exitClean, code)
 	require.Contains(t, out, "every schedule with at most 1 preemption, partial-order reduction")
-	require.Regexp(t, `about \S+ schedules to run \(±\d+%\), from \d+ random walks`, out)
+	require.Regexp(t, `estimate +~\S+ \(±\d+%\) schedules to run, from \d+ random walks`, out)
 
 	for _, args := range [][]string{{"stale-set", "--random", "5", "--estimate"}, {"seed-matrix", "--estimate"}} {
 		code, _, errOut = cli(t, append([]string{"explore"}, args...)...)

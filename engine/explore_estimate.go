@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"time"
 )
 
 // Estimating the size of an exhaustive search before running it: Knuth's
@@ -40,6 +42,32 @@ type Estimate struct {
 	RelError float64 `json:"rel_error"`
 	// Walks is the number of random walks it took.
 	Walks int `json:"walks"`
+}
+
+// String writes the estimate as "~22000 (±8%)": two significant digits
+// from ten million up ("~1.3e+09 (±40%)").
+func (e Estimate) String() string {
+	n := strconv.FormatFloat(e.Schedules, 'f', 0, 64)
+	if e.Schedules >= 1e7 {
+		n = strconv.FormatFloat(e.Schedules, 'g', 2, 64)
+	}
+	return fmt.Sprintf("~%s (±%.0f%%)", n, 100*e.RelError)
+}
+
+// ETA is the wall time a search that ran done schedules (counted or not)
+// in elapsed has left at that rate, as "1:16:39" or "0:09"; "?" while the
+// estimate is unsure (over 50%), once it is passed, or before anything is
+// done.
+func (e Estimate) ETA(done int64, elapsed time.Duration) string {
+	if done <= 0 || e.RelError > 0.5 || float64(done) > e.Schedules {
+		return "?"
+	}
+	left := time.Duration((e.Schedules - float64(done)) / float64(done) * float64(elapsed)).Round(time.Second)
+	h, m, sec := int(left.Hours()), int(left.Minutes())%60, int(left.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
 }
 
 // The estimator's effort.

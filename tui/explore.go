@@ -61,9 +61,11 @@ func planFor(sc *engine.Scenario) explorePlan {
 // An exploreJob is what the view polls of an exploration running in its
 // goroutine: the explorer, once the scenario is loaded, and its plan.
 type exploreJob struct {
-	mu   sync.Mutex
-	ex   *engine.Explorer
-	plan explorePlan
+	mu      sync.Mutex
+	ex      *engine.Explorer
+	plan    explorePlan
+	started time.Time        // when the explorer started
+	est     *engine.Estimate // of the search's size, once known
 }
 
 // start records the explorer and returns the plan, which names the
@@ -74,8 +76,15 @@ func (j *exploreJob) start(ex *engine.Explorer, plan explorePlan) explorePlan {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.ex, j.plan = ex, plan
+	j.ex, j.plan, j.started = ex, plan, time.Now()
 	return plan
+}
+
+// estimated records the estimate of the search's size.
+func (j *exploreJob) estimated(est engine.Estimate) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.est = &est
 }
 
 // poll returns the progress so far and the plan; ok is false until the
@@ -87,6 +96,14 @@ func (j *exploreJob) poll() (prog engine.ExploreProgress, plan explorePlan, ok b
 		return prog, plan, false
 	}
 	return j.ex.Progress(), j.plan, true
+}
+
+// estimate returns the estimate of the search's size (nil until known),
+// and when the exploration started.
+func (j *exploreJob) estimate() (*engine.Estimate, time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.est, j.started
 }
 
 // An exploration is the exploration the view shows: running (res and err
@@ -105,6 +122,8 @@ type exploration struct {
 	res     *engine.ExploreResult
 	err     error
 	sel     int // the counterexample enter opens
+	est     *engine.Estimate
+	elapsed time.Duration // since the explorer started, at the last poll
 }
 
 // An exploreDoneMsg is a finished exploration.
@@ -116,8 +135,12 @@ type exploreDoneMsg struct {
 	err  error
 }
 
-// An exploreTickMsg asks the view to poll the exploration's progress.
-type exploreTickMsg struct{ id int }
+// An exploreTickMsg asks the view to poll the exploration's progress; at
+// is when.
+type exploreTickMsg struct {
+	id int
+	at time.Time
+}
 
 // A cexLoadedMsg is the counterexample's run, for the lanes.
 type cexLoadedMsg struct {
@@ -146,6 +169,15 @@ func exploreCmd(ctx context.Context, src Source, id int, job *exploreJob) tea.Cm
 			return exploreDoneMsg{id: id, sc: sc, plan: plan, err: err}
 		}
 		plan = job.start(ex, plan)
+		if plan.opts.Mode == engine.Exhaustive {
+			// Of about how many schedules, meanwhile (on a target of its
+			// own; the context ends it with the exploration).
+			go func() {
+				if est, err := ex.Estimate(ctx); err == nil {
+					job.estimated(est)
+				}
+			}()
+		}
 		res, err := ex.Run(ctx)
 		return exploreDoneMsg{id: id, sc: sc, plan: plan, res: res, err: err}
 	}
@@ -153,7 +185,7 @@ func exploreCmd(ctx context.Context, src Source, id int, job *exploreJob) tea.Cm
 
 // exploreTickCmd polls again after exploreTick.
 func exploreTickCmd(id int) tea.Cmd {
-	return tea.Tick(exploreTick, func(time.Time) tea.Msg { return exploreTickMsg{id: id} })
+	return tea.Tick(exploreTick, func(at time.Time) tea.Msg { return exploreTickMsg{id: id, at: at} })
 }
 
 // cexCmd runs sc along the counterexample's schedule.
@@ -203,6 +235,10 @@ func (m Model) exploreTicked(msg exploreTickMsg) (tea.Model, tea.Cmd) {
 	}
 	if prog, plan, ok := e.job.poll(); ok {
 		e.prog, e.plan, e.planned = prog, plan, true
+		var started time.Time
+		if e.est, started = e.job.estimate(); !msg.at.IsZero() {
+			e.elapsed = msg.at.Sub(started)
+		}
 	}
 	e.frame++
 	return m, exploreTickCmd(e.id)
@@ -307,6 +343,9 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 		}
 		add(inkPlain, "")
 		add(inkPlain, fmt.Sprintf("  schedules run     %d", e.prog.Schedules))
+		if e.est != nil {
+			add(inkPlain, fmt.Sprintf("  of about          %s, ETA %s", e.est, e.est.ETA(e.prog.Schedules+e.prog.Uncounted, e.elapsed)))
+		}
 		add(inkPlain, fmt.Sprintf("  stale schedules   %d", e.prog.Stale))
 		if e.prog.Total > 0 {
 			out = append(out, "  "+progressBar(e.prog.Schedules, e.prog.Total, min(width-9, 50), st))

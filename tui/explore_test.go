@@ -333,3 +333,32 @@ func TestExploreOpensEachCounterexample(t *testing.T) {
 	}
 	require.True(t, found, "the run serves a %s read", cs[1].Anomaly)
 }
+
+// TestExploreEstimate: while an exhaustive search runs, the page shows the
+// estimate of its size once known, and when it should end at the rate so
+// far (the tick's time since the explorer started).
+func TestExploreEstimate(t *testing.T) {
+	m := startExploring(t, presetModel(t, "stale-set", 100, 30))
+	sc, err := presets.Get("stale-set")
+	require.NoError(t, err)
+	ex, err := engine.NewExplorer(sc, planFor(sc).opts)
+	require.NoError(t, err)
+	job := m.explore.job
+	job.start(ex, planFor(sc))
+	res, err := ex.Run(context.Background())
+	require.NoError(t, err)
+
+	_, started := job.estimate()
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	require.NotContains(t, m.View(), "of about", "no estimate yet")
+
+	job.estimated(engine.Estimate{Schedules: float64(2 * res.SchedulesRun), RelError: 0.05})
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	view := m.View()
+	requireFits(t, view, 100, 30)
+	require.Contains(t, view, fmt.Sprintf("  of about          ~%d (±5%%), ETA 0:02", 2*res.SchedulesRun))
+
+	job.estimated(engine.Estimate{Schedules: float64(2 * res.SchedulesRun), RelError: 0.8})
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	require.Contains(t, m.View(), "(±80%), ETA ?", "an unsure estimate gives no time")
+}
