@@ -30,6 +30,7 @@ type exploreFlags struct {
 	noReduction    bool
 	noSymmetry     bool
 	estimate       bool
+	noShrink       bool
 	maxPreemptions int
 	random, pct    int
 	depth          int
@@ -94,6 +95,7 @@ search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
 	fl.BoolVar(&f.noSymmetry, "no-symmetry", false, "explore identical actors in every order (they are explored once by default)")
 	fl.BoolVar(&f.estimate, "estimate", false, "estimate how many schedules the search would run, and exit")
+	fl.BoolVar(&f.noShrink, "no-shrink", false, "keep --random and --pct counterexamples as found (they are shrunk to simpler schedules by default)")
 	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
 	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
 	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
@@ -114,7 +116,7 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 		return engine.ExploreOptions{}, err
 	}
 	opts := engine.ExploreOptions{
-		NoReduction: f.noReduction, NoSymmetry: f.noSymmetry, Seed: f.seed, Workers: f.workers,
+		NoReduction: f.noReduction, NoSymmetry: f.noSymmetry, NoShrink: f.noShrink, Seed: f.seed, Workers: f.workers,
 		Limit: f.limit, RESP: f.resp, Limits: lim,
 	}
 	switch {

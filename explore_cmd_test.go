@@ -312,3 +312,25 @@ func TestCLIExploreEstimate(t *testing.T) {
 		require.Contains(t, errOut, "--estimate")
 	}
 }
+
+// TestCLIExploreShrinks: --random and --pct counterexamples come shrunk
+// (seed-matrix: about thirty preemptions found, one to three shrunk), and
+// each replays with `racetape run --schedule`, serving a read of its
+// anomaly; --no-shrink keeps them as found.
+func TestCLIExploreShrinks(t *testing.T) {
+	args := []string{"seed-matrix", "--set", "cell=1s", "--random", "300", "--seed", "4", "--json"}
+	code, j := exploreCLI(t, args...)
+	require.Equal(t, exitStale, code)
+	_, raw := exploreCLI(t, append(args, "--no-shrink")...)
+	require.NotEmpty(t, j.Counterexamples)
+	for a, ce := range j.Counterexamples {
+		require.LessOrEqual(t, ce.Preemptions, 3, "%s: %s", a, ce.Schedule)
+		require.Greater(t, raw.Counterexamples[a].Preemptions, 10, "%s as found", a)
+		code, out, errOut := cli(t, "run", "seed-matrix", "--set", "cell=1s", "--schedule", ce.Schedule)
+		require.Equal(t, exitStale, code, errOut)
+		require.Contains(t, out, "("+a+")")
+	}
+	code, _, errOut := cli(t, "explore", "stale-set", "--no-shrink")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--no-shrink applies to random and PCT modes")
+}

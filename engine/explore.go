@@ -55,6 +55,10 @@ type ExploreOptions struct {
 	Depth int
 	// Seed seeds Random and PCT modes.
 	Seed uint64
+	// NoShrink keeps Random and PCT counterexamples as found (each the
+	// simplest schedule of its class) instead of shrinking them
+	// (explore_shrink.go).
+	NoShrink bool
 	// Workers is the number of parallel workers (each with its own
 	// cache); < 1 means 1. Results do not depend on it.
 	Workers int
@@ -361,6 +365,9 @@ func NewSystemExplorer(sys System, opts ExploreOptions) (*Explorer, error) {
 func checkOptions(opts ExploreOptions) error {
 	switch opts.Mode {
 	case Exhaustive:
+		if opts.NoShrink {
+			return fmt.Errorf("%w: --no-shrink applies to random and PCT modes (an exhaustive search's counterexamples are the simplest)", ErrExploreOptions)
+		}
 		if opts.Bounded && opts.MaxPreemptions < 0 {
 			return fmt.Errorf("%w: the preemption bound must be 0 or more", ErrExploreOptions)
 		}
@@ -473,6 +480,11 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	tot, err := run(ctx)
 	if err != nil && ctx.Err() == nil {
 		return nil, err
+	}
+	if e.opts.Mode != Exhaustive && !e.opts.NoShrink && ctx.Err() == nil {
+		if err := e.shrinkAll(ctx, &tot); err != nil {
+			return nil, err
+		}
 	}
 	res := &ExploreResult{
 		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(),

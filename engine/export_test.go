@@ -289,3 +289,33 @@ func ExploreLeavesOn(sc *Scenario, opts ExploreOptions, tree *bool) ([]Leaf, *Ex
 
 // Dependent is the reduction's dependency relation.
 func Dependent(a, b *Footprint) bool { return dependent(a, b) }
+
+// ShrinkAgain shrinks each of res's counterexamples again (as the
+// exploration of sc with opts would) and returns them.
+func ShrinkAgain(sc *Scenario, opts ExploreOptions, res *ExploreResult) (map[timeline.Anomaly][]string, error) {
+	e, err := NewExplorer(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := e.newWorker(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	w.needFP = true
+	out := map[timeline.Anomaly][]string{}
+	for a, ce := range res.Counterexamples {
+		c := &candidate{pre: ce.Preemptions}
+		for _, name := range ce.Schedule {
+			c.path = append(c.path, slices.Index(e.names, name))
+		}
+		s, err := w.shrink(c, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range s.path {
+			out[a] = append(out[a], e.names[p])
+		}
+	}
+	return out, nil
+}

@@ -15,6 +15,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
+	"github.com/racetape/racetape/timeline"
 )
 
 // The reduction's oracles, computed by brute force from the naive search:
@@ -416,4 +418,51 @@ func TestEstimate(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ex.Estimate(context.Background())
 	require.ErrorIs(t, err, engine.ErrNoEstimate)
+}
+
+// TestShrink (T7): random and PCT counterexamples are shrunk: each serves
+// a read of its anomaly when replayed as `racetape run --schedule` does
+// (go-redis over RESP), has no more preemptions and steps than the one
+// found (NoShrink), and is a fixpoint: shrinking it again changes nothing.
+// Seed-matrix's first cell goes from about thirty preemptions to one or
+// two.
+func TestShrink(t *testing.T) {
+	matrix, err := presets.Get("seed-matrix")
+	require.NoError(t, err)
+	stale, err := presets.Get("stale-set")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		sc   *engine.Scenario
+		opts engine.ExploreOptions
+		most int // preemptions of a shrunk counterexample
+	}{
+		{matrix, engine.ExploreOptions{Mode: engine.Random, Samples: 300, Seed: 1}, 2},
+		{matrix, engine.ExploreOptions{Mode: engine.PCT, Samples: 300, Depth: 3, Seed: 2}, 2},
+		{stale, engine.ExploreOptions{Mode: engine.Random, Samples: 200, Seed: 3}, 1},
+	} {
+		t.Run(fmt.Sprintf("%s-%s", c.sc.Name, c.opts.Mode), func(t *testing.T) {
+			res := explore(t, c.sc, c.opts)
+			found := c.opts
+			found.NoShrink = true
+			raw := explore(t, c.sc, found)
+			require.Equal(t, slices.Sorted(maps.Keys(raw.Counterexamples)), slices.Sorted(maps.Keys(res.Counterexamples)))
+			require.Equal(t, raw.SchedulesRun, res.SchedulesRun)
+			for a, ce := range res.Counterexamples {
+				was := raw.Counterexamples[a]
+				require.True(t, ce.Preemptions < was.Preemptions || ce.Preemptions == was.Preemptions && ce.Steps <= was.Steps,
+					"%s: %d preemptions, %d steps; found %d, %d", a, ce.Preemptions, ce.Steps, was.Preemptions, was.Steps)
+				require.LessOrEqual(t, ce.Preemptions, c.most, "%s: %s", a, ce)
+				require.Equal(t, ce.Preemptions, engine.Preemptions(ce.Schedule))
+				tl, err := engine.Run(c.sc, engine.Options{Schedule: ce.Schedule})
+				require.NoError(t, err)
+				require.True(t, slices.ContainsFunc(tl.StaleReads(), func(r timeline.Read) bool { return r.Anomaly == a }), "%s: %s", a, ce)
+			}
+			require.Equal(t, res.Counterexample, res.Counterexamples[res.Counterexample.Anomaly])
+			again, err := engine.ShrinkAgain(c.sc, c.opts, res)
+			require.NoError(t, err)
+			for a, ce := range res.Counterexamples {
+				require.Equal(t, ce.Schedule, again[a], "%s: a second shrink changes nothing", a)
+			}
+		})
+	}
 }
