@@ -69,3 +69,25 @@ func TestReducedRunsOnePerClass(t *testing.T) {
 		})
 	}
 }
+
+// TestIdenticalActors: actors whose programs are the same but for their
+// names and where their steps were written are grouped; one with another
+// value, or that takes a lease (its token names it), is not.
+func TestIdenticalActors(t *testing.T) {
+	read := func(pos string) []Step {
+		steps := readThrough("k", ms, ms, ms, 300*time.Second)
+		steps[0].Pos, steps[1].Then[0].Pos = pos+":1", pos+":2"
+		return steps
+	}
+	lease := []Step{{Op: OpLeaseGet, Key: "k", Took: ms}}
+	sc := &Scenario{Actors: []Actor{
+		{Name: "r1", Steps: read("a.yaml:3")},
+		{Name: "w", Steps: []Step{{Op: OpDBWrite, Key: "k", Value: "x", HasValue: true, Took: ms}}},
+		{Name: "r2", Steps: read("a.yaml:9")},
+		{Name: "w2", Steps: []Step{{Op: OpDBWrite, Key: "k", Value: "y", HasValue: true, Took: ms}}},
+		{Name: "l1", Steps: lease},
+		{Name: "l2", Steps: lease},
+		{Name: "r3", At: 5 * ms, Steps: read("a.yaml:15")},
+	}}
+	require.Equal(t, [][]int{{0, 2, 6}}, identicalActors(sc))
+}

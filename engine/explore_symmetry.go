@@ -57,8 +57,9 @@ func identicalActors(sc *Scenario) [][]int {
 			continue
 		}
 		g := []int{i}
+		prog := withoutPos(sc.Actors[i].Steps)
 		for j := i + 1; j < len(sc.Actors); j++ {
-			if !placed[j] && reflect.DeepEqual(sc.Actors[i].Steps, sc.Actors[j].Steps) {
+			if !placed[j] && reflect.DeepEqual(prog, withoutPos(sc.Actors[j].Steps)) {
 				g = append(g, j)
 				placed[j] = true
 			}
@@ -68,6 +69,16 @@ func identicalActors(sc *Scenario) [][]int {
 		}
 	}
 	return groups
+}
+
+// withoutPos copies a program without where its steps were written.
+func withoutPos(steps []Step) []Step {
+	out := slices.Clone(steps)
+	for i := range out {
+		out[i].Pos = ""
+		out[i].Then, out[i].Else = withoutPos(out[i].Then), withoutPos(out[i].Else)
+	}
+	return out
 }
 
 func takesLease(steps []Step) bool {
