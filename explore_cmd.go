@@ -228,6 +228,9 @@ func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts eng
 		return nil
 	}
 	fmt.Fprintf(w, "estimate          %s schedules to run, from %d random walks of the search\n", est, est.Walks)
+	if est.Rough {
+		fmt.Fprintf(w, "                  (identical actors are explored once, and the walks count such searches low: by a sixth\n                  with five identical actors, up to twenty times with nine)\n")
+	}
 	return nil
 }
 

@@ -80,6 +80,9 @@ type ExploreOptions struct {
 	// Limits bound Workers, Depth and the exhaustive search's state (zero
 	// fields: defaults).
 	Limits Limits
+	// sleepSets runs a scenario's reduced search as before optimal DPOR:
+	// sleep sets, cut into tasks (benchmarks compare them).
+	sleepSets bool
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -329,7 +332,7 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		e.names = append(e.names, a.Name)
 	}
 	e.names = append(e.names, timeline.ClockActor)
-	if e.reduced() && !opts.NoSymmetry {
+	if e.reduced() && !opts.NoSymmetry && !opts.sleepSets {
 		if e.groups = identicalActors(sc); len(e.groups) > 0 {
 			e.renaming = newRenaming(e.groups, e.names)
 		}
@@ -418,7 +421,7 @@ func (e *Explorer) Reduction() string {
 	switch {
 	case !e.reduced():
 		return "none"
-	case e.sys != nil:
+	case e.sys != nil || e.opts.sleepSets:
 		return "sleep-sets"
 	}
 	name := "optimal-dpor"
@@ -686,7 +689,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w.bounded = e.reduced() && e.opts.Bounded
 	w.reduced = e.reduced() && !w.canon
 	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
-	if w.reduced && e.sys == nil {
+	if w.reduced && e.sys == nil && !e.opts.sleepSets {
 		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry())
 	}
 	return w, nil

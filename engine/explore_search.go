@@ -81,7 +81,7 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 			return partial{}, err
 		}
 	}
-	if e.reduced() && !e.canonical() {
+	if e.reduced() && !e.canonical() && !e.opts.sleepSets {
 		// Optimal DPOR is sequential (explore_dpor.go): one worker.
 		w, err := e.newWorker(ctx)
 		if err != nil {

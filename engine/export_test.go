@@ -20,6 +20,13 @@ func ModelOptions(opts Options) Options {
 	return opts
 }
 
+// SleepSets makes a scenario's reduced search the one before optimal
+// DPOR: sleep sets, cut into tasks.
+func SleepSets(opts ExploreOptions) ExploreOptions {
+	opts.sleepSets = true
+	return opts
+}
+
 // ExploreCheckingState explores sc and, at every complete schedule,
 // compares the machine's state (reached by restoring copies at branch
 // points) with a fresh machine that replays the schedule from the start.

@@ -407,6 +407,7 @@ func TestEstimate(t *testing.T) {
 		require.NoError(t, err)
 		res, err := ex.Run(context.Background())
 		require.NoError(t, err)
+		require.Equal(t, strings.HasSuffix(res.Reduction, "+symmetry"), est.Rough)
 		ratio := est.Schedules / float64(res.SchedulesRun+res.Uncounted)
 		require.True(t, ratio >= c.lo && ratio <= c.hi, "%s %+v: %+v for %d", c.sc.Name, c.opts, est, res.SchedulesRun+res.Uncounted)
 		require.Positive(t, est.Walks)
