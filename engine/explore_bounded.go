@@ -55,20 +55,28 @@ func (e *Explorer) chooseTree(ctx context.Context) error {
 		e.canon, e.chosen = *e.tree, true
 		return nil
 	}
-	whole, err := e.estimate(ctx, treeReduced, chooseSteps)
-	if err != nil {
-		return err
-	}
 	bounded, err := e.estimate(ctx, treeBounded, chooseSteps)
 	if err != nil {
 		return err
 	}
-	e.canon, e.chosen = bounded.Schedules*boundedCost < whole.Schedules, true
+	e.canon, e.chosen = true, true
+	if cost := bounded.Schedules * boundedCost; cost > smallSearch {
+		whole, err := e.estimate(ctx, treeReduced, chooseSteps)
+		if err != nil {
+			return err
+		}
+		e.canon = cost < whole.Schedules
+	}
 	return nil
 }
 
-// chooseSteps is the estimates' budget when choosing.
-const chooseSteps = 1 << 16
+// chooseSteps is the estimates' budget when choosing; a bounded tree
+// estimated to cost less than smallSearch schedules of the whole reduced
+// search is taken without estimating the other.
+const (
+	chooseSteps = 1 << 14
+	smallSearch = 1 << 16
+)
 
 // inBound says whether the complete schedule just run, with pre
 // preemptions, is counted, and the fewest preemptions of its class: in the
@@ -83,7 +91,9 @@ func (w *worker) inBound(pre int) (int, bool, error) {
 	if ok && w.canon {
 		ok = fewest == pre
 		if ok && w.e.renaming != nil {
-			ok = slices.Equal(w.minimizeOrbit(fewest), w.path)
+			// The orbit's canonical schedule names identical actors in
+			// order of first appearance.
+			ok = w.e.renaming.normalized(w.path, w.e.names) && slices.Equal(w.minimizeOrbit(fewest), w.path)
 		} else if ok {
 			ok = slices.Equal(w.lexLeast(fewest), w.path)
 		}

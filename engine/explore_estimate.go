@@ -103,7 +103,7 @@ func (e *Explorer) Estimate(ctx context.Context) (Estimate, error) {
 	t := e.treeOf(e.canonical())
 	e.choosing.Unlock()
 	est, err := e.estimate(ctx, t, estimateSteps)
-	est.Rough = e.renaming != nil && est.Walks > 0
+	est.Rough = e.renaming != nil && t == treeReduced && est.Walks > 0
 	return est, err
 }
 
@@ -324,7 +324,7 @@ func (ew *estWalker) child(nd *estNode, kids []int, i int, withPath bool) estNod
 // has |group|! over the product of their factorials classes.
 func (ew *estWalker) score() float64 {
 	w := ew.w
-	if w.e.renaming == nil {
+	if w.e.renaming == nil || ew.t != treeReduced {
 		return 1
 	}
 	level := ew.level[:0]

@@ -357,3 +357,22 @@ func (rn *renaming) participant(name string, q int, names []string) int {
 	}
 	return rn.byName[g][slices.Index(rn.names[g], name)]
 }
+
+// normalized says whether identical actors first appear in path in name
+// order.
+func (rn *renaming) normalized(path []int, names []string) bool {
+	next := make([]int, len(rn.names))
+	seen := make([]bool, len(rn.group))
+	for _, p := range path {
+		g := rn.group[p]
+		if g < 0 || seen[p] {
+			continue
+		}
+		if names[p] != rn.names[g][next[g]] {
+			return false
+		}
+		seen[p] = true
+		next[g]++
+	}
+	return true
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -157,10 +158,10 @@ func TestReductionSoundOnPresets(t *testing.T) {
 			reduced := explore(t, p.Scenario, engine.ExploreOptions{})
 			require.True(t, naive.Complete)
 			require.Equal(t, "none", naive.Reduction)
-			if reduced.Reduction == "optimal-dpor" {
+			if strings.HasPrefix(reduced.Reduction, "optimal-dpor") {
 				require.Zero(t, reduced.Pruned, "no prefix abandoned")
 			} else {
-				require.Equal(t, "sleep-sets", reduced.Reduction, "a key can expire")
+				require.True(t, strings.HasPrefix(reduced.Reduction, "sleep-sets"), "a key can expire: %s", reduced.Reduction)
 			}
 			require.LessOrEqual(t, reduced.SchedulesRun, naive.SchedulesRun)
 			require.Equal(t, naive.StaleSchedules > 0, reduced.StaleSchedules > 0)
