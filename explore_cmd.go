@@ -49,34 +49,44 @@ func newExploreCmd() *cobra.Command {
 		Short: "Run every schedule of a scenario and report the ones that serve stale data",
 		Long: `Run a scenario along many schedules (orders of the actors' steps, each
 step starting when the previous one ends, "clock" ticks where a TTL can run
-out in between) and report how many serve a stale read, by anomaly, and
-the stale schedule with the fewest preemptions (switching away from an
-actor that could still run), then the fewest steps. Replay it with
+out in between) and report how many serve a stale read, by anomaly, and for
+each anomaly the stale schedule with the fewest preemptions (switching away
+from an actor that could still run), then the fewest steps. Replay one with
 'racetape run NAME --schedule "..."'.
 
 By default every schedule is covered, with partial-order reduction: of
 schedules that differ only in the order of steps that cannot affect each
-other (different keys, two reads, ...) one is run. --no-reduction runs
-them all; --max-preemptions K only those with at most K preemptions (and
-turns the reduction off). Scenarios too large to enumerate take --random N
-(N random schedules) or --pct N --depth D (N schedules of the PCT
-scheduler, which finds bugs of depth D with a known probability); the
-seed is printed, and the same seed gives the same result. Results do not
-depend on --workers.
+other (different keys, two reads, ...) one is run, and actors with the same
+program are explored once up to renaming; no schedule is started and then
+abandoned (optimal DPOR), except where a key can expire during a run (sleep
+sets). Every anomaly the full search finds is found, with the same
+counterexample. --no-reduction runs every schedule; --no-symmetry every
+order of identical actors; --max-preemptions K only the schedules with at
+most K preemptions (each class once, the reduction still on). --estimate
+prints about how many schedules the search would run, and exits.
+
+Scenarios too large to enumerate take --random N (N random schedules) or
+--pct N --depth D (N schedules of the PCT scheduler, which finds bugs of
+depth D with a known probability); the seed is printed, and the same seed
+gives the same result. Their counterexamples are shrunk to simpler
+schedules serving the same anomaly (--no-shrink keeps them as found).
+Results do not depend on --workers.
 
 seed-matrix without --set explores each cell of the matrix and prints a
 table.
 
 A search stops after --timeout of wall time (default 1m), or at Ctrl-C,
 and prints what the schedules run so far found, marked incomplete. Wall
-time and rate go to stderr, with a progress line that updates itself when
-stderr is a terminal, and a line every 5 seconds when it is not.
+time and rate go to stderr, with a progress line (and, past a second, an
+estimate of the search's size and an ETA) that updates itself when stderr
+is a terminal, and a line every 5 seconds when it is not.
 
 Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or a
 search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 		Example: `  racetape explore cache-aside
   racetape explore stale-set --json
   racetape explore stale-set --max-preemptions 1
+  racetape explore seed-matrix --set cell=1s --max-preemptions 2 --estimate
   racetape explore double-delete --workers 4
   racetape explore seed-matrix --random 10000 --seed 1
   racetape explore seed-matrix --set cell=5s --pct 1000 --depth 3
@@ -96,7 +106,7 @@ search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 	fl.BoolVar(&f.noSymmetry, "no-symmetry", false, "explore identical actors in every order (they are explored once by default)")
 	fl.BoolVar(&f.estimate, "estimate", false, "estimate how many schedules the search would run, and exit")
 	fl.BoolVar(&f.noShrink, "no-shrink", false, "keep --random and --pct counterexamples as found (they are shrunk to simpler schedules by default)")
-	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
+	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions")
 	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
 	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
 	fl.IntVar(&f.depth, "depth", 3, "PCT bug depth D (D-1 priority change points)")

@@ -46,7 +46,8 @@ type ExploreOptions struct {
 	NoSymmetry bool
 	// Bounded limits exhaustive mode to schedules with at most
 	// MaxPreemptions preemptions (switching away from an actor that could
-	// still run; clock ticks do not count). It turns the reduction off.
+	// still run; clock ticks do not count). With the reduction, each class
+	// with a schedule in the bound counts once (explore_bounded.go).
 	Bounded        bool
 	MaxPreemptions int
 	// Samples is the number of schedules in Random and PCT modes.
@@ -96,7 +97,7 @@ type ExploreResult struct {
 	Mode     string `json:"mode"`
 	// Consistency is the model schedules were judged by.
 	Consistency string `json:"consistency"`
-	Reduction   string `json:"reduction"` // "sleep-sets" or "none"
+	Reduction   string `json:"reduction"` // Explorer.Reduction
 	// Seed and Depth, for random and PCT modes.
 	Seed  *uint64 `json:"seed,omitempty"`
 	Depth int     `json:"depth,omitempty"`
@@ -212,8 +213,8 @@ type ExploreProgress struct {
 }
 
 // An Explorer runs one exploration: a scenario along many schedules, to
-// report which ones serve stale data. Progress may be called from any
-// goroutine while Run runs.
+// report which ones serve stale data. Progress and Estimate may be called
+// from any goroutine while Run runs.
 //
 // Exhaustive mode enumerates every complete schedule (every interleaving of
 // the actors' programs that keeps each program's order, conditional steps
@@ -224,30 +225,31 @@ type ExploreProgress struct {
 // small enough to copy: at each node with more than one child the worker
 // keeps a copy of the machine, and comes back to it for the next child
 // instead of replaying the prefix (with miniredis, Direct or RESP, a Runner
-// replays it). The default reduces it with sleep
-// sets (Godefroid 1996) over the dependency relation of explore_por.go: at
-// each node, a step independent of every step taken since a sibling
-// explored it stays asleep, so of each class of equivalent schedules (same
-// steps, dependent steps in the same order) exactly one complete schedule
-// is run. Equivalent schedules serve the same values and get the same
-// verdicts, so the stale classes found are those the naive search finds;
-// for the best counterexample, each stale schedule found is replaced by the
-// equivalent schedule with the fewest preemptions (then lexicographically
-// smallest), which is what the naive search would report. Sleep sets alone
-// need no backtracking analysis, so a subtree depends only on its path: the
-// tree is cut into tasks at a fixed depth, workers take tasks in any order,
-// and merging sums and minima gives the same result for any worker count.
+// replays it).
 //
-// A preemption bound turns the reduction off (sleep sets with a bound lose
-// schedules: Coons, Musuvathi, McKinley, "Bounded partial-order reduction",
-// 2013); the bounded naive search is exact.
+// The default reduces it to one schedule per class of equivalent schedules
+// (same steps, dependent steps in the same order; the dependency relation
+// is explore_por.go's), with optimal DPOR (explore_dpor.go): no prefix is
+// started and abandoned, and, with symmetry (explore_symmetry.go), one
+// class of those that renaming identical actors maps onto each other.
+// Equivalent schedules serve the same values and get the same verdicts, so
+// the anomalies found are those the naive search finds; for each, the
+// schedule reported is the best of the classes that show it (fewest
+// preemptions, then steps, then the lexicographically smallest), which is
+// what the naive search reports. Optimal DPOR is sequential; the naive
+// search is cut into tasks at a fixed depth, which workers take in any
+// order, merging sums and minima: the result does not depend on the worker
+// count either way. A preemption bound keeps the reduction on
+// (explore_bounded.go). Estimate estimates the search's size
+// (explore_estimate.go).
 //
 // Random and PCT modes run Samples schedules; schedule i draws from a PCG
 // seeded with (Seed, i), so results do not depend on workers either. PCT is
 // Burckhardt et al., "A randomized scheduler with probabilistic guarantees
 // of finding bugs" (2010): random distinct priorities, the highest-priority
 // runnable participant runs, and at Depth-1 random steps the running one
-// drops below all others.
+// drops below all others. Their counterexamples are then shrunk
+// (explore_shrink.go).
 type Explorer struct {
 	sc   *Scenario // nil for a System
 	sys  *System   // nil for a scenario
