@@ -95,7 +95,6 @@ type dpor struct {
 	full bool
 }
 
-
 func newDPOR(parts int, full bool, sym *symmetry) *dpor {
 	return &dpor{parts: parts, full: full, sym: sym, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
 }
