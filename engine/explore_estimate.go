@@ -155,7 +155,7 @@ func (e *Explorer) estimate(ctx context.Context, t tree, steps int) (Estimate, e
 		var next []estNode
 		for i := range level {
 			nd := &level[i]
-			if err := ew.reach(nd.path); err != nil {
+			if err := ew.w.replay(nd.path); err != nil {
 				return Estimate{}, err
 			}
 			kids, leaf := ew.options(nd)
@@ -226,20 +226,6 @@ type estWalker struct {
 	kids   []int   // scratch: options
 	lastOn bool    // options found the last actor enabled
 	level  []int32 // scratch: score's levels
-}
-
-// reach resets the worker's target and takes the steps of path.
-func (ew *estWalker) reach(path []int) error {
-	w := ew.w
-	if err := w.reset(); err != nil {
-		return err
-	}
-	for _, p := range path {
-		if err := w.step(p); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // options lists the children of node nd, reached: the participants the
@@ -363,7 +349,7 @@ func (ew *estWalker) score() float64 {
 // walk is one Knuth walk from node nd: the product of the numbers of
 // children met on a random path to a leaf, 0 if it ends blocked.
 func (ew *estWalker) walk(nd *estNode, rng *rand.Rand) (float64, error) {
-	if err := ew.reach(nd.path); err != nil {
+	if err := ew.w.replay(nd.path); err != nil {
 		return 0, err
 	}
 	weight := 1.0

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -464,15 +466,8 @@ func counterexamples(r *engine.ExploreResult) []*engine.Counterexample {
 	for _, c := range r.Counterexamples {
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Preemptions != b.Preemptions {
-			return a.Preemptions < b.Preemptions
-		}
-		if a.Steps != b.Steps {
-			return a.Steps < b.Steps
-		}
-		return a.Anomaly < b.Anomaly
+	slices.SortFunc(out, func(a, b *engine.Counterexample) int {
+		return cmp.Or(cmp.Compare(a.Preemptions, b.Preemptions), cmp.Compare(a.Steps, b.Steps), cmp.Compare(a.Anomaly, b.Anomaly))
 	})
 	return out
 }
