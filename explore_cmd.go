@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,9 @@ type exploreFlags struct {
 	sf             scenarioFlags
 	asJSON         bool
 	noReduction    bool
+	noSymmetry     bool
+	estimate       bool
+	noShrink       bool
 	maxPreemptions int
 	random, pct    int
 	depth          int
@@ -44,34 +48,44 @@ func newExploreCmd() *cobra.Command {
 		Short: "Run every schedule of a scenario and report the ones that serve stale data",
 		Long: `Run a scenario along many schedules (orders of the actors' steps, each
 step starting when the previous one ends, "clock" ticks where a TTL can run
-out in between) and report how many serve a stale read, by anomaly, and
-the stale schedule with the fewest preemptions (switching away from an
-actor that could still run), then the fewest steps. Replay it with
+out in between) and report how many serve a stale read, by anomaly, and for
+each anomaly the stale schedule with the fewest preemptions (switching away
+from an actor that could still run), then the fewest steps. Replay one with
 'racetape run NAME --schedule "..."'.
 
 By default every schedule is covered, with partial-order reduction: of
 schedules that differ only in the order of steps that cannot affect each
-other (different keys, two reads, ...) one is run. --no-reduction runs
-them all; --max-preemptions K only those with at most K preemptions (and
-turns the reduction off). Scenarios too large to enumerate take --random N
-(N random schedules) or --pct N --depth D (N schedules of the PCT
-scheduler, which finds bugs of depth D with a known probability); the
-seed is printed, and the same seed gives the same result. Results do not
-depend on --workers.
+other (different keys, two reads, ...) one is run, and actors with the same
+program are explored once up to renaming; no schedule is started and then
+abandoned (optimal DPOR), except where a key can expire during a run (sleep
+sets). Every anomaly the full search finds is found, with the same
+counterexample. --no-reduction runs every schedule; --no-symmetry every
+order of identical actors; --max-preemptions K only the schedules with at
+most K preemptions (each class once, the reduction still on). --estimate
+prints about how many schedules the search would run, and exits.
+
+Scenarios too large to enumerate take --random N (N random schedules) or
+--pct N --depth D (N schedules of the PCT scheduler, which finds bugs of
+depth D with a known probability); the seed is printed, and the same seed
+gives the same result. Their counterexamples are shrunk to simpler
+schedules serving the same anomaly (--no-shrink keeps them as found).
+Results do not depend on --workers.
 
 seed-matrix without --set explores each cell of the matrix and prints a
 table.
 
 A search stops after --timeout of wall time (default 1m), or at Ctrl-C,
 and prints what the schedules run so far found, marked incomplete. Wall
-time and rate go to stderr, with a progress line that updates itself when
-stderr is a terminal, and a line every 5 seconds when it is not.
+time and rate go to stderr, with a progress line (and, past a second, an
+estimate of the search's size and an ETA) that updates itself when stderr
+is a terminal, and a line every 5 seconds when it is not.
 
 Exit status: 0 no stale schedule, 1 at least one, 2 bad input, or a
 search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 		Example: `  racetape explore cache-aside
   racetape explore stale-set --json
   racetape explore stale-set --max-preemptions 1
+  racetape explore seed-matrix --set cell=1s --max-preemptions 2 --estimate
   racetape explore double-delete --workers 4
   racetape explore seed-matrix --random 10000 --seed 1
   racetape explore seed-matrix --set cell=5s --pct 1000 --depth 3
@@ -88,7 +102,10 @@ search stopped (by --limit, --timeout or Ctrl-C) before finding one.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&f.noReduction, "no-reduction", false, "run every schedule, without partial-order reduction")
-	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions (turns the reduction off)")
+	fl.BoolVar(&f.noSymmetry, "no-symmetry", false, "explore identical actors in every order (they are explored once by default)")
+	fl.BoolVar(&f.estimate, "estimate", false, "estimate how many schedules the search would run, and exit")
+	fl.BoolVar(&f.noShrink, "no-shrink", false, "keep --random and --pct counterexamples as found (they are shrunk to simpler schedules by default)")
+	fl.IntVar(&f.maxPreemptions, "max-preemptions", 0, "only schedules with at most K preemptions")
 	fl.IntVar(&f.random, "random", 0, "run N uniformly random schedules instead of all")
 	fl.IntVar(&f.pct, "pct", 0, "run N schedules of the PCT scheduler instead of all")
 	fl.IntVar(&f.depth, "depth", 3, "PCT bug depth D (D-1 priority change points)")
@@ -108,7 +125,7 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 		return engine.ExploreOptions{}, err
 	}
 	opts := engine.ExploreOptions{
-		NoReduction: f.noReduction, Seed: f.seed, Workers: f.workers,
+		NoReduction: f.noReduction, NoSymmetry: f.noSymmetry, NoShrink: f.noShrink, Seed: f.seed, Workers: f.workers,
 		Limit: f.limit, RESP: f.resp, Limits: lim,
 	}
 	switch {
@@ -127,6 +144,9 @@ func (f *exploreFlags) options(cmd *cobra.Command) (engine.ExploreOptions, error
 	}
 	if changed("seed") && opts.Mode == engine.Exhaustive {
 		return opts, errors.New("--seed goes with --random or --pct")
+	}
+	if f.estimate && opts.Mode != engine.Exhaustive {
+		return opts, errors.New("--estimate applies to the exhaustive search; --random and --pct run N schedules")
 	}
 	if changed("limit") && opts.Mode != engine.Exhaustive {
 		return opts, errors.New("--limit applies to the exhaustive search; --random and --pct run N schedules")
@@ -158,11 +178,17 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 		defer cancel()
 	}
 	if arg == "seed-matrix" && len(f.sf.sets) == 0 {
+		if f.estimate {
+			return usageErr(errors.New("--estimate takes one cell of seed-matrix: --set cell=1s"))
+		}
 		return exploreMatrix(ctx, cmd, opts, f)
 	}
 	sc, err := f.sf.load(arg)
 	if err != nil {
 		return err
+	}
+	if f.estimate {
+		return estimateOne(ctx, cmd.OutOrStdout(), sc, opts, f.asJSON)
 	}
 	res, err := exploreOne(ctx, cmd.ErrOrStderr(), sc, opts, f.timeout)
 	if err != nil {
@@ -193,6 +219,53 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 		}
 	}
 	return exploreVerdict(res.StaleSchedules, !res.Complete, stopReason(ctx, f.timeout), opts)
+}
+
+// estimateOne prints an estimate of the schedules an exhaustive search of
+// sc would run.
+func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts engine.ExploreOptions, asJSON bool) error {
+	ex, err := engine.NewExplorer(sc, opts)
+	if err != nil {
+		return usageErr(err)
+	}
+	est, err := ex.Estimate(ctx)
+	if err != nil {
+		return usageErr(fmt.Errorf("estimate %s: %w", sc.Name, err))
+	}
+	if asJSON {
+		return writeJSON(w, struct {
+			Scenario       string          `json:"scenario"`
+			Reduction      string          `json:"reduction"`
+			MaxPreemptions *int            `json:"max_preemptions,omitempty"`
+			Estimate       engine.Estimate `json:"estimate"`
+		}{sc.Name, ex.Reduction(), boundOf(opts), est})
+	}
+	what := "every schedule"
+	if opts.Bounded {
+		what = fmt.Sprintf("every schedule with at most %s", plural(opts.MaxPreemptions, "preemption"))
+	}
+	if r := ex.Reduction(); r != "none" {
+		what += ", " + engine.ReductionText(r)
+	}
+	fmt.Fprintf(w, "%s: %s\n", sc.Name, what)
+	if est.Walks == 0 {
+		fmt.Fprintf(w, "estimate          %.0f schedules to run (the search is small enough to count)\n", est.Schedules)
+		return nil
+	}
+	fmt.Fprintf(w, "estimate          %s schedules to run, from %d random walks of the search\n", est, est.Walks)
+	if est.Rough {
+		fmt.Fprintf(w, "                  (identical actors are explored once, and the walks count such searches low: by a sixth\n                  with five identical actors, up to twenty times with nine)\n")
+	}
+	return nil
+}
+
+// boundOf is the preemption bound of opts, if any.
+func boundOf(opts engine.ExploreOptions) *int {
+	if !opts.Bounded {
+		return nil
+	}
+	k := opts.MaxPreemptions
+	return &k
 }
 
 // stopReason says why a search ended before its end, from its context: ""
@@ -230,7 +303,7 @@ func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts
 		return nil, usageErr(err)
 	}
 	start := time.Now()
-	stopProgress := progressLine(stderr, sc.Name, ex, start)
+	stopProgress := progressLine(stderr, sc.Name, ex, start, opts.Limit)
 	res, err := ex.Run(ctx)
 	stopProgress()
 	wall := time.Since(start)
@@ -260,22 +333,27 @@ func rate(n int64, d time.Duration) string {
 // progressLine reports "schedules done, stale found, prefixes abandoned,
 // rate" on stderr once a run takes longer than a second: on a terminal, a
 // line that rewrites itself every quarter second; elsewhere (a log, a CI
-// job), a line every progressEvery. The returned function stops it and
-// clears a terminal's line.
-func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time.Time) func() {
+// job), a line every progressEvery. An exhaustive search that goes on
+// past the first second is estimated meanwhile (engine.Explorer.Estimate,
+// on a target of its own): the line then says of about how many, and when
+// it should end; and it says so once when the estimate is over the limit.
+// The returned function stops it and clears a terminal's line.
+func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time.Time, limit int64) func() {
 	term := isTerminal(stderr)
 	every := progressEvery
 	if term {
 		every = 250 * time.Millisecond
 	}
 	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var est atomic.Pointer[engine.Estimate]
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		shown := false
+		shown, estimating, warned := false, false, false
 		for {
 			select {
 			case <-done:
@@ -288,7 +366,25 @@ func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time
 				if el < time.Second {
 					continue
 				}
-				line := progressText(ex.Progress(), el)
+				if !estimating {
+					estimating = true
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if e, err := ex.Estimate(ctx); err == nil {
+							est.Store(&e)
+						}
+					}()
+				}
+				e := est.Load()
+				if e != nil && limit > 0 && e.Schedules > 2*float64(limit) && !warned {
+					warned = true
+					if shown {
+						fmt.Fprint(stderr, "\r\033[K")
+					}
+					fmt.Fprintf(stderr, "racetape: %s: about %.0f schedules to run, more than --limit %d: the search will stop there (raise --limit, or use --random/--pct)\n", name, e.Schedules, limit)
+				}
+				line := progressText(ex.Progress(), el, e)
 				if !term {
 					fmt.Fprintf(stderr, "racetape: %s: %s, %s so far\n", name, line, el.Round(time.Second))
 					continue
@@ -299,6 +395,7 @@ func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time
 		}
 	}()
 	return func() {
+		cancel()
 		close(done)
 		wg.Wait()
 	}
@@ -310,17 +407,31 @@ const progressEvery = 5 * time.Second
 
 // progressText is a progress line: "1200/5000 schedules, 3 stale, 412
 // schedules/s", with the prefixes the reduction abandoned when there are
-// any (a search can abandon millions while it completes no schedule).
-func progressText(p engine.ExploreProgress, el time.Duration) string {
+// any (a search can abandon millions while it completes no schedule). With
+// an estimate of an exhaustive search: "1200 of ~5000 (±8%) schedules,
+// ..., ETA 0:09" (ETA ? while the estimate is unsure, or has been passed).
+func progressText(p engine.ExploreProgress, el time.Duration, est *engine.Estimate) string {
 	of := ""
-	if p.Total > 0 {
+	run := p.Schedules + p.Uncounted
+	switch {
+	case p.Total > 0:
 		of = fmt.Sprintf("/%d", p.Total)
+	case est != nil:
+		of = " of " + est.String()
 	}
-	s := fmt.Sprintf("%d%s schedules, %d stale", p.Schedules, of, p.Stale)
+	s := fmt.Sprintf("%d%s schedules", run, of)
+	if p.Uncounted > 0 {
+		s += fmt.Sprintf(" (%d counted)", p.Schedules)
+	}
+	s += fmt.Sprintf(", %d stale", p.Stale)
 	if p.Pruned > 0 {
 		s += fmt.Sprintf(", %d prefixes abandoned", p.Pruned)
 	}
-	return s + fmt.Sprintf(", %s schedules/s", rate(p.Schedules, el))
+	s += fmt.Sprintf(", %s schedules/s", rate(run, el))
+	if est != nil && p.Total == 0 {
+		s += ", ETA " + est.ETA(run, el)
+	}
+	return s
 }
 
 func isTerminal(w io.Writer) bool {
@@ -351,11 +462,11 @@ func describe(res *engine.ExploreResult) string {
 	}
 	switch {
 	case res.MaxPreemptions != nil:
-		return fmt.Sprintf("every schedule with at most %d preemptions (no reduction)", *res.MaxPreemptions)
+		return fmt.Sprintf("every schedule with at most %s, %s", plural(*res.MaxPreemptions, "preemption"), engine.ReductionText(res.Reduction))
 	case res.Reduction == "none":
 		return "every schedule (no reduction)"
 	}
-	return "every schedule, partial-order reduction (sleep sets)"
+	return "every schedule, " + engine.ReductionText(res.Reduction)
 }
 
 // writeExplore prints a result as text; stop says why the search stopped
@@ -368,6 +479,9 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 	fmt.Fprintf(w, "schedules run     %d\n", res.SchedulesRun)
 	if res.Pruned > 0 {
 		fmt.Fprintf(w, "                  (and %d prefixes the reduction abandoned: every next step led to schedules already covered)\n", res.Pruned)
+	}
+	if res.Uncounted > 0 {
+		fmt.Fprintf(w, "                  (and %d more run to the end and not counted: equivalent to one of those, or over the bound whatever the order)\n", res.Uncounted)
 	}
 	fmt.Fprintf(w, "stale schedules   %d%s\n", res.StaleSchedules, percent(res.StaleSchedules, res.SchedulesRun))
 	for _, a := range timeline.SortedAnomalies(res.Anomalies) {
@@ -384,7 +498,19 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 		fmt.Fprintf(w, "verdict           no schedule served a stale read\n")
 		return
 	}
-	fmt.Fprintf(w, "counterexample    %s\n", ce)
+	writeCounterexample(w, "counterexample", ce, replay)
+	// Then the simplest schedule of each other anomaly found.
+	for _, a := range timeline.SortedAnomalies(res.Anomalies) {
+		if c := res.Counterexamples[a]; c != nil && a != ce.Anomaly {
+			writeCounterexample(w, string(a), c, replay)
+		}
+	}
+}
+
+// writeCounterexample prints a counterexample under label, with the
+// command that replays it.
+func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, replay string) {
+	fmt.Fprintf(w, "%-18s%s\n", label, ce)
 	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
 	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
 	fmt.Fprintf(w, "replay            %s --schedule %q\n", replay, ce.String())

@@ -4,29 +4,37 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/racetape/racetape/engine"
 )
 
 // exploreJSON is the part of `explore --json` scripts rely on.
 type exploreJSON struct {
-	Scenario       string           `json:"scenario"`
-	Mode           string           `json:"mode"`
-	Reduction      string           `json:"reduction"`
-	Seed           *uint64          `json:"seed"`
-	SchedulesRun   int64            `json:"schedules_run"`
-	StaleSchedules int64            `json:"stale_schedules"`
-	Anomalies      map[string]int64 `json:"anomalies"`
-	Counterexample *struct {
-		Schedule    string `json:"schedule"`
-		Preemptions int    `json:"preemptions"`
-		Anomaly     string `json:"anomaly"`
-	} `json:"counterexample"`
-	Complete bool `json:"complete"`
+	Scenario        string                        `json:"scenario"`
+	Mode            string                        `json:"mode"`
+	Reduction       string                        `json:"reduction"`
+	Seed            *uint64                       `json:"seed"`
+	SchedulesRun    int64                         `json:"schedules_run"`
+	StaleSchedules  int64                         `json:"stale_schedules"`
+	Anomalies       map[string]int64              `json:"anomalies"`
+	Counterexample  *counterexampleJSON           `json:"counterexample"`
+	Counterexamples map[string]counterexampleJSON `json:"counterexamples"`
+	Complete        bool                          `json:"complete"`
+	Pruned          int64                         `json:"pruned_prefixes"`
+}
+
+type counterexampleJSON struct {
+	Schedule    string `json:"schedule"`
+	Preemptions int    `json:"preemptions"`
+	Steps       int    `json:"steps"`
+	Anomaly     string `json:"anomaly"`
 }
 
 func exploreCLI(t *testing.T, args ...string) (int, exploreJSON) {
@@ -118,7 +126,8 @@ func TestCLIExploreJSON(t *testing.T) {
 	code, j := exploreCLI(t, "stale-set", "--json")
 	require.Equal(t, exitStale, code)
 	require.Equal(t, "stale-set", j.Scenario)
-	require.Equal(t, "sleep-sets", j.Reduction)
+	require.Equal(t, "optimal-dpor", j.Reduction)
+	require.Zero(t, j.Pruned)
 	require.True(t, j.Complete)
 	require.Positive(t, j.StaleSchedules)
 	require.Less(t, j.StaleSchedules, j.SchedulesRun)
@@ -152,6 +161,35 @@ func TestCLIExploreReplays(t *testing.T) {
 		require.Equal(t, exitStale, code, "%s: %s", arg, errOut)
 		require.Contains(t, out, "("+j.Counterexample.Anomaly+")", arg)
 	}
+}
+
+// TestCLIExploreCounterexamples: explore reports, for every anomaly
+// found, the simplest schedule serving it, in JSON and as text, and each
+// replays with `racetape run --schedule`, serving a read of its anomaly.
+// stale-set has a stale-hit and a stale-set.
+func TestCLIExploreCounterexamples(t *testing.T) {
+	code, j := exploreCLI(t, "stale-set", "--json")
+	require.Equal(t, exitStale, code)
+	require.Len(t, j.Counterexamples, 2)
+	require.Equal(t, *j.Counterexample, j.Counterexamples[j.Counterexample.Anomaly], "the overall one is one of them")
+	_, text, _ := cli(t, "explore", "stale-set")
+	for a, ce := range j.Counterexamples {
+		require.Equal(t, a, ce.Anomaly)
+		require.GreaterOrEqual(t, ce.Preemptions, j.Counterexample.Preemptions)
+		names, err := engine.ParseSchedule(ce.Schedule)
+		require.NoError(t, err)
+		require.Equal(t, ce.Steps, len(names))
+		require.Equal(t, ce.Preemptions, engine.Preemptions(names))
+		code, out, errOut := cli(t, "run", "stale-set", "--schedule", ce.Schedule)
+		require.Equal(t, exitStale, code, errOut)
+		require.Contains(t, out, "("+a+")")
+		require.Contains(t, text, fmt.Sprintf("replay            racetape run stale-set --schedule %q\n", ce.Schedule))
+	}
+	require.Contains(t, text, "\nstale-set         ")
+
+	// The naive search reports the same ones.
+	_, naive := exploreCLI(t, "stale-set", "--json", "--no-reduction")
+	require.Equal(t, j.Counterexamples, naive.Counterexamples)
 }
 
 // TestCLIExploreDeterministic: the output does not depend on --workers,
@@ -282,4 +320,62 @@ actors:
 	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable", "--max-preemptions", "0")
 	require.Equal(t, exitClean, code, out)
 	require.NotContains(t, out, "timed run")
+}
+
+// TestCLIExploreEstimate: --estimate prints about how many schedules the
+// search would run, as text and JSON, and runs none; it applies to the
+// exhaustive search only.
+func TestCLIExploreEstimate(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "stale-set", "--estimate")
+	require.Equal(t, exitClean, code, errOut)
+	require.Contains(t, out, "stale-set: every schedule, partial-order reduction (optimal DPOR)\n")
+	require.Contains(t, out, "estimate          88 schedules to run (the search is small enough to count)\n")
+
+	code, out, errOut = cli(t, "explore", "stale-set", "--estimate", "--no-reduction", "--json")
+	require.Equal(t, exitClean, code, errOut)
+	var j struct {
+		Reduction string `json:"reduction"`
+		Estimate  struct {
+			Schedules float64 `json:"schedules"`
+			RelError  float64 `json:"rel_error"`
+			Walks     int     `json:"walks"`
+		} `json:"estimate"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &j))
+	require.Equal(t, "none", j.Reduction)
+	require.InDelta(t, 1224, j.Estimate.Schedules, 0.35*1224, "the naive search runs 1224")
+	require.Positive(t, j.Estimate.Walks)
+
+	code, out, _ = cli(t, "explore", "seed-matrix", "--set", "cell=1s", "--max-preemptions", "1", "--estimate")
+	require.Equal(t, exitClean, code)
+	require.Contains(t, out, "every schedule with at most 1 preemption, partial-order reduction")
+	require.Regexp(t, `estimate +~\S+ \(±\d+%\) schedules to run, from \d+ random walks`, out)
+
+	for _, args := range [][]string{{"stale-set", "--random", "5", "--estimate"}, {"seed-matrix", "--estimate"}} {
+		code, _, errOut = cli(t, append([]string{"explore"}, args...)...)
+		require.Equal(t, exitUsage, code, "%v", args)
+		require.Contains(t, errOut, "--estimate")
+	}
+}
+
+// TestCLIExploreShrinks: --random and --pct counterexamples come shrunk
+// (seed-matrix: about thirty preemptions found, one to three shrunk), and
+// each replays with `racetape run --schedule`, serving a read of its
+// anomaly; --no-shrink keeps them as found.
+func TestCLIExploreShrinks(t *testing.T) {
+	args := []string{"seed-matrix", "--set", "cell=1s", "--random", "300", "--seed", "4", "--json"}
+	code, j := exploreCLI(t, args...)
+	require.Equal(t, exitStale, code)
+	_, raw := exploreCLI(t, append(args, "--no-shrink")...)
+	require.NotEmpty(t, j.Counterexamples)
+	for a, ce := range j.Counterexamples {
+		require.LessOrEqual(t, ce.Preemptions, 3, "%s: %s", a, ce.Schedule)
+		require.Greater(t, raw.Counterexamples[a].Preemptions, 10, "%s as found", a)
+		code, out, errOut := cli(t, "run", "seed-matrix", "--set", "cell=1s", "--schedule", ce.Schedule)
+		require.Equal(t, exitStale, code, errOut)
+		require.Contains(t, out, "("+a+")")
+	}
+	code, _, errOut := cli(t, "explore", "stale-set", "--no-shrink")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--no-shrink applies to random and PCT modes")
 }

@@ -252,10 +252,20 @@ func TestExploreTimeout(t *testing.T) {
 }
 
 func TestProgressText(t *testing.T) {
-	require.Equal(t, "12 schedules, 0 stale, 6 schedules/s", progressText(engine.ExploreProgress{Schedules: 12}, 2*time.Second))
-	require.Equal(t, "5/10 schedules, 1 stale, 5 schedules/s", progressText(engine.ExploreProgress{Schedules: 5, Stale: 1, Total: 10}, time.Second))
+	require.Equal(t, "12 schedules, 0 stale, 6 schedules/s", progressText(engine.ExploreProgress{Schedules: 12}, 2*time.Second, nil))
+	require.Equal(t, "5/10 schedules, 1 stale, 5 schedules/s", progressText(engine.ExploreProgress{Schedules: 5, Stale: 1, Total: 10}, time.Second, nil))
 	require.Equal(t, "0 schedules, 0 stale, 4000000 prefixes abandoned, 0 schedules/s",
-		progressText(engine.ExploreProgress{Pruned: 4000000}, time.Second), "a search that completes nothing still shows it moves")
+		progressText(engine.ExploreProgress{Pruned: 4000000}, time.Second, nil), "a search that completes nothing still shows it moves")
+
+	// With an estimate: of about how many, and when it ends at this rate.
+	est := &engine.Estimate{Schedules: 21892, RelError: 0.08}
+	require.Equal(t, "12040 of ~21892 (±8%) schedules, 3 stale, 6020 schedules/s, ETA 0:02",
+		progressText(engine.ExploreProgress{Schedules: 12040, Stale: 3}, 2*time.Second, est))
+	require.Equal(t, "12040 of ~21892 (±8%) schedules (40 counted), 0 stale, 1204 schedules/s, ETA 0:08",
+		progressText(engine.ExploreProgress{Schedules: 40, Uncounted: 12000}, 10*time.Second, est), "a bounded search counts some")
+	require.Contains(t, progressText(engine.ExploreProgress{Schedules: 30000}, time.Second, est), "ETA ?", "past the estimate")
+	require.Contains(t, progressText(engine.ExploreProgress{Schedules: 1}, time.Second, &engine.Estimate{Schedules: 5e9, RelError: 0.7}), "of ~5e+09 (±70%) schedules, 0 stale, 1 schedules/s, ETA ?")
+	require.Contains(t, progressText(engine.ExploreProgress{Schedules: 1000}, time.Second, &engine.Estimate{Schedules: 4.6e6, RelError: 0.1}), "ETA 1:16:39")
 }
 
 func TestHelpListsLimits(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -41,9 +40,14 @@ type ExploreOptions struct {
 	Mode ExploreMode
 	// NoReduction runs every schedule in exhaustive mode.
 	NoReduction bool
+	// NoSymmetry explores every class of equivalent schedules, where the
+	// reduction otherwise explores one of the classes that renaming
+	// identical actors maps onto each other.
+	NoSymmetry bool
 	// Bounded limits exhaustive mode to schedules with at most
 	// MaxPreemptions preemptions (switching away from an actor that could
-	// still run; clock ticks do not count). It turns the reduction off.
+	// still run; clock ticks do not count). With the reduction, each class
+	// with a schedule in the bound counts once (explore_bounded.go).
 	Bounded        bool
 	MaxPreemptions int
 	// Samples is the number of schedules in Random and PCT modes.
@@ -52,6 +56,10 @@ type ExploreOptions struct {
 	Depth int
 	// Seed seeds Random and PCT modes.
 	Seed uint64
+	// NoShrink keeps Random and PCT counterexamples as found (each the
+	// simplest schedule of its class) instead of shrinking them
+	// (explore_shrink.go).
+	NoShrink bool
 	// Workers is the number of parallel workers (each with its own
 	// cache); < 1 means 1. Results do not depend on it.
 	Workers int
@@ -73,6 +81,9 @@ type ExploreOptions struct {
 	// Limits bound Workers, Depth and the exhaustive search's state (zero
 	// fields: defaults).
 	Limits Limits
+	// sleepSets runs a scenario's reduced search as before optimal DPOR:
+	// sleep sets, cut into tasks (benchmarks compare them).
+	sleepSets bool
 }
 
 // ErrExploreOptions is wrapped by errors for unusable options.
@@ -86,7 +97,7 @@ type ExploreResult struct {
 	Mode     string `json:"mode"`
 	// Consistency is the model schedules were judged by.
 	Consistency string `json:"consistency"`
-	Reduction   string `json:"reduction"` // "sleep-sets" or "none"
+	Reduction   string `json:"reduction"` // Explorer.Reduction
 	// Seed and Depth, for random and PCT modes.
 	Seed  *uint64 `json:"seed,omitempty"`
 	Depth int     `json:"depth,omitempty"`
@@ -101,15 +112,20 @@ type ExploreResult struct {
 	Anomalies map[timeline.Anomaly]int64 `json:"anomalies"`
 	// Counterexample is the stale schedule with the fewest preemptions,
 	// then the fewest steps, then the lexicographically smallest (by actor
-	// names); nil when no schedule was stale.
+	// names); nil when no schedule was stale. It is one of
+	// Counterexamples.
 	Counterexample *Counterexample `json:"counterexample"`
-	// ByAnomaly holds, for each anomaly found (in name order), the best
-	// stale schedule (by the same order) that served a read of it; its
-	// Anomaly is that anomaly.
-	ByAnomaly []*Counterexample `json:"by_anomaly"`
+	// Counterexamples holds, for each anomaly found, the best stale
+	// schedule (by the same order) that served a read of it; its Anomaly
+	// is that anomaly.
+	Counterexamples map[timeline.Anomaly]*Counterexample `json:"counterexamples"`
 	// Pruned counts the prefixes abandoned: by the reduction, because every
 	// step that could follow was asleep, or by a Target (ErrPrune).
 	Pruned int64 `json:"pruned_prefixes"`
+	// Uncounted counts, in a bounded search with the reduction, the
+	// complete schedules run but not counted: equivalent to one that is,
+	// or of a class whose every schedule is over the bound.
+	Uncounted int64 `json:"uncounted_schedules,omitempty"`
 	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
 	// Steps counts the steps executed, prefix replays included.
@@ -189,15 +205,16 @@ func Preemptions(schedule []string) int {
 
 // ExploreProgress is a snapshot of a running exploration.
 type ExploreProgress struct {
-	Schedules int64 // complete schedules run so far
+	Schedules int64 // complete schedules run so far (and counted)
 	Stale     int64 // stale ones
 	Pruned    int64 // prefixes the reduction abandoned
+	Uncounted int64 // complete schedules run and not counted (ExploreResult.Uncounted)
 	Total     int64 // schedules to run (random, PCT), 0 when unknown
 }
 
 // An Explorer runs one exploration: a scenario along many schedules, to
-// report which ones serve stale data. Progress may be called from any
-// goroutine while Run runs.
+// report which ones serve stale data. Progress and Estimate may be called
+// from any goroutine while Run runs.
 //
 // Exhaustive mode enumerates every complete schedule (every interleaving of
 // the actors' programs that keeps each program's order, conditional steps
@@ -208,42 +225,54 @@ type ExploreProgress struct {
 // small enough to copy: at each node with more than one child the worker
 // keeps a copy of the machine, and comes back to it for the next child
 // instead of replaying the prefix (with miniredis, Direct or RESP, a Runner
-// replays it). The default reduces it with sleep
-// sets (Godefroid 1996) over the dependency relation of explore_por.go: at
-// each node, a step independent of every step taken since a sibling
-// explored it stays asleep, so of each class of equivalent schedules (same
-// steps, dependent steps in the same order) exactly one complete schedule
-// is run. Equivalent schedules serve the same values and get the same
-// verdicts, so the stale classes found are those the naive search finds;
-// for the best counterexample, each stale schedule found is replaced by the
-// equivalent schedule with the fewest preemptions (then lexicographically
-// smallest), which is what the naive search would report. Sleep sets alone
-// need no backtracking analysis, so a subtree depends only on its path: the
-// tree is cut into tasks at a fixed depth, workers take tasks in any order,
-// and merging sums and minima gives the same result for any worker count.
+// replays it).
 //
-// A preemption bound turns the reduction off (sleep sets with a bound lose
-// schedules: Coons, Musuvathi, McKinley, "Bounded partial-order reduction",
-// 2013); the bounded naive search is exact.
+// The default reduces it to one schedule per class of equivalent schedules
+// (same steps, dependent steps in the same order; the dependency relation
+// is explore_por.go's), with optimal DPOR (explore_dpor.go): no prefix is
+// started and abandoned, and, with symmetry (explore_symmetry.go), one
+// class of those that renaming identical actors maps onto each other.
+// Equivalent schedules serve the same values and get the same verdicts, so
+// the anomalies found are those the naive search finds; for each, the
+// schedule reported is the best of the classes that show it (fewest
+// preemptions, then steps, then the lexicographically smallest), which is
+// what the naive search reports. Optimal DPOR is sequential; the naive
+// search is cut into tasks at a fixed depth, which workers take in any
+// order, merging sums and minima: the result does not depend on the worker
+// count either way. A preemption bound keeps the reduction on
+// (explore_bounded.go). Estimate estimates the search's size
+// (explore_estimate.go).
 //
 // Random and PCT modes run Samples schedules; schedule i draws from a PCG
 // seeded with (Seed, i), so results do not depend on workers either. PCT is
 // Burckhardt et al., "A randomized scheduler with probabilistic guarantees
 // of finding bugs" (2010): random distinct priorities, the highest-priority
 // runnable participant runs, and at Depth-1 random steps the running one
-// drops below all others.
+// drops below all others. Their counterexamples are then shrunk
+// (explore_shrink.go).
 type Explorer struct {
-	sc    *Scenario // nil for a System
-	sys   *System   // nil for a scenario
-	opts  ExploreOptions
-	por   *porInfo // the scenario's analysis (nil for a System)
-	prog  *program // the scenario compiled for the machine (nil with RESP or Direct)
-	names []string // participant names: the actors, then the clock
+	sc   *Scenario // nil for a System
+	sys  *System   // nil for a scenario
+	opts ExploreOptions
+	por  *porInfo // the scenario's analysis (nil for a System)
+	// groups are the scenario's identical actors, explored up to renaming
+	// (explore_symmetry.go); none without the reduction or with NoSymmetry.
+	groups   [][]int
+	renaming *renaming // of groups, for the counterexamples; nil without
+	// canon: a bounded reduced search runs the bounded tree (and counts
+	// canonical schedules), not the whole reduced search (explore_bounded.go).
+	canon bool
+	// tree, when set, makes that choice instead of the estimates (tests).
+	tree     *bool
+	choosing sync.Mutex // guards canon and chosen, set by chooseTree
+	chosen   bool
+	prog     *program // the scenario compiled for the machine (nil with RESP or Direct)
+	names    []string // participant names: the actors, then the clock
 	// maxSteps bounds the length of a schedule, for PCT's change points.
 	maxSteps int
 	cons     Consistency
 
-	runs, stale, pruned atomic.Int64
+	runs, stale, pruned, uncounted atomic.Int64
 
 	onLeaf func(*worker) // tests: called at every complete schedule
 }
@@ -305,6 +334,12 @@ func NewExplorer(sc *Scenario, opts ExploreOptions) (*Explorer, error) {
 		e.names = append(e.names, a.Name)
 	}
 	e.names = append(e.names, timeline.ClockActor)
+	if e.reduced() && !opts.NoSymmetry && !opts.sleepSets {
+		if e.groups = identicalActors(sc); len(e.groups) > 0 {
+			e.renaming = newRenaming(e.groups, e.names)
+		}
+	}
+
 	e.maxSteps = e.por.maxSteps
 	return e, nil
 }
@@ -335,6 +370,9 @@ func NewSystemExplorer(sys System, opts ExploreOptions) (*Explorer, error) {
 func checkOptions(opts ExploreOptions) error {
 	switch opts.Mode {
 	case Exhaustive:
+		if opts.NoShrink {
+			return fmt.Errorf("%w: --no-shrink applies to random and PCT modes (an exhaustive search's counterexamples are the simplest)", ErrExploreOptions)
+		}
 		if opts.Bounded && opts.MaxPreemptions < 0 {
 			return fmt.Errorf("%w: the preemption bound must be 0 or more", ErrExploreOptions)
 		}
@@ -348,8 +386,8 @@ func checkOptions(opts ExploreOptions) error {
 		if opts.Mode == PCT && opts.Depth < 1 {
 			return fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
 		}
-		if opts.Bounded || opts.NoReduction {
-			return fmt.Errorf("%w: a preemption bound and --no-reduction apply to exhaustive mode only", ErrExploreOptions)
+		if opts.Bounded || opts.NoReduction || opts.NoSymmetry {
+			return fmt.Errorf("%w: a preemption bound, --no-reduction and --no-symmetry apply to exhaustive mode only", ErrExploreOptions)
 		}
 	default:
 		return fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
@@ -368,17 +406,72 @@ func Explore(ctx context.Context, sc *Scenario, opts ExploreOptions) (*ExploreRe
 
 // Progress returns the counts so far.
 func (e *Explorer) Progress() ExploreProgress {
-	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load(), Pruned: e.pruned.Load()}
+	p := ExploreProgress{Schedules: e.runs.Load(), Stale: e.stale.Load(), Pruned: e.pruned.Load(), Uncounted: e.uncounted.Load()}
 	if e.opts.Mode != Exhaustive {
 		p.Total = int64(e.opts.Samples)
 	}
 	return p
 }
 
-// reduced reports whether the sleep-set reduction is on.
-func (e *Explorer) reduced() bool {
-	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && !e.opts.Bounded
+// Reduction names the reduction the exploration runs with, as
+// ExploreResult.Reduction does: "none"; "optimal-dpor" (one schedule per
+// class of equivalent schedules, no prefix abandoned); "sleep-sets" (the
+// same classes, for a System, or a scenario whose clock can tick; see
+// explore_dpor.go); with "+symmetry", one class of those that renaming
+// identical actors maps onto each other (explore_symmetry.go).
+func (e *Explorer) Reduction() string {
+	switch {
+	case !e.reduced():
+		return "none"
+	case e.sys != nil || e.opts.sleepSets:
+		return "sleep-sets"
+	}
+	name := "optimal-dpor"
+	if e.por.expires {
+		name = "sleep-sets"
+	}
+	if len(e.groups) > 0 {
+		name += "+symmetry"
+	}
+	return name
 }
+
+// symmetry is a worker's state of the symmetry rule, or nil.
+func (e *Explorer) symmetry() *symmetry {
+	if len(e.groups) == 0 {
+		return nil
+	}
+	return newSymmetry(e.groups)
+}
+
+// ReductionText says what a reduction (an ExploreResult.Reduction) does,
+// for people: "partial-order reduction (optimal DPOR)".
+func ReductionText(name string) string {
+	if name == "none" {
+		return "no reduction"
+	}
+	base, sym := strings.CutSuffix(name, "+symmetry")
+	text := "partial-order reduction (optimal DPOR)"
+	if base == "sleep-sets" {
+		text = "partial-order reduction (sleep sets)"
+	}
+	if sym {
+		text += ", identical actors explored once"
+	}
+	return text
+}
+
+// reduced reports whether the reduction is on: in exhaustive mode, unless
+// turned off, or a System's search is bounded (sleep sets lose schedules
+// under a bound).
+func (e *Explorer) reduced() bool {
+	return e.opts.Mode == Exhaustive && !e.opts.NoReduction && (!e.opts.Bounded || e.sys == nil)
+}
+
+// canonical reports whether the search is the bounded tree, counting each
+// class at its canonical schedule (explore_bounded.go), rather than the
+// whole reduced search, counting the classes in the bound.
+func (e *Explorer) canonical() bool { return e.reduced() && e.opts.Bounded && e.canon }
 
 func (e *Explorer) workers() int { return max(e.opts.Workers, 1) }
 
@@ -393,17 +486,20 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	if err != nil && ctx.Err() == nil {
 		return nil, err
 	}
+	if e.opts.Mode != Exhaustive && !e.opts.NoShrink && ctx.Err() == nil {
+		if err := e.shrinkAll(ctx, &tot); err != nil {
+			return nil, err
+		}
+	}
 	res := &ExploreResult{
-		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(), Reduction: "none",
+		Scenario: e.name(), Mode: e.opts.Mode.String(), Consistency: e.cons.String(),
 		SchedulesRun: tot.runs, StaleSchedules: tot.stale, Anomalies: tot.anomalies,
-		Pruned: tot.pruned, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
+		Pruned: tot.pruned, Uncounted: tot.uncounted, Steps: tot.steps, Complete: tot.complete && ctx.Err() == nil,
 	}
 	if res.Anomalies == nil {
 		res.Anomalies = map[timeline.Anomaly]int64{}
 	}
-	if e.reduced() {
-		res.Reduction = "sleep-sets"
-	}
+	res.Reduction = e.Reduction()
 	if e.opts.Mode != Exhaustive {
 		seed := e.opts.Seed
 		res.Seed = &seed
@@ -416,20 +512,19 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		res.MaxPreemptions = &k
 	}
 	if tot.best != nil {
-		ce, cerr := e.counterexample(tot.best)
+		ce, cerr := e.counterexample(tot.best, "")
 		if cerr != nil {
 			return nil, cerr
 		}
 		res.Counterexample = ce
 	}
-	res.ByAnomaly = []*Counterexample{}
-	for _, a := range slices.Sorted(maps.Keys(tot.byAnomaly)) {
-		ce, cerr := e.counterexample(tot.byAnomaly[a])
+	res.Counterexamples = map[timeline.Anomaly]*Counterexample{}
+	for a, c := range tot.byAnomaly {
+		ce, cerr := e.counterexample(c, a)
 		if cerr != nil {
 			return nil, cerr
 		}
-		ce.Anomaly = a
-		res.ByAnomaly = append(res.ByAnomaly, ce)
+		res.Counterexamples[a] = ce
 	}
 	return res, ctx.Err()
 }
@@ -453,8 +548,9 @@ func (e *Explorer) replay(names []string) (*timeline.Timeline, error) {
 }
 
 // counterexample replays the stale schedule c, to name its anomaly
-// exactly as `racetape run --schedule` will.
-func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
+// exactly as `racetape run --schedule` will: the anomaly of its first
+// stale read, or a, which one of its stale reads must show.
+func (e *Explorer) counterexample(c *candidate, a timeline.Anomaly) (*Counterexample, error) {
 	names := make([]string, len(c.path))
 	for i, p := range c.path {
 		names[i] = e.names[p]
@@ -467,7 +563,14 @@ func (e *Explorer) counterexample(c *candidate) (*Counterexample, error) {
 	if len(stale) == 0 {
 		return nil, fmt.Errorf("replay counterexample %q: no stale read (exploration bug)", FormatSchedule(names))
 	}
-	return &Counterexample{Schedule: names, Preemptions: c.pre, Steps: len(names), Anomaly: stale[0].Anomaly, StaleReads: len(stale)}, nil
+	ce := &Counterexample{Schedule: names, Preemptions: c.pre, Steps: len(names), Anomaly: stale[0].Anomaly, StaleReads: len(stale)}
+	if a != "" {
+		if !slices.ContainsFunc(stale, func(r timeline.Read) bool { return r.Anomaly == a }) {
+			return nil, fmt.Errorf("replay counterexample %q: no %s read (exploration bug)", FormatSchedule(names), a)
+		}
+		ce.Anomaly = a
+	}
+	return ce, nil
 }
 
 // A candidate is a stale schedule, as participant indexes.
@@ -500,6 +603,7 @@ func (e *Explorer) better(a, b *candidate) bool {
 // not matter.
 type partial struct {
 	runs, stale, pruned, steps int64
+	uncounted                  int64
 	anomalies                  map[timeline.Anomaly]int64
 	best                       *candidate
 	byAnomaly                  map[timeline.Anomaly]*candidate // the best of each anomaly
@@ -510,6 +614,7 @@ func (e *Explorer) merge(into *partial, p *partial) {
 	into.runs += p.runs
 	into.stale += p.stale
 	into.pruned += p.pruned
+	into.uncounted += p.uncounted
 	into.steps += p.steps
 	for a, n := range p.anomalies {
 		if into.anomalies == nil {
@@ -538,16 +643,20 @@ type worker struct {
 	fps  []Footprint // their footprints
 	en   []int       // scratch: enabled participants
 
-	nodes  []node
-	limit  int64 // stop each task after this many schedules (0: none)
-	runs   int64 // schedules of the current task
-	polls  int   // calls of stopped
-	flush  int64 // runs not yet added to the shared progress
-	stale  int64
-	pruned int64
-	ctx    context.Context
+	nodes     []node
+	limit     int64 // stop each task after this many schedules (0: none)
+	runs      int64 // schedules of the current task
+	polls     int   // calls of stopped
+	flush     int64 // runs not yet added to the shared progress
+	stale     int64
+	pruned    int64
+	uncounted int64
+	ctx       context.Context
 
-	reduced bool      // the sleep-set reduction is on
+	reduced bool      // the reduction is on (but for canon)
+	bounded bool      // a bounded search with the reduction: counts classes in the bound
+	canon   bool      // the bounded tree, counting canonical schedules only
+	ds      *dpor     // the optimal DPOR search's state (a scenario's reduced search)
 	needFP  bool      // keep fps and the nodes' fp
 	pcg     *rand.PCG // sampled modes' generator, reseeded per schedule
 	rng     *rand.Rand
@@ -578,8 +687,13 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	}
 	// Footprints serve the reduction and minimize; the naive search needs
 	// none (but tests look at them).
-	w.reduced = e.reduced()
-	w.needFP = w.reduced || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	w.canon = e.canonical()
+	w.bounded = e.reduced() && e.opts.Bounded
+	w.reduced = e.reduced() && !w.canon
+	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
+	if w.reduced && e.sys == nil && !e.opts.sleepSets {
+		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry())
+	}
 	return w, nil
 }
 
@@ -593,7 +707,8 @@ func (w *worker) publish() {
 	w.e.runs.Add(w.flush)
 	w.e.stale.Add(w.stale)
 	w.e.pruned.Add(w.pruned)
-	w.flush, w.stale, w.pruned = 0, 0, 0
+	w.e.uncounted.Add(w.uncounted)
+	w.flush, w.stale, w.pruned, w.uncounted = 0, 0, 0, 0
 }
 
 // prune counts a prefix the reduction abandoned.
@@ -631,8 +746,16 @@ func (w *worker) footprint(p int) Footprint {
 // step runs participant p's next step.
 func (w *worker) step(p int) error {
 	if w.needFP {
-		w.fps = append(w.fps, w.footprint(p))
+		return w.stepKnown(p, w.footprint(p))
 	}
+	w.path = append(w.path, p)
+	w.res.steps++
+	return w.t.step(p)
+}
+
+// stepKnown runs participant p's next step, whose footprint is fp.
+func (w *worker) stepKnown(p int, fp Footprint) error {
+	w.fps = append(w.fps, fp)
 	w.path = append(w.path, p)
 	w.res.steps++
 	return w.t.step(p)
@@ -668,6 +791,16 @@ func (w *worker) stopped() bool {
 
 // leaf judges the complete schedule just run.
 func (w *worker) leaf(pre int) error {
+	fewest := -1 // the fewest preemptions of the schedule's class, once known
+	if w.bounded {
+		w.runs++ // work done, for Limit, even if not counted
+		f, ok, err := w.inBound(pre)
+		if err != nil || !ok {
+			return err
+		}
+		w.runs--
+		fewest = f
+	}
 	if w.e.onLeaf != nil {
 		w.e.onLeaf(w)
 	}
@@ -690,11 +823,27 @@ func (w *worker) leaf(pre int) error {
 		w.res.anomalies[a]++
 	}
 	c := candidate{path: w.path, pre: pre}
-	if w.reduced || w.e.opts.Mode != Exhaustive {
-		if !w.mayImprove(seen, len(c.path)) {
-			return nil // nothing equivalent can beat the best ones
+	if (w.reduced || w.e.opts.Mode != Exhaustive) && !w.canon {
+		// The schedule stands for its class (and, with symmetry, its
+		// orbit): the best of them, if it can beat the best so far.
+		if !w.mayImprove(seen, 0, len(c.path)) {
+			return nil
 		}
-		c.path, c.pre = w.minimize(w.path, w.fps, pre)
+		ok := fewest >= 0
+		if !ok {
+			fewest, ok = w.mz.fewest(w, w.path, w.fps, int(unreachable-1))
+		}
+		if ok {
+			if !w.mayImprove(seen, fewest, len(c.path)) {
+				return nil
+			}
+			c.pre = fewest
+			if w.e.renaming != nil {
+				c.path = w.minimizeOrbit(fewest)
+			} else {
+				c.path = w.lexLeast(fewest)
+			}
+		}
 	}
 	if w.e.better(&c, w.res.best) {
 		w.res.best = &candidate{path: slices.Clone(c.path), pre: c.pre}
@@ -705,11 +854,14 @@ func (w *worker) leaf(pre int) error {
 	return nil
 }
 
-// mayImprove says whether a stale schedule of n steps serving anomalies
-// seen could beat a best counterexample: not when each of them (and the
-// best overall) already has one without preemptions and fewer steps.
-func (w *worker) mayImprove(seen []timeline.Anomaly, n int) bool {
-	beaten := func(b *candidate) bool { return b != nil && b.pre == 0 && n > len(b.path) }
+// mayImprove says whether a stale schedule of n steps with pre
+// preemptions (at least), serving anomalies seen, could beat a best
+// counterexample: not when each of them (and the best overall) has one
+// already with fewer preemptions, or as many and fewer steps.
+func (w *worker) mayImprove(seen []timeline.Anomaly, pre, n int) bool {
+	beaten := func(b *candidate) bool {
+		return b != nil && (b.pre < pre || b.pre == pre && len(b.path) < n)
+	}
 	if !beaten(w.res.best) {
 		return true
 	}

@@ -2,11 +2,13 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/racetape/racetape/engine"
+	"github.com/racetape/racetape/presets"
 )
 
 // BenchmarkExploreVsRawModel measures exhaustive exploration (no
@@ -51,28 +53,102 @@ func BenchmarkExploreVsRawModel(b *testing.B) {
 	b.ReportMetric(engineRate/rawRate, "engine/raw")
 }
 
-// BenchmarkReducedVsNaive explores 1 writer + 3 readers (get, on a miss
-// read the row and set it) exhaustively, reduced and naive, on one core.
-// Goal: reduced in at most 2 s, with at least 20 times fewer schedules.
-func BenchmarkReducedVsNaive(b *testing.B) {
+// BenchmarkReduction is the table, side by side in one run: the
+// protocol of writersReaders explored exhaustively on one core with the
+// sleep sets of before, with optimal DPOR, and with optimal DPOR and
+// symmetry (the default). It reports the schedules run, the prefixes
+// abandoned and the milliseconds per exploration. Goals: 1 writer + 5
+// readers with at least 20 times fewer schedules than sleep sets, in at
+// most 0.2 s; 2 writers + 4 readers in at most 2 s; 10 actors whose steps
+// all take no time in at most 5 s, none abandoned.
+func BenchmarkReduction(b *testing.B) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	sc := cacheAsideN(3, false)
-	for _, c := range []struct {
+	searches := []struct {
 		name string
 		opts engine.ExploreOptions
-	}{{"reduced", engine.ExploreOptions{}}, {"naive", engine.ExploreOptions{NoReduction: true}}} {
-		b.Run(c.name, func(b *testing.B) {
-			var res *engine.ExploreResult
-			for b.Loop() {
-				var err error
-				if res, err = engine.Explore(context.Background(), sc, c.opts); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(res.SchedulesRun), "schedules")
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/exploration")
-		})
+	}{
+		{"sleep-sets", engine.SleepSets(engine.ExploreOptions{})},
+		{"optimal-dpor", engine.ExploreOptions{NoSymmetry: true}},
+		{"symmetry", engine.ExploreOptions{}},
 	}
+	for _, c := range []struct {
+		w, r     int
+		zero     bool
+		searches int // the first ones are too slow to repeat
+	}{{1, 3, false, 0}, {1, 4, false, 0}, {1, 5, false, 0}, {2, 4, false, 2}, {1, 9, true, 2}} {
+		sc := writersReaders(c.w, c.r, c.zero)
+		name := sc.Name
+		if c.zero {
+			name = "zero-" + name
+		}
+		for _, s := range searches[c.searches:] {
+			b.Run(name+"/"+s.name, func(b *testing.B) {
+				var res *engine.ExploreResult
+				for b.Loop() {
+					var err error
+					if res, err = engine.Explore(context.Background(), sc, s.opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.SchedulesRun), "schedules")
+				b.ReportMetric(float64(res.Pruned), "abandoned")
+				b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/exploration")
+			})
+		}
+	}
+}
+
+// BenchmarkBounded compares the bounded search without and with the
+// reduction (which stays on under a bound and counts classes), side by
+// side: 1 writer + 5 readers within 0, 1 and 2 preemptions.
+func BenchmarkBounded(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	sc := writersReaders(1, 5, false)
+	for k := range 3 {
+		for _, naive := range []bool{true, false} {
+			name := fmt.Sprintf("k=%d/reduced", k)
+			if naive {
+				name = fmt.Sprintf("k=%d/naive", k)
+			}
+			b.Run(name, func(b *testing.B) {
+				var res *engine.ExploreResult
+				for b.Loop() {
+					var err error
+					opts := engine.ExploreOptions{Bounded: true, MaxPreemptions: k, NoReduction: naive}
+					if res, err = engine.Explore(context.Background(), sc, opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.SchedulesRun), "schedules")
+				b.ReportMetric(float64(res.Uncounted), "uncounted")
+				b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/exploration")
+			})
+		}
+	}
+}
+
+// BenchmarkMoonshot estimates the search the moonshot asks for:
+// seed-matrix's first cell (10 readers, 5 writers), every schedule within
+// 2 preemptions. Its key expires during a run, so nearly every step
+// depends on every other and the classes are about as many as the
+// schedules: it reports the estimate, not a search.
+func BenchmarkMoonshot(b *testing.B) {
+	sc, err := presets.Get("seed-matrix")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex, err := engine.NewExplorer(sc, engine.ExploreOptions{Bounded: true, MaxPreemptions: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var est engine.Estimate
+	for b.Loop() {
+		if est, err = ex.Estimate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(est.Schedules, "schedules-estimated")
+	b.ReportMetric(est.RelError, "rel-error")
 }
 
 // BenchmarkWorkers compares 1 and 2 workers on the naive exploration of 1

@@ -76,6 +76,24 @@ func (e *Explorer) runExhaustive(ctx context.Context) (partial, error) {
 			return w.dfs(&task{last: -1}, 0, nil)
 		})
 	}
+	if e.reduced() && e.opts.Bounded {
+		if err := e.chooseTree(ctx); err != nil {
+			return partial{}, err
+		}
+	}
+	if e.reduced() && !e.canonical() && !e.opts.sleepSets {
+		// Optimal DPOR is sequential (explore_dpor.go): one worker.
+		w, err := e.newWorker(ctx)
+		if err != nil {
+			return partial{}, err
+		}
+		w.limit = e.opts.Limit
+		err = w.optimal()
+		w.close()
+		tot := partial{complete: true}
+		e.merge(&tot, &w.res)
+		return tot, err
+	}
 	fw, err := e.newWorker(ctx)
 	if err != nil {
 		return partial{}, err
@@ -452,32 +470,47 @@ func (w *worker) childSleep(nd *node, p int, out []int) []int {
 // large it returns path itself. The schedule returned is the worker's
 // until the next call.
 func (w *worker) minimize(path []int, fps []Footprint, pre int) ([]int, int) {
-	mz := &w.mz
+	total, ok := w.mz.fewest(w, path, fps, int(unreachable-1))
+	if !ok {
+		return path, pre
+	}
+	return w.lexLeast(total), total
+}
+
+// fewest sets the program up for path and returns the fewest preemptions
+// of a schedule equivalent to it, when at most room; false when more, or
+// when the space is too large.
+func (mz *minimizer) fewest(w *worker, path []int, fps []Footprint, room int) (int, bool) {
 	if !mz.prepare(w, path, fps) {
-		return path, pre
+		return 0, false
 	}
-	total := mz.solve(0, 0, -1)
-	if mz.tooBig {
-		return path, pre
-	}
+	total := mz.solve(0, 0, -1, int32(room))
+	return int(total), total != unreachable && !mz.tooBig
+}
+
+// lexLeast returns the lexicographically smallest schedule with total
+// preemptions of the class fewest was given (total is its fewest).
+func (w *worker) lexLeast(total int) []int {
+	mz := &w.mz
 	out := mz.out[:0]
-	code, last := uint64(0), -1
-	for taken := range len(path) {
-		want := mz.solve(code, taken, last)
-		pick, pickLast := -1, 0
+	code, last, room := uint64(0), -1, int32(total)
+	for taken := range mz.m {
+		pick, pickLast, pickCost := -1, 0, int32(0)
 		for q := range mz.parts {
-			v, nl, ok := mz.try(code, taken, last, q)
-			if ok && v == want && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
+			v, nl, ok := mz.try(code, taken, last, q, room)
+			if ok && v == room && (pick < 0 || w.e.names[q] < w.e.names[pick]) {
 				pick, pickLast = q, nl
+				pickCost, _ = mz.cost(last, q)
 			}
 		}
 		out = append(out, pick)
 		mz.s[pick]++
 		code += mz.mult[pick]
 		last = pickLast
+		room -= pickCost
 	}
 	mz.out = out
-	return out, int(total)
+	return out
 }
 
 // A minimizer is minimize's dynamic program, its storage reused from one
@@ -497,6 +530,9 @@ type minimizer struct {
 	// tooBig says the table outgrew maxStates.
 	tooBig bool
 	out    []int
+	// minimizeOrbit's prefixes seen, and a key's storage.
+	seen map[string]struct{}
+	key  []byte
 }
 
 // maxStates bounds minimize's table.
@@ -581,38 +617,59 @@ func (mz *minimizer) cost(last, q int) (int32, int) {
 }
 
 // solve is the fewest preemptions to complete the prefix numbered code (of
-// taken steps, last run by last).
-func (mz *minimizer) solve(code uint64, taken, last int) int32 {
+// taken steps, last run by last), when they are at most room; else
+// unreachable. The memo keeps a prefix's exact count, or that it needs
+// more than a room tried (-(room+1)): a bound keeps the prefixes solved to
+// those with few preemptions.
+func (mz *minimizer) solve(code uint64, taken, last int, room int32) int32 {
 	if taken == mz.m {
 		return 0
 	}
 	key := code*uint64(mz.parts) + uint64(last+1)
-	if v, ok := mz.memo[key]; ok {
+	v, ok := mz.memo[key]
+	switch {
+	case ok && v >= 0 && v <= room:
 		return v
+	case ok && (v >= 0 || -v-1 >= room):
+		return unreachable
 	}
 	if len(mz.memo) >= maxStates {
 		mz.tooBig = true
-		return 0
+		return unreachable
 	}
-	best := int32(math.MaxInt32)
+	best := unreachable
 	for q := range mz.parts {
-		if v, _, ok := mz.try(code, taken, last, q); ok {
+		if v, _, ok := mz.try(code, taken, last, q, room); ok {
 			best = min(best, v)
 		}
 	}
-	mz.memo[key] = best
+	if best <= room {
+		mz.memo[key] = best
+	} else {
+		mz.memo[key] = -room - 1
+	}
 	return best
 }
 
-// try is the fewest preemptions to complete the prefix by taking q's next
-// step first, and who has then run last; false when q cannot go next.
-func (mz *minimizer) try(code uint64, taken, last, q int) (int32, int, bool) {
+// unreachable is solve's "more than room".
+const unreachable int32 = math.MaxInt32
+
+// try is the fewest preemptions (at most room) to complete the prefix by
+// taking q's next step first, and who has then run last; false when q
+// cannot go next.
+func (mz *minimizer) try(code uint64, taken, last, q int, room int32) (int32, int, bool) {
 	if !mz.available(q) {
 		return 0, 0, false
 	}
 	c, nl := mz.cost(last, q)
+	if c > room {
+		return unreachable, nl, true
+	}
 	mz.s[q]++
-	v := c + mz.solve(code+mz.mult[q], taken+1, nl)
+	v := mz.solve(code+mz.mult[q], taken+1, nl, room-c)
 	mz.s[q]--
+	if v != unreachable {
+		v += c
+	}
 	return v, nl, true
 }

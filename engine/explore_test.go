@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -113,7 +114,7 @@ func TestNaiveCountsMatchBruteForce(t *testing.T) {
 				runs += want.runsBy[pre]
 				stale += want.staleBy[pre]
 			}
-			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{Bounded: true, MaxPreemptions: k})
+			res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Bounded: true, MaxPreemptions: k})
 			require.NoError(t, err)
 			require.Equal(t, int64(runs), res.SchedulesRun, "schedules with at most %d preemptions", k)
 			require.Equal(t, int64(stale), res.StaleSchedules, "stale schedules with at most %d preemptions", k)
@@ -157,7 +158,11 @@ func TestReductionSoundOnPresets(t *testing.T) {
 			reduced := explore(t, p.Scenario, engine.ExploreOptions{})
 			require.True(t, naive.Complete)
 			require.Equal(t, "none", naive.Reduction)
-			require.Equal(t, "sleep-sets", reduced.Reduction)
+			if strings.HasPrefix(reduced.Reduction, "optimal-dpor") {
+				require.Zero(t, reduced.Pruned, "no prefix abandoned")
+			} else {
+				require.True(t, strings.HasPrefix(reduced.Reduction, "sleep-sets"), "a key can expire: %s", reduced.Reduction)
+			}
 			require.LessOrEqual(t, reduced.SchedulesRun, naive.SchedulesRun)
 			require.Equal(t, naive.StaleSchedules > 0, reduced.StaleSchedules > 0)
 			require.Equal(t, naive.Counterexample, reduced.Counterexample)
@@ -215,13 +220,17 @@ func TestCounterexampleReplays(t *testing.T) {
 	}
 }
 
-// TestDeterministic: the same exploration gives byte-identical JSON for 1,
-// 2 and 4 workers and GOMAXPROCS 1 and 4, in every mode, with and without
-// a limit that stops the search part-way.
+// TestDeterministic (T5): the same exploration gives byte-identical JSON
+// for 1, 2 and 4 workers and GOMAXPROCS 1 and 4, in every mode (optimal
+// DPOR with and without symmetry, sleep sets, bounded with the reduction,
+// naive, random and PCT with shrinking), with and without a limit that
+// stops the search part-way.
 func TestDeterministic(t *testing.T) {
 	stale, err := presets.Get("stale-set")
 	require.NoError(t, err)
 	matrix, err := presets.GetWith("seed-matrix", presets.Params{"readers": "4", "writers": "2"})
+	require.NoError(t, err)
+	ttl, err := presets.Get("ttl-boundary")
 	require.NoError(t, err)
 	cases := []struct {
 		name string
@@ -229,6 +238,10 @@ func TestDeterministic(t *testing.T) {
 		opts engine.ExploreOptions
 	}{
 		{"reduced", cacheAsideN(3, false), engine.ExploreOptions{}},
+		{"no-symmetry", cacheAsideN(3, false), engine.ExploreOptions{NoSymmetry: true}},
+		{"reduced-limit", cacheAsideN(4, false), engine.ExploreOptions{Limit: 300}},
+		{"sleep-sets", ttl, engine.ExploreOptions{}},
+		{"bounded-1", writersReaders(1, 4, false), engine.ExploreOptions{Bounded: true, MaxPreemptions: 1}},
 		{"naive", stale, engine.ExploreOptions{NoReduction: true}},
 		{"bounded", cacheAsideN(3, true), engine.ExploreOptions{Bounded: true, MaxPreemptions: 2}},
 		{"limit", stale, engine.ExploreOptions{NoReduction: true, Limit: 300}},
@@ -254,7 +267,7 @@ func TestDeterministic(t *testing.T) {
 					require.Equal(t, string(first), string(out), "GOMAXPROCS %d, %d workers", procs, w)
 				}
 			}
-			if c.name == "limit" {
+			if strings.Contains(c.name, "limit") {
 				require.Contains(t, string(first), `"complete":false`)
 			}
 		})
@@ -381,6 +394,12 @@ func TestCancel(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.False(t, res.Complete)
 	require.Less(t, res.SchedulesRun, int64(77436))
+	for _, opts := range []engine.ExploreOptions{{}, {Bounded: true, MaxPreemptions: 2}, {Mode: engine.Random, Samples: 100000}} {
+		res, err = engine.Explore(ctx, cacheAsideN(5, false), opts)
+		require.ErrorIs(t, err, context.Canceled, "%+v", opts)
+		require.False(t, res.Complete, "%+v", opts)
+		require.Less(t, res.SchedulesRun, int64(6046), "%+v", opts)
+	}
 }
 
 // TestExploreBackendsAgree: exploring on the pure-Go model of the cache

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/racetape/racetape/timeline"
@@ -16,6 +17,13 @@ import (
 // the cache that exploration uses.
 func ModelOptions(opts Options) Options {
 	opts.model = true
+	return opts
+}
+
+// SleepSets makes a scenario's reduced search the one before optimal
+// DPOR: sleep sets, cut into tasks.
+func SleepSets(opts ExploreOptions) ExploreOptions {
+	opts.sleepSets = true
 	return opts
 }
 
@@ -251,4 +259,70 @@ func keyOf(m *machine, kid int32) string {
 		}
 	}
 	return "?"
+}
+
+// A Leaf is a complete schedule an exploration ran: its participants and
+// the footprints its steps had.
+type Leaf struct {
+	Path []int
+	FPs  []Footprint
+}
+
+// ExploreLeaves explores sc and returns the complete schedules it ran, in
+// the order it ran them, with the result.
+func ExploreLeaves(sc *Scenario, opts ExploreOptions) ([]Leaf, *ExploreResult, error) {
+	return ExploreLeavesOn(sc, opts, nil)
+}
+
+// ExploreLeavesOn is ExploreLeaves where a bounded reduced search runs the
+// bounded tree (tree true) or the whole reduced search (false) instead of
+// the one the estimates choose (nil).
+func ExploreLeavesOn(sc *Scenario, opts ExploreOptions, tree *bool) ([]Leaf, *ExploreResult, error) {
+	ex, err := NewExplorer(sc, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	ex.tree = tree
+	var out []Leaf
+	var mu sync.Mutex
+	ex.onLeaf = func(w *worker) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, Leaf{Path: slices.Clone(w.path), FPs: slices.Clone(w.fps)})
+	}
+	res, err := ex.Run(context.Background())
+	return out, res, err
+}
+
+// Dependent is the reduction's dependency relation.
+func Dependent(a, b *Footprint) bool { return dependent(a, b) }
+
+// ShrinkAgain shrinks each of res's counterexamples again (as the
+// exploration of sc with opts would) and returns them.
+func ShrinkAgain(sc *Scenario, opts ExploreOptions, res *ExploreResult) (map[timeline.Anomaly][]string, error) {
+	e, err := NewExplorer(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := e.newWorker(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	w.needFP = true
+	out := map[timeline.Anomaly][]string{}
+	for a, ce := range res.Counterexamples {
+		c := &candidate{pre: ce.Preemptions}
+		for _, name := range ce.Schedule {
+			c.path = append(c.path, slices.Index(e.names, name))
+		}
+		s, err := w.shrink(c, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range s.path {
+			out[a] = append(out[a], e.names[p])
+		}
+	}
+	return out, nil
 }

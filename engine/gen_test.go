@@ -35,6 +35,36 @@ func cacheAsideN(n int, seeded bool) *engine.Scenario {
 	return sc
 }
 
+// writersReaders is the protocol: w writers (commit NEW-i, then
+// DEL) and r readers (GET; on a miss read the row and SET it with a 300 s
+// TTL), all starting at 0ms, the cache cold. With zero, every step takes
+// no time; else the durations of cacheAsideN.
+func writersReaders(w, r int, zero bool) *engine.Scenario {
+	d := func(x time.Duration) time.Duration {
+		if zero {
+			return 0
+		}
+		return x
+	}
+	sc := &engine.Scenario{Name: fmt.Sprintf("%dw%dr", w, r), DB: []engine.Seed{{Key: "k", Value: "OLD"}}}
+	for i := range w {
+		sc.Actors = append(sc.Actors, engine.Actor{Name: fmt.Sprintf("writer-%d", i+1), Steps: []engine.Step{
+			{Op: engine.OpDBWrite, Key: "k", Value: fmt.Sprintf("NEW-%d", i+1), HasValue: true, Took: d(3 * ms)},
+			{Op: engine.OpCacheDel, Key: "k", Took: d(2 * ms)},
+		}})
+	}
+	for i := range r {
+		sc.Actors = append(sc.Actors, engine.Actor{Name: fmt.Sprintf("reader-%d", i+1), Steps: []engine.Step{
+			{Op: engine.OpCacheGet, Key: "k", Took: d(ms / 2)},
+			{Op: engine.OpIf, Cond: "miss", Then: []engine.Step{
+				{Op: engine.OpDBRead, Key: "k", Took: d(2 * ms)},
+				{Op: engine.OpCacheSet, Key: "k", TTL: 300 * time.Second, Took: d(ms)},
+			}},
+		}})
+	}
+	return sc
+}
+
 // genScenario draws a small scenario: two or three actors with up to three
 // steps or read-through blocks each, over one or two keys, with every kind
 // of step, conditional steps, TTLs that can run out during a run, steps

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,7 +40,7 @@ const (
 // An explorePlan is how a scenario is explored, and how to say so.
 type explorePlan struct {
 	opts engine.ExploreOptions
-	what string // "every schedule, partial-order reduction (sleep sets)"
+	what string // "every schedule, partial-order reduction (optimal DPOR)"
 	why  string // why not every schedule, or ""
 }
 
@@ -54,22 +56,37 @@ func planFor(sc *engine.Scenario) explorePlan {
 	}
 	return explorePlan{
 		opts: engine.ExploreOptions{Limit: exploreLimit, Workers: workers},
-		what: "every schedule, partial-order reduction (sleep sets)",
+		what: "every schedule",
 	}
 }
 
 // An exploreJob is what the view polls of an exploration running in its
 // goroutine: the explorer, once the scenario is loaded, and its plan.
 type exploreJob struct {
-	mu   sync.Mutex
-	ex   *engine.Explorer
-	plan explorePlan
+	mu      sync.Mutex
+	ex      *engine.Explorer
+	plan    explorePlan
+	started time.Time        // when the explorer started
+	est     *engine.Estimate // of the search's size, once known
 }
 
-func (j *exploreJob) start(ex *engine.Explorer, plan explorePlan) {
+// start records the explorer and returns the plan, which names the
+// explorer's reduction.
+func (j *exploreJob) start(ex *engine.Explorer, plan explorePlan) explorePlan {
+	if plan.opts.Mode == engine.Exhaustive {
+		plan.what += ", " + engine.ReductionText(ex.Reduction())
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.ex, j.plan = ex, plan
+	j.ex, j.plan, j.started = ex, plan, time.Now()
+	return plan
+}
+
+// estimated records the estimate of the search's size.
+func (j *exploreJob) estimated(est engine.Estimate) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.est = &est
 }
 
 // poll returns the progress so far and the plan; ok is false until the
@@ -81,6 +98,14 @@ func (j *exploreJob) poll() (prog engine.ExploreProgress, plan explorePlan, ok b
 		return prog, plan, false
 	}
 	return j.ex.Progress(), j.plan, true
+}
+
+// estimate returns the estimate of the search's size (nil until known),
+// and when the exploration started.
+func (j *exploreJob) estimate() (*engine.Estimate, time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.est, j.started
 }
 
 // An exploration is the exploration the view shows: running (res and err
@@ -99,6 +124,8 @@ type exploration struct {
 	res     *engine.ExploreResult
 	err     error
 	sel     int // the counterexample enter opens
+	est     *engine.Estimate
+	elapsed time.Duration // since the explorer started, at the last poll
 }
 
 // An exploreDoneMsg is a finished exploration.
@@ -110,8 +137,12 @@ type exploreDoneMsg struct {
 	err  error
 }
 
-// An exploreTickMsg asks the view to poll the exploration's progress.
-type exploreTickMsg struct{ id int }
+// An exploreTickMsg asks the view to poll the exploration's progress; at
+// is when.
+type exploreTickMsg struct {
+	id int
+	at time.Time
+}
 
 // A cexLoadedMsg is the counterexample's run, for the lanes.
 type cexLoadedMsg struct {
@@ -139,7 +170,16 @@ func exploreCmd(ctx context.Context, src Source, id int, job *exploreJob) tea.Cm
 		if err != nil {
 			return exploreDoneMsg{id: id, sc: sc, plan: plan, err: err}
 		}
-		job.start(ex, plan)
+		plan = job.start(ex, plan)
+		if plan.opts.Mode == engine.Exhaustive {
+			// Of about how many schedules, meanwhile (on a target of its
+			// own; the context ends it with the exploration).
+			go func() {
+				if est, err := ex.Estimate(ctx); err == nil {
+					job.estimated(est)
+				}
+			}()
+		}
 		res, err := ex.Run(ctx)
 		return exploreDoneMsg{id: id, sc: sc, plan: plan, res: res, err: err}
 	}
@@ -147,7 +187,7 @@ func exploreCmd(ctx context.Context, src Source, id int, job *exploreJob) tea.Cm
 
 // exploreTickCmd polls again after exploreTick.
 func exploreTickCmd(id int) tea.Cmd {
-	return tea.Tick(exploreTick, func(time.Time) tea.Msg { return exploreTickMsg{id: id} })
+	return tea.Tick(exploreTick, func(at time.Time) tea.Msg { return exploreTickMsg{id: id, at: at} })
 }
 
 // cexCmd runs sc along the counterexample's schedule.
@@ -197,6 +237,10 @@ func (m Model) exploreTicked(msg exploreTickMsg) (tea.Model, tea.Cmd) {
 	}
 	if prog, plan, ok := e.job.poll(); ok {
 		e.prog, e.plan, e.planned = prog, plan, true
+		var started time.Time
+		if e.est, started = e.job.estimate(); !msg.at.IsZero() {
+			e.elapsed = msg.at.Sub(started)
+		}
 	}
 	e.frame++
 	return m, exploreTickCmd(e.id)
@@ -301,6 +345,9 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 		}
 		add(inkPlain, "")
 		add(inkPlain, fmt.Sprintf("  schedules run     %d", e.prog.Schedules))
+		if e.est != nil {
+			add(inkPlain, fmt.Sprintf("  of about          %s, ETA %s", e.est, e.est.ETA(e.prog.Schedules+e.prog.Uncounted, e.elapsed)))
+		}
 		add(inkPlain, fmt.Sprintf("  stale schedules   %d", e.prog.Stale))
 		if e.prog.Total > 0 {
 			out = append(out, "  "+progressBar(e.prog.Schedules, e.prog.Total, min(width-9, 50), st))
@@ -371,9 +418,13 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 		k, label := inkBold, "counterexample"
 		if len(cs) > 1 {
 			label = "  " + string(c.Anomaly)
-			if i == sel {
-				k, label = inkCursor, "▸ "+string(c.Anomaly)
+			if i != sel {
+				// The others on a line each: the list fits however many
+				// anomalies were found.
+				kv(inkPlain, label, fmt.Sprintf("%s, %s: %s", plural(c.Preemptions, "preemption", "preemptions"), plural(c.Steps, "step", "steps"), sched))
+				continue
 			}
+			k, label = inkCursor, "▸ "+string(c.Anomaly)
 		}
 		for j, l := range wrapText(sched, width-col, 3) {
 			if j == 0 {
@@ -405,13 +456,20 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 }
 
 // counterexamples are the exploration's counterexamples, one per anomaly
-// found. The explorer reports one today (its simplest); when it reports
-// one per anomaly, this is where the page gets them all.
+// found, the simplest first (fewest preemptions, then steps, then the
+// anomaly's name).
 func counterexamples(r *engine.ExploreResult) []*engine.Counterexample {
-	if r == nil || r.Counterexample == nil {
+	if r == nil {
 		return nil
 	}
-	return []*engine.Counterexample{r.Counterexample}
+	out := make([]*engine.Counterexample, 0, len(r.Counterexamples))
+	for _, c := range r.Counterexamples {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *engine.Counterexample) int {
+		return cmp.Or(cmp.Compare(a.Preemptions, b.Preemptions), cmp.Compare(a.Steps, b.Steps), cmp.Compare(a.Anomaly, b.Anomaly))
+	})
+	return out
 }
 
 // fixNote says why a protocol whose own run serves no stale data (a "fix":

@@ -76,7 +76,7 @@ func TestExploreCacheAside(t *testing.T) {
 	view = m.View()
 	requireFits(t, view, 100, 30)
 	for _, want := range []string{
-		"exploration of cache-aside: every schedule, partial-order reduction (sleep sets)",
+		"exploration of cache-aside: every schedule, partial-order reduction (optimal DPOR)",
 		"schedules run     3",
 		"stale schedules   1 (33.3%)",
 		"stale-hit       1      the cache still held the old value",
@@ -221,7 +221,7 @@ func TestExplorePlan(t *testing.T) {
 // progress bar.
 func TestExploreResults(t *testing.T) {
 	st := plainStyles()
-	plan := explorePlan{what: "every schedule, partial-order reduction (sleep sets)"}
+	plan := explorePlan{what: "every schedule, partial-order reduction (optimal DPOR)"}
 	text := func(e exploration) string {
 		var b []byte
 		for _, l := range renderExplore(&e, "x", 100, st, 0, false) {
@@ -297,10 +297,68 @@ func TestExploreFixNote(t *testing.T) {
 	view := m.View()
 	require.Contains(t, view, "Why a fix still serves stale data")
 	require.Contains(t, view, "no invalidation scheme closes the window")
-	require.Contains(t, view, "counterexample")
-	require.Len(t, counterexamples(m.explore.res), 1, "one today; one per anomaly when exploration reports them")
+	cs := counterexamples(m.explore.res)
+	require.Len(t, cs, len(m.explore.res.Anomalies), "one per anomaly")
+	require.Equal(t, m.explore.res.Counterexample, cs[0], "the simplest first")
 
 	// the seed story is no fix: no such note
 	m = finishExploring(t, startExploring(t, presetModel(t, "cache-aside", 120, 40)))
 	require.NotContains(t, m.View(), "Why a fix")
+}
+
+// TestExploreOpensEachCounterexample: the page lists a counterexample per
+// anomaly (stale-set has a stale hit and a stale set), ↓ selects the next
+// one and shows it whole, and enter opens the selected one in the lanes,
+// on a stale read of its anomaly.
+func TestExploreOpensEachCounterexample(t *testing.T) {
+	m := finishExploring(t, startExploring(t, presetModel(t, "stale-set", 120, 40)))
+	cs := counterexamples(m.explore.res)
+	require.Len(t, cs, 2)
+	view := m.View()
+	require.Contains(t, view, "▸ "+string(cs[0].Anomaly))
+	require.Contains(t, view, "↑/↓ choose a counterexample, enter opens it in the lanes")
+
+	m = press(t, m, "down")
+	view = m.View()
+	require.Contains(t, view, "▸ "+string(cs[1].Anomaly))
+	require.Contains(t, view, fmt.Sprintf("--schedule %q", engine.FormatSchedule(cs[1].Schedule)))
+	require.Equal(t, m.View(), press(t, m, "down").View(), "the last stays selected")
+
+	m = pressRun(t, m, "enter")
+	require.Equal(t, stateTape, m.state)
+	require.Equal(t, cs[1].Schedule, m.tape.tl.Schedule)
+	found := false
+	for _, r := range m.tape.tl.StaleReads() {
+		found = found || r.Anomaly == cs[1].Anomaly
+	}
+	require.True(t, found, "the run serves a %s read", cs[1].Anomaly)
+}
+
+// TestExploreEstimate: while an exhaustive search runs, the page shows the
+// estimate of its size once known, and when it should end at the rate so
+// far (the tick's time since the explorer started).
+func TestExploreEstimate(t *testing.T) {
+	m := startExploring(t, presetModel(t, "stale-set", 100, 30))
+	sc, err := presets.Get("stale-set")
+	require.NoError(t, err)
+	ex, err := engine.NewExplorer(sc, planFor(sc).opts)
+	require.NoError(t, err)
+	job := m.explore.job
+	job.start(ex, planFor(sc))
+	res, err := ex.Run(context.Background())
+	require.NoError(t, err)
+
+	_, started := job.estimate()
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	require.NotContains(t, m.View(), "of about", "no estimate yet")
+
+	job.estimated(engine.Estimate{Schedules: float64(2 * res.SchedulesRun), RelError: 0.05})
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	view := m.View()
+	requireFits(t, view, 100, 30)
+	require.Contains(t, view, fmt.Sprintf("  of about          ~%d (±5%%), ETA 0:02", 2*res.SchedulesRun))
+
+	job.estimated(engine.Estimate{Schedules: float64(2 * res.SchedulesRun), RelError: 0.8})
+	m = update(t, m, exploreTickMsg{id: m.explore.id, at: started.Add(2 * time.Second)})
+	require.Contains(t, m.View(), "(±80%), ETA ?", "an unsure estimate gives no time")
 }

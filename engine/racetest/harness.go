@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -272,7 +273,8 @@ func (h *Harness) explore(w *world) (*Report, error) {
 		break
 	}
 	rep := &Report{Result: res}
-	for _, ce := range res.ByAnomaly {
+	for _, a := range slices.Sorted(maps.Keys(res.Counterexamples)) {
+		ce := res.Counterexamples[a]
 		tl, err := w.replay(ce.Schedule, true)
 		if err != nil {
 			return nil, err
