@@ -115,6 +115,7 @@ type mactor struct {
 type mread struct {
 	kid        int32
 	first      int32 // the number of its first step
+	serve      int32 // the number of the step that served its value
 	have       bool
 	src        readFrom
 	served     string
@@ -455,14 +456,14 @@ func (m *machine) trackRead(a *mactor, in *minstr, result, value string, start, 
 	case readKeep:
 	case readStart:
 		m.closeRead(a)
-		*o = mread{kid: in.kid, first: int32(m.seq - 1), start: start, end: end}
+		*o = mread{kid: in.kid, first: int32(m.seq - 1), serve: int32(m.seq - 1), start: start, end: end}
 		// A db.read serves what it found, a missing row as "".
 		if in.st.Op == OpDBRead || result == "hit" {
 			o.served, o.have, o.src = value, true, readFromStep(in.st)
 		}
 		a.hasOpen = true
 	case readServe:
-		o.served, o.have, o.src, o.end = value, true, readFromStep(in.st), end
+		o.served, o.have, o.src, o.end, o.serve = value, true, readFromStep(in.st), end, int32(m.seq-1)
 	case readFinish:
 		o.end = end
 		m.closeRead(a)
@@ -537,12 +538,19 @@ func (m *machine) anomalies(path []int, seen []timeline.Anomaly) ([]timeline.Ano
 // the stale ones, as Runner.staleAnomalies does.
 func (m *machine) recordedAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly, bool, error) {
 	record := runRecord{events: m.events, expiries: m.expiries, lag: m.lag}
+	// A read's events, as naming looks at them: its first step (a cache
+	// hit names its cause from it) and the step that served its value (a
+	// db.read names a database read).
 	reads := make([]timeline.Read, len(m.all))
-	firsts := make([]int, len(m.all))
+	evs := make([]int, 0, 2*len(m.all))
 	for i := range m.all {
 		o := &m.all[i]
-		firsts[i] = int(o.first)
-		reads[i] = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: firsts[i : i+1]}
+		n := len(evs)
+		evs = append(evs, int(o.first))
+		if o.serve != o.first {
+			evs = append(evs, int(o.serve))
+		}
+		reads[i] = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: evs[n:len(evs):len(evs)]}
 	}
 	hist := func(key string) []timeline.Commit { return m.hist[m.kids[key]] }
 	return m.cons.judgeReads(reads, hist, writeOps(m.events, m.groups), record, false, seen)

@@ -337,8 +337,12 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			return timeline.SimultaneousCommit, -1, ""
 		}
 		c, _ := valueAt(hist, readAt)
+		if rd.Served == "" {
+			return timeline.SimultaneousCommit, -1, fmt.Sprintf("%s found no row for %s at %s, and %s committed %s at that same instant: a commit counts as current at its instant, so the row was there",
+				rd.Actor, rd.Key, fmtOffset(readAt), c.Actor, c.Value)
+		}
 		return timeline.SimultaneousCommit, -1, fmt.Sprintf("%s read %s=%s at %s, and %s committed %s at that same instant: a commit counts as current at its instant, so %s was no longer the committed value",
-			rd.Actor, rd.Key, orNone(rd.Served), fmtOffset(readAt), c.Actor, c.Value, orNone(rd.Served))
+			rd.Actor, rd.Key, rd.Served, fmtOffset(readAt), c.Actor, c.Value, rd.Served)
 	}
 	// Find the step that put the served value into the cache: the last
 	// successful cache write of the key before the hit (-1: the initial

@@ -277,7 +277,7 @@ func (t *Timeline) singleKey() (string, bool) {
 
 // staleNote is the remark under the row where a stale read ends.
 func staleNote(r Read) string {
-	s := "✗ STALE served " + r.Served
+	s := "✗ STALE served " + servedText(r)
 	if len(r.Current) > 0 {
 		s += ", current " + strings.Join(r.Current, " → ")
 	}

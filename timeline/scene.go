@@ -88,7 +88,7 @@ func (t *Timeline) Scene() Scene {
 		sp := Span{Start: e.Start, End: e.End, Label: t.label(e, labelForm{}), Seq: e.Seq, Class: stepClass(e)}
 		if r, ok := staleEnd[e.Seq]; ok {
 			sp.Class = "stale"
-			sp.Note = "✗ STALE served " + orQuoted(r.Served) + ", current " + strings.Join(quoteAll(r.Current), ", ")
+			sp.Note = "✗ STALE served " + servedText(r) + ", current " + strings.Join(quoteAll(r.Current), ", ")
 			lanes[e.Lane].Marks = append(lanes[e.Lane].Marks, Mark{At: e.End, Label: "✗ " + string(r.Anomaly), Seq: e.Seq, Class: "stale"})
 		}
 		lanes[e.Lane].Spans = append(lanes[e.Lane].Spans, sp)
@@ -262,6 +262,15 @@ func (t *Timeline) dbTracks(keys []string, end time.Duration) []Track {
 }
 
 func rowLabel(c Commit) string { return orQuoted(c.Value) + " v" + strconv.Itoa(c.Version) }
+
+// servedText is what a read was served, as text: a missing database row
+// reads "no row", an empty value "".
+func servedText(r Read) string {
+	if r.Served == "" && r.Source != SourceCache {
+		return "no row"
+	}
+	return orQuoted(r.Served)
+}
 
 func orQuoted(v string) string {
 	if v == "" {

@@ -233,7 +233,7 @@ func (t *Timeline) writeStaleReads(p *printer) {
 			head += " · " + string(r.Anomaly)
 		}
 		p.para(head, num, ind)
-		served := "served " + r.Served
+		served := "served " + servedText(r)
 		if len(r.Current) > 0 {
 			served += ", current " + strings.Join(r.Current, " → ")
 		}
