@@ -477,7 +477,7 @@ func ReductionText(name string) string {
 		text += ", identical actors explored once"
 	}
 	if obs {
-		text += ", writes no read sees in either order"
+		text += ", writes no read sees run in one order"
 	}
 	return text
 }
