@@ -19,8 +19,10 @@ import "slices"
 // read, and the deletes before that write, all ordered with it) or for
 // an invalidation after it (one there in either order). So two blind
 // writes w1 before w2 depend on each other only when some later step
-// reads w2: an observer, any step on the key's cache that is not itself a
-// blind write (GET, SET NX, EXPIRE, CAS and lease steps). The relation
+// reads w2, with no write between them that does not commute with w2 (two
+// deletes commute, and two SETs of one value): an observer, any step on
+// the key's cache but a plain SET or a delete (GET, SET NX, EXPIRE, CAS,
+// lease get and set). The relation
 // depends on what comes after; schedules whose dependent steps are in the
 // same order under it read the same writes everywhere and get the same
 // verdicts, and the search runs one or more of each such class.
@@ -35,10 +37,10 @@ import "slices"
 // the search may run two schedules of one class, never none. Minimizing a
 // class's preemptions (minimize) uses the relation of the whole schedule.
 //
-// The search uses observers without symmetry, a preemption bound, or a
-// clock that can tick (sleep sets): the symmetry rule decides on the
-// order of steps as the prefix shows it, which a later read can still
-// change.
+// Observers apply to a scenario's search without a preemption bound or a
+// clock that can tick (sleep sets). With symmetry (explore_symmetry.go), a
+// step is doomed only by a dependency no later read can undo (depends): a
+// blind write and a pending blind write of the key are not ordered yet.
 
 // An obsMark says the step at depth at read the blind write at depth w,
 // which it made seen.

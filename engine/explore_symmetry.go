@@ -165,7 +165,7 @@ func (w *worker) doomed(p int, fp *Footprint) bool {
 				mirror = w.fps[ds.stepOf(t, j)]
 			}
 			mirror.Who = s
-			if dependent(fp, &mirror) {
+			if ds.depends(fp, &mirror) {
 				return true
 			}
 		}

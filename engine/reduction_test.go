@@ -97,7 +97,10 @@ func plainKey(l engine.Leaf) string { return traceKey(l, nil) }
 // that is not a SET or a delete, with no write between them that does not
 // commute with the second. Two schedules with the same key read the same
 // writes everywhere.
-func observerKey(l engine.Leaf) string {
+func observerKey(l engine.Leaf) string { return observerTrace(l, nil) }
+
+// observerTrace is observerKey with participants renamed (nil: none).
+func observerTrace(l engine.Leaf, rename []int) string {
 	fps := l.FPs
 	blindKey := func(fp *engine.Footprint) string {
 		if fp.All || !(fp.Info.Set || fp.Info.Del) || fp.Info.Ordered || len(fp.Info.Keys) != 1 || fp.Info.Keys[0].Access != engine.CacheWrite {
@@ -122,7 +125,7 @@ func observerKey(l engine.Leaf) string {
 			}
 		}
 	}
-	return foata(l, nil, func(j, k int) bool {
+	return foata(l, rename, func(j, k int) bool {
 		a, b := &fps[j], &fps[k]
 		if !engine.Dependent(a, b) {
 			return false
@@ -258,8 +261,10 @@ func TestObserversRunOnePerClass(t *testing.T) {
 // genBlind draws a generated scenario, and sometimes adds actors that
 // only write the cache blindly (plain SETs of distinct values, DELs), so
 // that observers have writes to let go in either order.
-func genBlind(t *rapid.T) *engine.Scenario {
-	sc := genScenario(t)
+func genBlind(t *rapid.T) *engine.Scenario { return addBlind(t, genScenario(t)) }
+
+// addBlind adds to sc up to two actors that only write the cache blindly.
+func addBlind(t *rapid.T, sc *engine.Scenario) *engine.Scenario {
 	for i := range rapid.IntRange(0, 2).Draw(t, "blind-actors") {
 		a := engine.Actor{Name: fmt.Sprintf("b%d", i+1)}
 		for j := range rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("b%d-steps", i)) {
@@ -356,6 +361,11 @@ func leaseStep(st engine.Step) bool {
 // orbitKey is the least trace key over the renamings of identical actors:
 // the same for the classes renaming maps onto each other.
 func orbitKey(groups [][]int, parts int) func(engine.Leaf) string {
+	return orbitOf(groups, parts, traceKey)
+}
+
+// orbitOf is the least key over the renamings of identical actors.
+func orbitOf(groups [][]int, parts int, key func(engine.Leaf, []int) string) func(engine.Leaf) string {
 	var renames [][]int
 	var rec func(g int, rename []int)
 	rec = func(g int, rename []int) {
@@ -378,7 +388,7 @@ func orbitKey(groups [][]int, parts int) func(engine.Leaf) string {
 	return func(l engine.Leaf) string {
 		best := ""
 		for _, r := range renames {
-			if k := traceKey(l, r); best == "" || k < best {
+			if k := key(l, r); best == "" || k < best {
 				best = k
 			}
 		}
@@ -416,7 +426,7 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 		if !nres.Complete {
 			t.Skip("too many schedules")
 		}
-		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{})
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoObservers: true})
 		require.NoError(t, err)
 		require.True(t, res.Complete)
 		require.True(t, strings.HasSuffix(res.Reduction, "+symmetry"), res.Reduction)
@@ -425,6 +435,37 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 		}
 		checkOnePerClass(t, naive, reduced, orbitKey(groups, len(sc.Actors)+1))
 	})
+}
+
+// TestSymmetryObserversRunEveryOrbit (T1 with symmetry and observers): on
+// generated scenarios with identical actors and blind writes, the reduced
+// search runs a schedule of every orbit of observer classes (counted by
+// brute force), of no other, and abandons no prefix.
+func TestSymmetryObserversRunEveryOrbit(t *testing.T) {
+	var all, dups atomic.Int64
+	rapid.Check(t, func(t *rapid.T) {
+		sc := addBlind(t, genSymmetric(t))
+		groups := twins(sc)
+		if len(groups) == 0 {
+			t.Skip("no identical actors")
+		}
+		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 3000})
+		require.NoError(t, err)
+		if !nres.Complete {
+			t.Skip("too many schedules")
+		}
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{})
+		require.NoError(t, err)
+		require.True(t, res.Complete)
+		if res.Reduction != "optimal-dpor+symmetry+observers" {
+			t.Skip(res.Reduction)
+		}
+		require.Zero(t, res.Pruned, "prefixes abandoned")
+		key := orbitOf(groups, len(sc.Actors)+1, observerTrace)
+		dups.Add(int64(checkEveryClass(t, naive, reduced, key)))
+		all.Add(int64(len(classesOf(naive, key))))
+	})
+	t.Logf("orbits of observer classes %d, explored twice %d", all.Load(), dups.Load())
 }
 
 // TestSymmetryFindsWhatNaiveFinds (T3 with symmetry): on generated
