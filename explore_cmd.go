@@ -59,10 +59,11 @@ schedules that differ only in the order of steps that cannot affect each
 other (different keys, two reads, ...) one is run, and actors with the same
 program are explored once up to renaming; no schedule is started and then
 abandoned (optimal DPOR), except where a key can expire during a run (sleep
-sets). Two writes of a key that no read sees (a SET or DEL, then another
-write of the key before any read of it) are run in one order only
-(observers; not under --max-preemptions). Every anomaly the full search finds is
-found, with the same counterexample. --no-reduction runs every schedule;
+sets). Where no actors are identical, or with --no-symmetry, two writes of
+a key that no read sees (a SET or DEL, then another write of the key
+before any read of it) are run in one order only (observers; not under
+--max-preemptions). Every anomaly the full search finds is found, with the
+same counterexample. --no-reduction runs every schedule;
 --no-symmetry every order of identical actors; --no-observers both orders
 of writes no read sees; --max-preemptions K only the schedules with at
 most K preemptions (each class once, the reduction still on). --estimate
@@ -263,11 +264,11 @@ func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts eng
 		return nil
 	}
 	fmt.Fprintf(w, "estimate          %s schedules to run, from %d random walks of the search\n", est, est.Walks)
-	if strings.Contains(ex.Reduction(), "+symmetry") {
-		fmt.Fprintf(w, "                  (identical actors are explored once, and the walks count such searches low: by a sixth\n                  with five identical actors, up to twenty times with nine)\n")
-	}
-	if observers {
+	switch {
+	case observers:
 		fmt.Fprintf(w, "                  (counted without observers: writes no read sees, in either order, run once, so the\n                  search runs fewer)\n")
+	case est.Rough:
+		fmt.Fprintf(w, "                  (identical actors are explored once, and the walks count such searches low: by a sixth\n                  with five identical actors, up to twenty times with nine)\n")
 	}
 	return nil
 }

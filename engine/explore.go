@@ -48,7 +48,8 @@ type ExploreOptions struct {
 	// reduction otherwise lets two blind writes of a key (plain SET, DEL)
 	// go in either order when no later step reads the second
 	// (explore_observers.go). Observers apply to a scenario's search
-	// without a preemption bound or a key that can expire during a run.
+	// without a preemption bound, identical actors explored once, or a key
+	// that can expire during a run.
 	NoObservers bool
 	// Bounded limits exhaustive mode to schedules with at most
 	// MaxPreemptions preemptions (switching away from an actor that could
@@ -446,9 +447,10 @@ func (e *Explorer) Reduction() string {
 }
 
 // observers says whether the search lets unread blind writes go in either
-// order (explore_observers.go): a scenario's optimal DPOR, unbounded.
+// order (explore_observers.go): a scenario's optimal DPOR, unbounded,
+// without symmetry.
 func (e *Explorer) observers() bool {
-	return e.reduced() && e.sys == nil && !e.opts.sleepSets && !e.por.expires && !e.opts.Bounded && !e.opts.NoObservers
+	return e.reduced() && e.sys == nil && !e.opts.sleepSets && !e.por.expires && !e.opts.Bounded && len(e.groups) == 0 && !e.opts.NoObservers
 }
 
 // symmetry is a worker's state of the symmetry rule, or nil.

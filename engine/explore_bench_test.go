@@ -55,12 +55,12 @@ func BenchmarkExploreVsRawModel(b *testing.B) {
 
 // BenchmarkReduction is the table, side by side in one run: the
 // protocol of writersReaders explored exhaustively on one core with the
-// sleep sets of before, with optimal DPOR, and with optimal DPOR and
-// symmetry (the default). It reports the schedules run, the prefixes
-// abandoned and the milliseconds per exploration. Goals: 1 writer + 5
-// readers with at least 20 times fewer schedules than sleep sets, in at
-// most 0.2 s; 2 writers + 4 readers in at most 2 s; 10 actors whose steps
-// all take no time in at most 5 s, none abandoned.
+// sleep sets of before, with optimal DPOR, with observers, with symmetry,
+// and with symmetry and observers (the default). It reports the schedules
+// run, the prefixes abandoned and the milliseconds per exploration.
+// Goals: 1 writer + 5 readers with at least 20 times fewer schedules than
+// sleep sets, in at most 0.2 s; 2 writers + 4 readers in at most 2 s; 10
+// actors whose steps all take no time in at most 5 s, none abandoned.
 func BenchmarkReduction(b *testing.B) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	searches := []struct {
@@ -68,14 +68,16 @@ func BenchmarkReduction(b *testing.B) {
 		opts engine.ExploreOptions
 	}{
 		{"sleep-sets", engine.SleepSets(engine.ExploreOptions{})},
-		{"optimal-dpor", engine.ExploreOptions{NoSymmetry: true}},
-		{"symmetry", engine.ExploreOptions{}},
+		{"optimal-dpor", engine.ExploreOptions{NoSymmetry: true, NoObservers: true}},
+		{"observers", engine.ExploreOptions{NoSymmetry: true}},
+		{"symmetry", engine.ExploreOptions{NoObservers: true}},
+		{"symmetry+observers", engine.ExploreOptions{}},
 	}
 	for _, c := range []struct {
 		w, r     int
 		zero     bool
 		searches int // the first ones are too slow to repeat
-	}{{1, 3, false, 0}, {1, 4, false, 0}, {1, 5, false, 0}, {2, 4, false, 2}, {1, 9, true, 2}} {
+	}{{1, 3, false, 0}, {1, 4, false, 0}, {1, 5, false, 0}, {2, 4, false, 3}, {1, 9, true, 3}} {
 		sc := writersReaders(c.w, c.r, c.zero)
 		name := sc.Name
 		if c.zero {

@@ -93,8 +93,9 @@ type dpor struct {
 	// obs: two blind writes of a key depend on each other only once a
 	// later step reads the second (explore_observers.go).
 	obs   bool
-	seen  []bool    // by depth: a blind write some later step on the path reads
-	marks []obsMark // the blind writes marked seen, in the order of the steps that read them
+	seen  []bool      // by depth: a blind write some later step on the path reads
+	marks []obsMark   // the blind writes marked seen, in the order of the steps that read them
+	later []Footprint // scratch: writes of a key
 	// full says every participant awake is explored at every node: sleep
 	// sets alone (Godefroid 1996), for a scenario whose clock can tick.
 	full bool

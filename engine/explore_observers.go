@@ -37,10 +37,11 @@ import "slices"
 // the search may run two schedules of one class, never none. Minimizing a
 // class's preemptions (minimize) uses the relation of the whole schedule.
 //
-// Observers apply to a scenario's search without a preemption bound or a
-// clock that can tick (sleep sets). With symmetry (explore_symmetry.go), a
-// step is doomed only by a dependency no later read can undo (depends): a
-// blind write and a pending blind write of the key are not ordered yet.
+// The search uses observers without symmetry, a preemption bound, or a
+// clock that can tick (sleep sets). With symmetry, the rule may doom a
+// step only on an order no later read can undo, which leaves it too weak:
+// one writer and nine readers whose steps take no time ran 4,860,330
+// schedules that way against 2,601,620 with symmetry alone.
 
 // An obsMark says the step at depth at read the blind write at depth w,
 // which it made seen.
@@ -97,7 +98,7 @@ func reads(fp *Footprint, key string) bool {
 // and two SETs of one value): then no later step reads the write at j.
 func overwritten(fps []Footprint, j, end int, key string) bool {
 	for k := j + 1; k < end; k++ {
-		if fp := &fps[k]; (fp.All || slices.ContainsFunc(fp.Info.Keys, func(ka KeyAccess) bool { return ka.Key == key && ka.Access&CacheWrite != 0 })) && dependent(&fps[j], fp) {
+		if fp := &fps[k]; writes(fp, key) && dependent(&fps[j], fp) {
 			return true
 		}
 	}
@@ -135,13 +136,10 @@ func observerDependent(fps []Footprint, seen []bool, i, j int) bool {
 func (ds *dpor) observe(fp *Footprint, fps []Footprint) error {
 	D := len(ds.pidx)
 	from := D
-	for j := D - 1; j >= 0; j-- {
-		key, ok := blind(&fps[j])
-		if !ok || ds.seen[j] || !reads(fp, key) || overwritten(fps, j, D, key) {
-			continue
-		}
+	see := func(j int) error {
 		ds.seen[j] = true
 		ds.marks = append(ds.marks, obsMark{at: int32(D), w: int32(j)})
+		from = min(from, j)
 		ds.recompute(j, fps)
 		for _, i := range ds.races {
 			if !ds.full && relaxable(&fps[i], &fps[j]) {
@@ -150,12 +148,51 @@ func (ds *dpor) observe(fp *Footprint, fps []Footprint) error {
 				}
 			}
 		}
-		from = j
+		return nil
+	}
+	switch {
+	case fp.All:
+		for j := D - 1; j >= 0; j-- {
+			if key, ok := blind(&fps[j]); ok && !ds.seen[j] && !overwritten(fps, j, D, key) {
+				if err := see(j); err != nil {
+					return err
+				}
+			}
+		}
+	case fp.Info.Del || fp.Info.Set:
+		return nil // it reads nothing
+	default:
+		for _, ka := range fp.Info.Keys {
+			if ka.Access&(CacheRead|CacheWrite) == 0 {
+				continue
+			}
+			// Back to the last step that read the key (what it read is
+			// seen already): the blind writes no later write overwrote.
+			later := ds.later[:0]
+			for j := D - 1; j >= 0 && !reads(&fps[j], ka.Key); j-- {
+				g := &fps[j]
+				if !writes(g, ka.Key) {
+					continue
+				}
+				if _, ok := blind(g); ok && !ds.seen[j] && independentOfAll(g, later) {
+					if err := see(j); err != nil {
+						return err
+					}
+				}
+				later = append(later, *g)
+			}
+			ds.later = later
+		}
 	}
 	for d := from + 1; d < D; d++ {
 		ds.recompute(d, fps)
 	}
 	return nil
+}
+
+// writes says whether fp writes key's cache entry.
+func writes(fp *Footprint, key string) bool {
+	return fp.All || slices.ContainsFunc(fp.Info.Keys, func(ka KeyAccess) bool { return ka.Key == key && ka.Access&CacheWrite != 0 })
 }
 
 // unobserve undoes the marks of the steps from depth d on (the path is cut

@@ -165,7 +165,7 @@ func (w *worker) doomed(p int, fp *Footprint) bool {
 				mirror = w.fps[ds.stepOf(t, j)]
 			}
 			mirror.Who = s
-			if ds.depends(fp, &mirror) {
+			if dependent(fp, &mirror) {
 				return true
 			}
 		}

@@ -241,7 +241,7 @@ func TestDeterministic(t *testing.T) {
 		{"reduced", cacheAsideN(3, false), engine.ExploreOptions{}},
 		{"no-symmetry", cacheAsideN(3, false), engine.ExploreOptions{NoSymmetry: true}},
 		{"observers", writersReaders(2, 2, true), engine.ExploreOptions{NoSymmetry: true}},
-		{"symmetry-observers", writersReaders(1, 4, true), engine.ExploreOptions{}},
+		{"observers-limit", writersReaders(2, 2, true), engine.ExploreOptions{NoSymmetry: true, Limit: 300}},
 		{"no-observers", writersReaders(2, 2, true), engine.ExploreOptions{NoObservers: true}},
 		{"reduced-limit", cacheAsideN(4, false), engine.ExploreOptions{Limit: 300}},
 		{"sleep-sets", ttl, engine.ExploreOptions{}},

@@ -97,10 +97,7 @@ func plainKey(l engine.Leaf) string { return traceKey(l, nil) }
 // that is not a SET or a delete, with no write between them that does not
 // commute with the second. Two schedules with the same key read the same
 // writes everywhere.
-func observerKey(l engine.Leaf) string { return observerTrace(l, nil) }
-
-// observerTrace is observerKey with participants renamed (nil: none).
-func observerTrace(l engine.Leaf, rename []int) string {
+func observerKey(l engine.Leaf) string {
 	fps := l.FPs
 	blindKey := func(fp *engine.Footprint) string {
 		if fp.All || !(fp.Info.Set || fp.Info.Del) || fp.Info.Ordered || len(fp.Info.Keys) != 1 || fp.Info.Keys[0].Access != engine.CacheWrite {
@@ -125,7 +122,7 @@ func observerTrace(l engine.Leaf, rename []int) string {
 			}
 		}
 	}
-	return foata(l, rename, func(j, k int) bool {
+	return foata(l, nil, func(j, k int) bool {
 		a, b := &fps[j], &fps[k]
 		if !engine.Dependent(a, b) {
 			return false
@@ -261,10 +258,8 @@ func TestObserversRunOnePerClass(t *testing.T) {
 // genBlind draws a generated scenario, and sometimes adds actors that
 // only write the cache blindly (plain SETs of distinct values, DELs), so
 // that observers have writes to let go in either order.
-func genBlind(t *rapid.T) *engine.Scenario { return addBlind(t, genScenario(t)) }
-
-// addBlind adds to sc up to two actors that only write the cache blindly.
-func addBlind(t *rapid.T, sc *engine.Scenario) *engine.Scenario {
+func genBlind(t *rapid.T) *engine.Scenario {
+	sc := genScenario(t)
 	for i := range rapid.IntRange(0, 2).Draw(t, "blind-actors") {
 		a := engine.Actor{Name: fmt.Sprintf("b%d", i+1)}
 		for j := range rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("b%d-steps", i)) {
@@ -292,9 +287,9 @@ func sameFindings(t require.TestingT, want, got *engine.ExploreResult, msg strin
 // TestReducedFindsWhatNaiveFinds (T3): on generated scenarios and on every
 // preset small enough, the reduced search finds the anomalies the naive
 // one finds, each with the same counterexample (the fewest preemptions,
-// then steps, then names). The reduction is the default one: observers
-// on, and symmetry where actors are identical; the generated scenarios
-// get actors that write blindly.
+// then steps, then names). The reduction is the default one: symmetry
+// where actors are identical, observers where none are; the generated
+// scenarios get actors that write blindly.
 func TestReducedFindsWhatNaiveFinds(t *testing.T) {
 	for _, p := range smallPresets(t) {
 		naive := explore(t, p.Scenario, engine.ExploreOptions{NoReduction: true})
@@ -363,11 +358,6 @@ func leaseStep(st engine.Step) bool {
 // orbitKey is the least trace key over the renamings of identical actors:
 // the same for the classes renaming maps onto each other.
 func orbitKey(groups [][]int, parts int) func(engine.Leaf) string {
-	return orbitOf(groups, parts, traceKey)
-}
-
-// orbitOf is the least key over the renamings of identical actors.
-func orbitOf(groups [][]int, parts int, key func(engine.Leaf, []int) string) func(engine.Leaf) string {
 	var renames [][]int
 	var rec func(g int, rename []int)
 	rec = func(g int, rename []int) {
@@ -390,7 +380,7 @@ func orbitOf(groups [][]int, parts int, key func(engine.Leaf, []int) string) fun
 	return func(l engine.Leaf) string {
 		best := ""
 		for _, r := range renames {
-			if k := key(l, r); best == "" || k < best {
+			if k := traceKey(l, r); best == "" || k < best {
 				best = k
 			}
 		}
@@ -428,7 +418,7 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 		if !nres.Complete {
 			t.Skip("too many schedules")
 		}
-		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoObservers: true})
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{})
 		require.NoError(t, err)
 		require.True(t, res.Complete)
 		require.True(t, strings.HasSuffix(res.Reduction, "+symmetry"), res.Reduction)
@@ -439,44 +429,12 @@ func TestSymmetryRunsOnePerOrbit(t *testing.T) {
 	})
 }
 
-// TestSymmetryObserversRunEveryOrbit (T1 with symmetry and observers): on
-// generated scenarios with identical actors and blind writes, the reduced
-// search runs a schedule of every orbit of observer classes (counted by
-// brute force), of no other, and abandons no prefix.
-func TestSymmetryObserversRunEveryOrbit(t *testing.T) {
-	var all, dups atomic.Int64
-	rapid.Check(t, func(t *rapid.T) {
-		sc := addBlind(t, genSymmetric(t))
-		groups := twins(sc)
-		if len(groups) == 0 {
-			t.Skip("no identical actors")
-		}
-		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 3000})
-		require.NoError(t, err)
-		if !nres.Complete {
-			t.Skip("too many schedules")
-		}
-		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{})
-		require.NoError(t, err)
-		require.True(t, res.Complete)
-		if res.Reduction != "optimal-dpor+symmetry+observers" {
-			t.Skip(res.Reduction)
-		}
-		require.Zero(t, res.Pruned, "prefixes abandoned")
-		key := orbitOf(groups, len(sc.Actors)+1, observerTrace)
-		dups.Add(int64(checkEveryClass(t, naive, reduced, key)))
-		all.Add(int64(len(classesOf(naive, key))))
-	})
-	t.Logf("orbits of observer classes %d, explored twice %d", all.Load(), dups.Load())
-}
-
 // TestSymmetryFindsWhatNaiveFinds (T3 with symmetry): on generated
-// scenarios with identical actors (and actors that write blindly, for
-// observers), the reduced search finds the anomalies
+// scenarios with identical actors, the reduced search finds the anomalies
 // the naive one finds, each with the same counterexample.
 func TestSymmetryFindsWhatNaiveFinds(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		sc := addBlind(t, genSymmetric(t))
+		sc := genSymmetric(t)
 		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Limit: 5000})
 		require.NoError(t, err)
 		if !naive.Complete {
