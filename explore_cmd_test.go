@@ -110,6 +110,7 @@ func TestCLIExploreExitCodes(t *testing.T) {
 		{"cache-aside", "--seed", "3"},
 		{"cache-aside", "--random", "5", "--limit", "9"},
 		{"cache-aside", "--random", "5", "--max-preemptions", "1"},
+		{"cache-aside", "--random", "5", "--no-observers"},
 		{"cache-aside", "--max-preemptions", "-1"},
 		{"cache-aside", "--workers", "0"},
 		{"cache-aside", "--random", "x"},

@@ -128,11 +128,11 @@ func observerDependent(fps []Footprint, seen []bool, i, j int) bool {
 	return dependent(&fps[i], &fps[j]) && (seen[j] || !relaxable(&fps[i], &fps[j]))
 }
 
-// observe is called before fp is taken at the end of the path: the
-// blind writes it reads become seen (the last write of each key it reads,
-// and the ones before that commute with what follows them). It then depends on the blind writes of the key before it that do
-// not happen before it: those races are reversed, and the clocks
-// recomputed from it on.
+// observe is called before fp is taken at the end of the path: the blind
+// writes it reads become seen (the last write of each key it reads, and
+// the ones before it that commute with every write after them). A write
+// seen then depends on the blind writes of its key before it: the races
+// this makes are reversed, and the clocks recomputed from it on.
 func (ds *dpor) observe(fp *Footprint, fps []Footprint) error {
 	D := len(ds.pidx)
 	from := D
