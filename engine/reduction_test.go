@@ -294,6 +294,9 @@ func TestReducedFindsWhatNaiveFinds(t *testing.T) {
 	for _, p := range smallPresets(t) {
 		naive := explore(t, p.Scenario, engine.ExploreOptions{NoReduction: true})
 		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{}), p.Name)
+		// Observers on every preset, identical actors or not.
+		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{NoSymmetry: true}), p.Name+" observers")
+		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{NoSymmetry: true, NoObservers: true}), p.Name+" traces")
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		sc := genBlind(t)
