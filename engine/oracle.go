@@ -100,7 +100,7 @@ func (r *Runner) closeRead(a *actorState) {
 	// The events go to readEvs, which is only appended to (Reset starts
 	// past its end), so the reads of earlier timelines keep theirs.
 	if cap(r.readEvs)-len(r.readEvs) < len(o.events) {
-		r.readEvs = make([]int, 0, max(256, 2*len(o.events)))
+		r.readEvs = make([]int, 0, max(16, 2*cap(r.readEvs), 2*len(o.events)))
 	}
 	n := len(r.readEvs)
 	r.readEvs = append(r.readEvs, o.events...)
@@ -357,7 +357,10 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			break
 		}
 	}
-	served := fmt.Sprintf("%s was served %s from the cache at %s", rd.Actor, orNone(rd.Served), fmtOffset(hitEnd))
+	served := ""
+	if why {
+		served = fmt.Sprintf("%s was served %s from the cache at %s", rd.Actor, orNone(rd.Served), fmtOffset(hitEnd))
+	}
 	// The database row when the value was put there.
 	putAt := time.Duration(-1) // the initial cache: before any commit
 	if cause >= 0 {
@@ -401,7 +404,9 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 	// already differing from the database, or the first commit of
 	// something else after the value was put there.
 	what := ""
-	if cause < 0 && c.Value != rd.Served {
+	if !why {
+		// Only the name is asked for: no sentence to build.
+	} else if cause < 0 && c.Value != rd.Served {
 		what = fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", rd.Key, orNone(rd.Served), rowText(c, hasRow, rd.Key))
 	} else {
 		for _, h := range hist {
