@@ -403,15 +403,20 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 	// What made the served value stale: the scenario's initial cache
 	// already differing from the database, or the first commit of
 	// something else after the value was put there.
-	what := ""
+	// A commit at the instant the value was put there counts: it is
+	// current at that instant too.
+	what, when := "", ", in between"
 	if !why {
 		// Only the name is asked for: no sentence to build.
 	} else if cause < 0 && c.Value != rd.Served {
 		what = fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", rd.Key, orNone(rd.Served), rowText(c, hasRow, rd.Key))
 	} else {
 		for _, h := range hist {
-			if !h.Seed && h.At > max(putAt, 0) && h.Value != rd.Served {
+			if !h.Seed && h.At >= putAt && h.Value != rd.Served {
 				what = fmt.Sprintf("%s committed %s at %s", h.Actor, h.Value, fmtOffset(h.At))
+				if h.At == hitEnd {
+					when = ", the instant of that commit"
+				}
 				break
 			}
 		}
@@ -435,8 +440,8 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			if !why {
 				return timeline.StaleHit, cause, ""
 			}
-			return timeline.StaleHit, cause, fmt.Sprintf("%s and %s invalidated %s only at %s; %s, in between",
-				what, ev.Actor, rd.Key, fmtOffset(ev.End), served)
+			return timeline.StaleHit, cause, fmt.Sprintf("%s and %s invalidated %s only at %s; %s%s",
+				what, ev.Actor, rd.Key, fmtOffset(ev.End), served, when)
 		}
 	}
 	if !why {
