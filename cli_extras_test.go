@@ -71,3 +71,16 @@ func TestColorText(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	require.False(t, wantColor(&b))
 }
+
+// TestCLICompletionUnknownShell: a shell racetape has no script for is a
+// usage error naming the shells it has, not help and exit 0.
+func TestCLICompletionUnknownShell(t *testing.T) {
+	code, out, errOut := cli(t, "completion", "tcsh")
+	require.Equal(t, exitUsage, code)
+	require.Empty(t, out)
+	require.Contains(t, errOut, `unknown shell "tcsh"`)
+	require.Contains(t, errOut, "bash, fish, powershell, zsh")
+	code, out, _ = cli(t, "completion", "bash")
+	require.Equal(t, exitClean, code)
+	require.Contains(t, out, "racetape")
+}

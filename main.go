@@ -122,7 +122,30 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd(), newCompareCmd())
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes `racetape completion SHELL` with a shell it has
+// no script for a usage error (cobra prints help and exits 0).
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sh := range c.Commands() {
+			shells = append(shells, sh.Name())
+		}
+		c.Args = func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr(fmt.Errorf("completion: unknown shell %q (racetape has scripts for %s)", args[0], strings.Join(shells, ", ")))
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
 }
 
 func newListCmd() *cobra.Command {

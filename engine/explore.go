@@ -532,8 +532,12 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 		k := e.opts.MaxPreemptions
 		res.MaxPreemptions = &k
 	}
+	// The overall best is often also the best of its anomaly: replay each
+	// schedule once.
+	replays := &replayer{e: e, done: map[string][]timeline.Read{}}
+	defer replays.close()
 	if tot.best != nil {
-		ce, cerr := e.counterexample(tot.best, "")
+		ce, cerr := e.counterexample(tot.best, "", replays)
 		if cerr != nil {
 			return nil, cerr
 		}
@@ -541,7 +545,7 @@ func (e *Explorer) Run(ctx context.Context) (*ExploreResult, error) {
 	}
 	res.Counterexamples = map[timeline.Anomaly]*Counterexample{}
 	for a, c := range tot.byAnomaly {
-		ce, cerr := e.counterexample(c, a)
+		ce, cerr := e.counterexample(c, a, replays)
 		if cerr != nil {
 			return nil, cerr
 		}
@@ -565,22 +569,83 @@ func (e *Explorer) replay(names []string) (*timeline.Timeline, error) {
 	if e.sys != nil {
 		return e.sys.Replay(names)
 	}
-	return Run(e.sc, Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct})
+	return Run(e.sc, e.replayOptions(names))
+}
+
+// replayOptions are the Runner options that replay names as `racetape run
+// --schedule` does, on the cache the exploration used.
+func (e *Explorer) replayOptions(names []string) Options {
+	return Options{Schedule: names, NoStates: true, Direct: !e.opts.RESP, model: !e.opts.RESP && !e.opts.Direct}
+}
+
+// A replayer replays the counterexamples of one exploration, each
+// schedule once, on one Runner, and keeps their stale reads.
+type replayer struct {
+	e    *Explorer
+	r    *Runner
+	done map[string][]timeline.Read // stale reads, by schedule
+}
+
+// stale returns the stale reads of the schedule names.
+func (p *replayer) stale(names []string) ([]timeline.Read, error) {
+	key := FormatSchedule(names)
+	if st, ok := p.done[key]; ok {
+		return st, nil
+	}
+	var st []timeline.Read
+	if p.e.sys != nil {
+		tl, err := p.e.sys.Replay(names)
+		if err != nil {
+			return nil, err
+		}
+		st = tl.StaleReads()
+	} else {
+		if p.r == nil {
+			r, err := NewRunner(p.e.sc, p.e.replayOptions(names))
+			if err != nil {
+				return nil, err
+			}
+			p.r = r
+		} else if err := p.r.Reset(); err != nil {
+			return nil, err
+		}
+		if err := p.r.runSchedule(names); err != nil {
+			return nil, err
+		}
+		for i := range p.r.actors {
+			p.r.closeRead(&p.r.actors[i])
+		}
+		if err := p.r.judge(); err != nil {
+			return nil, err
+		}
+		for _, rd := range p.r.reads {
+			if rd.Stale {
+				st = append(st, rd)
+			}
+		}
+	}
+	p.done[key] = st
+	return st, nil
+}
+
+func (p *replayer) close() {
+	if p.r != nil {
+		p.r.Close()
+	}
 }
 
 // counterexample replays the stale schedule c, to name its anomaly
 // exactly as `racetape run --schedule` will: the anomaly of its first
 // stale read, or a, which one of its stale reads must show.
-func (e *Explorer) counterexample(c *candidate, a timeline.Anomaly) (*Counterexample, error) {
+func (e *Explorer) counterexample(c *candidate, a timeline.Anomaly, replays *replayer) (*Counterexample, error) {
 	names := make([]string, len(c.path))
 	for i, p := range c.path {
 		names[i] = e.names[p]
 	}
-	tl, err := e.replay(names)
+	stale, err := replays.stale(names)
 	if err != nil {
 		return nil, fmt.Errorf("replay counterexample %q: %w", FormatSchedule(names), err)
 	}
-	stale := tl.StaleReads()
 	if len(stale) == 0 {
 		return nil, fmt.Errorf("replay counterexample %q: no stale read (exploration bug)", FormatSchedule(names))
 	}

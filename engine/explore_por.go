@@ -53,8 +53,8 @@ type Footprint struct {
 	// the analysis cannot see (an unknown command). Info is then unused.
 	All  bool
 	Info *StepInfo
-	// Value is the value a plain SET (Info.Set) writes: two SETs of the
-	// same value commute.
+	// Value is the value a plain SET (Info.Set) writes, with its TTL: two
+	// SETs of the same value and TTL commute.
 	Value string
 }
 
@@ -78,7 +78,7 @@ type Footprint struct {
 //     the verdict);
 //   - a cache write (set, del, expire, lease and cas writes) conflicts with
 //     every cache step on the key, except that two plain SETs of the same
-//     value commute, and so do two deletes;
+//     value and TTL commute, and so do two deletes;
 //   - reads commute with reads, and a db.read commutes with cache steps:
 //     neither changes anything the other observes, and the verdict only
 //     compares read intervals with commits;
@@ -318,6 +318,11 @@ func (info *porInfo) footprintOf(p int, st *Step, value string) Footprint {
 		fp.Value = value
 		if st.HasValue {
 			fp.Value = st.Value
+		}
+		// The TTL too: of two SETs of one value, the later one decides
+		// whether and when the key expires.
+		if st.TTL > 0 {
+			fp.Value += "\x00" + st.TTL.String()
 		}
 	}
 	return fp

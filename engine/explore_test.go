@@ -548,3 +548,36 @@ func TestReadThroughNamedAsTheRunnerNamesIt(t *testing.T) {
 		require.Equal(t, []timeline.Anomaly{want}, slices.Collect(maps.Keys(res.Counterexamples)), "%+v", opts)
 	}
 }
+
+// TestExplanationsReadWell: on generated scenarios, the explanation of
+// every stale read (timed, and along each counterexample) is a sentence
+// with its parts: it names the actor served, has no empty part ("  ",
+// " and" at the start, "= "), and ends without a dangling separator.
+func TestExplanationsReadWell(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genScenario(t)
+		schedules := [][]string{nil}
+		res, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{Limit: 500})
+		require.NoError(t, err)
+		for _, ce := range res.Counterexamples {
+			schedules = append(schedules, ce.Schedule)
+		}
+		for _, s := range schedules {
+			tl, err := engine.Run(sc, engine.Options{Schedule: s})
+			require.NoError(t, err)
+			for _, r := range tl.StaleReads() {
+				why := r.Why
+				require.NotEmpty(t, why)
+				named := strings.HasPrefix(why, "the scenario ")
+				for _, a := range sc.Actors {
+					named = named || strings.HasPrefix(why, a.Name+" ") || strings.HasPrefix(why, a.Name+"'s ")
+				}
+				require.True(t, named, "begins with who or what: %q", why)
+				for _, bad := range []string{"  ", "= ", " ,", ";;", " ;"} {
+					require.NotContains(t, why, bad, "%q", why)
+				}
+				require.False(t, strings.HasPrefix(why, " ") || strings.HasPrefix(why, "and "), "%q", why)
+			}
+		}
+	})
+}

@@ -553,7 +553,11 @@ func (m *machine) recordedAnomalies(seen []timeline.Anomaly) ([]timeline.Anomaly
 		reads[i] = timeline.Read{Key: m.keys[o.kid], Source: readSources[o.src], Served: o.served, Start: o.start, End: o.end, Events: evs[n:len(evs):len(evs)]}
 	}
 	hist := func(key string) []timeline.Commit { return m.hist[m.kids[key]] }
-	return m.cons.judgeReads(reads, hist, writeOps(m.events, m.groups), record, false, seen)
+	var ops []timeline.Operation // only linearizability looks at the write operations
+	if m.cons.Model == Linearizable {
+		ops = writeOps(m.events, m.groups)
+	}
+	return m.cons.judgeReads(reads, hist, ops, record, false, seen)
 }
 
 // recordExpiries records the expiries in (from, to], in order, as the

@@ -100,7 +100,7 @@ func (r *Runner) closeRead(a *actorState) {
 	// The events go to readEvs, which is only appended to (Reset starts
 	// past its end), so the reads of earlier timelines keep theirs.
 	if cap(r.readEvs)-len(r.readEvs) < len(o.events) {
-		r.readEvs = make([]int, 0, max(256, 2*len(o.events)))
+		r.readEvs = make([]int, 0, max(16, 2*cap(r.readEvs), 2*len(o.events)))
 	}
 	n := len(r.readEvs)
 	r.readEvs = append(r.readEvs, o.events...)
@@ -357,7 +357,10 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			break
 		}
 	}
-	served := fmt.Sprintf("%s was served %s from the cache at %s", rd.Actor, orNone(rd.Served), fmtOffset(hitEnd))
+	served := ""
+	if why {
+		served = fmt.Sprintf("%s was served %s from the cache at %s", rd.Actor, orNone(rd.Served), fmtOffset(hitEnd))
+	}
 	// The database row when the value was put there.
 	putAt := time.Duration(-1) // the initial cache: before any commit
 	if cause >= 0 {
@@ -400,13 +403,20 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 	// What made the served value stale: the scenario's initial cache
 	// already differing from the database, or the first commit of
 	// something else after the value was put there.
-	what := ""
-	if cause < 0 && c.Value != rd.Served {
+	// A commit at the instant the value was put there counts: it is
+	// current at that instant too.
+	what, when := "", ", in between"
+	if !why {
+		// Only the name is asked for: no sentence to build.
+	} else if cause < 0 && c.Value != rd.Served {
 		what = fmt.Sprintf("the scenario starts with %s=%s in the cache while the database has %s", rd.Key, orNone(rd.Served), rowText(c, hasRow, rd.Key))
 	} else {
 		for _, h := range hist {
-			if !h.Seed && h.At > max(putAt, 0) && h.Value != rd.Served {
+			if !h.Seed && h.At >= putAt && h.Value != rd.Served {
 				what = fmt.Sprintf("%s committed %s at %s", h.Actor, h.Value, fmtOffset(h.At))
+				if h.At == hitEnd {
+					when = ", the instant of that commit"
+				}
 				break
 			}
 		}
@@ -430,8 +440,8 @@ func (rec runRecord) classify(rd *timeline.Read, hist []timeline.Commit, why boo
 			if !why {
 				return timeline.StaleHit, cause, ""
 			}
-			return timeline.StaleHit, cause, fmt.Sprintf("%s and %s invalidated %s only at %s; %s, in between",
-				what, ev.Actor, rd.Key, fmtOffset(ev.End), served)
+			return timeline.StaleHit, cause, fmt.Sprintf("%s and %s invalidated %s only at %s; %s%s",
+				what, ev.Actor, rd.Key, fmtOffset(ev.End), served, when)
 		}
 	}
 	if !why {

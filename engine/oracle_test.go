@@ -163,3 +163,22 @@ func TestTTLStalenessAndExpiry(t *testing.T) {
 	require.Equal(t, time.Second, *tl.Divergences[0].Until)
 	require.Equal(t, "NEW", tl.Reads[1].Served)
 }
+
+// TestStaleHitAtTheCommitsInstant: a hit at the very instant of a commit
+// that takes no time is stale (the commit counts as current there), and
+// its explanation names that commit and says it was at that instant. It
+// once began "and writer invalidated k…": a commit at 0 was not counted
+// as after the initial cache.
+func TestStaleHitAtTheCommitsInstant(t *testing.T) {
+	sc := &Scenario{Name: "tie", DB: []Seed{{Key: "k", Value: "OLD"}},
+		Cache: []Seed{{Key: "k", Value: "OLD", TTL: 300 * time.Second}},
+		Actors: []Actor{
+			{Name: "reader", Steps: []Step{{Op: OpCacheGet, Key: "k"}}},
+			{Name: "writer", Steps: []Step{{Op: OpDBWrite, Key: "k", Value: "NEW", HasValue: true}, {Op: OpCacheDel, Key: "k", Took: ms}}},
+		}}
+	tl := mustRun(t, sc, Options{Schedule: []string{"reader", "writer", "writer"}})
+	stale := tl.StaleReads()
+	require.Len(t, stale, 1)
+	require.Equal(t, timeline.StaleHit, stale[0].Anomaly)
+	require.Equal(t, "writer committed NEW at +0s and writer invalidated k only at +1.000ms; reader was served OLD from the cache at +0s, the instant of that commit", stale[0].Why)
+}

@@ -597,3 +597,23 @@ func TestShrink(t *testing.T) {
 		})
 	}
 }
+
+// TestSetsOfOneValueWithOtherTTLsConflict: two SETs of the same value
+// commute only when they also set the same TTL; the one that lands last
+// decides whether, and when, the key expires. The reduction once let
+// SET a (PX 1) and SET a (no TTL) commute, and missed the schedules where
+// the key expires between two GETs.
+func TestSetsOfOneValueWithOtherTTLsConflict(t *testing.T) {
+	sc := &engine.Scenario{Name: "ttls", Actors: []engine.Actor{
+		{Name: "p1", Steps: []engine.Step{{Op: engine.OpCacheSet, Key: "a", Value: "v", HasValue: true, TTL: ms}}},
+		{Name: "p2", Steps: []engine.Step{{Op: engine.OpCacheGet, Key: "a"}, {Op: engine.OpCacheGet, Key: "a", Took: ms}}},
+		{Name: "p3", Steps: []engine.Step{{Op: engine.OpCacheSet, Key: "a", Value: "v", HasValue: true}}},
+	}}
+	naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true})
+	require.NoError(t, err)
+	require.True(t, nres.Complete)
+	reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoSymmetry: true})
+	require.NoError(t, err)
+	require.True(t, res.Complete)
+	checkOnePerClass(t, naive, reduced, plainKey)
+}

@@ -36,13 +36,22 @@ func Run(sc *Scenario, opts Options) (*timeline.Timeline, error) {
 		}
 		return r.Timeline()
 	}
-	idx, err := r.resolveSchedule(opts.Schedule)
-	if err != nil {
+	if err := r.runSchedule(opts.Schedule); err != nil {
 		return nil, err
+	}
+	return r.Timeline()
+}
+
+// runSchedule takes the steps of names, by actor name, from where the
+// Runner is, and fails unless that ends the run.
+func (r *Runner) runSchedule(names []string) error {
+	idx, err := r.resolveSchedule(names)
+	if err != nil {
+		return err
 	}
 	for _, i := range idx {
 		if _, err := r.Step(i); err != nil {
-			return nil, fmt.Errorf("schedule step %d: %w", len(r.events)+1, err)
+			return fmt.Errorf("schedule step %d: %w", len(r.events)+1, err)
 		}
 	}
 	if !r.Done() {
@@ -52,9 +61,9 @@ func Run(sc *Scenario, opts Options) (*timeline.Timeline, error) {
 				left = append(left, r.actors[i].name)
 			}
 		}
-		return nil, fmt.Errorf("%w: the schedule ends with steps left for %s", ErrScheduleActor, strings.Join(left, ", "))
+		return fmt.Errorf("%w: the schedule ends with steps left for %s", ErrScheduleActor, strings.Join(left, ", "))
 	}
-	return r.Timeline()
+	return nil
 }
 
 // resolveSchedule maps actor names to indexes.

@@ -101,6 +101,14 @@ func NewRunner(sc *Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r := &Runner{sc: sc, opts: opts, epoch: sc.Epoch}
+	// Room for the events of one pass through every program (a clock
+	// tick or a loop of sleeps grows it), so that a short replay does not
+	// grow it step by step.
+	steps := 0
+	for _, a := range sc.Actors {
+		walkSteps(a.Steps, func(int, *Step) bool { steps++; return steps < 1024 })
+	}
+	r.events = make([]timeline.Event, 0, min(steps+4, 1024))
 	if r.epoch.IsZero() {
 		r.epoch = DefaultEpoch
 	}
