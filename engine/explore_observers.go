@@ -20,9 +20,9 @@ import "slices"
 // an invalidation after it (one there in either order). So two blind
 // writes w1 before w2 depend on each other only when some later step
 // reads w2, with no write between them that does not commute with w2 (two
-// deletes commute, and two SETs of one value): an observer, any step on
-// the key's cache but a plain SET or a delete (GET, SET NX, EXPIRE, CAS,
-// lease get and set). The relation
+// deletes commute, and two SETs of one value and TTL): an observer, any
+// step on the key's cache but a plain SET or a delete (GET, SET NX,
+// EXPIRE, CAS, lease get and set). The relation
 // depends on what comes after; schedules whose dependent steps are in the
 // same order under it read the same writes everywhere and get the same
 // verdicts, and the search runs one or more of each such class.
@@ -95,7 +95,8 @@ func reads(fp *Footprint, key string) bool {
 
 // overwritten says whether a step at depths (j, end) writes the key of
 // the blind write at j and does not commute with it (two deletes commute,
-// and two SETs of one value): then no later step reads the write at j.
+// and two SETs of one value and TTL): then no later step reads the write
+// at j.
 func overwritten(fps []Footprint, j, end int, key string) bool {
 	for k := j + 1; k < end; k++ {
 		if fp := &fps[k]; writes(fp, key) && dependent(&fps[j], fp) {
