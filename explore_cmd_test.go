@@ -110,6 +110,7 @@ func TestCLIExploreExitCodes(t *testing.T) {
 		{"cache-aside", "--seed", "3"},
 		{"cache-aside", "--random", "5", "--limit", "9"},
 		{"cache-aside", "--random", "5", "--max-preemptions", "1"},
+		{"cache-aside", "--random", "5", "--no-observers"},
 		{"cache-aside", "--max-preemptions", "-1"},
 		{"cache-aside", "--workers", "0"},
 		{"cache-aside", "--random", "x"},
@@ -126,7 +127,7 @@ func TestCLIExploreJSON(t *testing.T) {
 	code, j := exploreCLI(t, "stale-set", "--json")
 	require.Equal(t, exitStale, code)
 	require.Equal(t, "stale-set", j.Scenario)
-	require.Equal(t, "optimal-dpor", j.Reduction)
+	require.Equal(t, "optimal-dpor+observers", j.Reduction)
 	require.Zero(t, j.Pruned)
 	require.True(t, j.Complete)
 	require.Positive(t, j.StaleSchedules)
@@ -140,6 +141,15 @@ func TestCLIExploreJSON(t *testing.T) {
 	require.Equal(t, "none", naive.Reduction)
 	require.Greater(t, naive.SchedulesRun, j.SchedulesRun)
 	require.Equal(t, j.Counterexample, naive.Counterexample)
+
+	// Without observers: every class of equivalent schedules, the same
+	// findings.
+	code, traces := exploreCLI(t, "stale-set", "--json", "--no-observers")
+	require.Equal(t, exitStale, code)
+	require.Equal(t, "optimal-dpor", traces.Reduction)
+	require.Greater(t, traces.SchedulesRun, j.SchedulesRun)
+	require.Equal(t, j.Counterexample, traces.Counterexample)
+	require.Equal(t, j.Counterexamples, traces.Counterexamples)
 
 	code, bounded := exploreCLI(t, "stale-set", "--json", "--max-preemptions", "0")
 	require.Equal(t, exitClean, code)
@@ -327,6 +337,10 @@ actors:
 // exhaustive search only.
 func TestCLIExploreEstimate(t *testing.T) {
 	code, out, errOut := cli(t, "explore", "stale-set", "--estimate")
+	require.Equal(t, exitClean, code, errOut)
+	require.Contains(t, out, "stale-set: every schedule, partial-order reduction (optimal DPOR), writes no read sees run in one order\n")
+	require.Contains(t, out, "estimate          at most 88 schedules to run (counted without observers)\n")
+	code, out, errOut = cli(t, "explore", "stale-set", "--estimate", "--no-observers")
 	require.Equal(t, exitClean, code, errOut)
 	require.Contains(t, out, "stale-set: every schedule, partial-order reduction (optimal DPOR)\n")
 	require.Contains(t, out, "estimate          88 schedules to run (the search is small enough to count)\n")

@@ -44,6 +44,13 @@ type ExploreOptions struct {
 	// reduction otherwise explores one of the classes that renaming
 	// identical actors maps onto each other.
 	NoSymmetry bool
+	// NoObservers explores every class of equivalent schedules, where the
+	// reduction otherwise lets two blind writes of a key (plain SET, DEL)
+	// go in either order when no later step reads the second
+	// (explore_observers.go). Observers apply to a scenario's search
+	// without a preemption bound, identical actors explored once, or a key
+	// that can expire during a run.
+	NoObservers bool
 	// Bounded limits exhaustive mode to schedules with at most
 	// MaxPreemptions preemptions (switching away from an actor that could
 	// still run; clock ticks do not count). With the reduction, each class
@@ -386,8 +393,8 @@ func checkOptions(opts ExploreOptions) error {
 		if opts.Mode == PCT && opts.Depth < 1 {
 			return fmt.Errorf("%w: the PCT depth must be at least 1", ErrExploreOptions)
 		}
-		if opts.Bounded || opts.NoReduction || opts.NoSymmetry {
-			return fmt.Errorf("%w: a preemption bound, --no-reduction and --no-symmetry apply to exhaustive mode only", ErrExploreOptions)
+		if opts.Bounded || opts.NoReduction || opts.NoSymmetry || opts.NoObservers {
+			return fmt.Errorf("%w: a preemption bound, --no-reduction, --no-symmetry and --no-observers apply to exhaustive mode only", ErrExploreOptions)
 		}
 	default:
 		return fmt.Errorf("%w: unknown mode %d", ErrExploreOptions, opts.Mode)
@@ -433,7 +440,17 @@ func (e *Explorer) Reduction() string {
 	if len(e.groups) > 0 {
 		name += "+symmetry"
 	}
+	if e.observers() {
+		name += "+observers"
+	}
 	return name
+}
+
+// observers says whether the search lets unread blind writes go in either
+// order (explore_observers.go): a scenario's optimal DPOR, unbounded,
+// without symmetry.
+func (e *Explorer) observers() bool {
+	return e.reduced() && e.sys == nil && !e.opts.sleepSets && !e.por.expires && !e.opts.Bounded && len(e.groups) == 0 && !e.opts.NoObservers
 }
 
 // symmetry is a worker's state of the symmetry rule, or nil.
@@ -450,6 +467,7 @@ func ReductionText(name string) string {
 	if name == "none" {
 		return "no reduction"
 	}
+	name, obs := strings.CutSuffix(name, "+observers")
 	base, sym := strings.CutSuffix(name, "+symmetry")
 	text := "partial-order reduction (optimal DPOR)"
 	if base == "sleep-sets" {
@@ -457,6 +475,9 @@ func ReductionText(name string) string {
 	}
 	if sym {
 		text += ", identical actors explored once"
+	}
+	if obs {
+		text += ", writes no read sees run in one order"
 	}
 	return text
 }
@@ -757,7 +778,7 @@ func (e *Explorer) newWorker(ctx context.Context) (*worker, error) {
 	w.reduced = e.reduced() && !w.canon
 	w.needFP = e.reduced() || e.opts.Mode != Exhaustive || e.onLeaf != nil
 	if w.reduced && e.sys == nil && !e.opts.sleepSets {
-		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry())
+		w.ds = newDPOR(w.n+1, e.por.expires, e.symmetry(), e.observers())
 	}
 	return w, nil
 }

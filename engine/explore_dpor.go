@@ -90,13 +90,19 @@ type dpor struct {
 	sleep []Footprint // scratch: a child's sleep set
 
 	sym *symmetry // identical actors, or nil
+	// obs: two blind writes of a key depend on each other only once a
+	// later step reads the second (explore_observers.go).
+	obs   bool
+	seen  []bool      // by depth: a blind write some later step on the path reads
+	marks []obsMark   // the blind writes marked seen, in the order of the steps that read them
+	later []Footprint // scratch: writes of a key
 	// full says every participant awake is explored at every node: sleep
 	// sets alone (Godefroid 1996), for a scenario whose clock can tick.
 	full bool
 }
 
-func newDPOR(parts int, full bool, sym *symmetry) *dpor {
-	return &dpor{parts: parts, full: full, sym: sym, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
+func newDPOR(parts int, full bool, sym *symmetry, obs bool) *dpor {
+	return &dpor{parts: parts, full: full, sym: sym, obs: obs, lastAt: make([]int32, parts), vc: make([]int32, parts), free: -1}
 }
 
 // alloc makes a wakeup node for a step.
@@ -161,18 +167,22 @@ func (ds *dpor) clear() {
 	}
 	ds.nodes = ds.nodes[:0]
 	ds.wt, ds.free, ds.live = ds.wt[:0], -1, 0
+	ds.seen, ds.marks = ds.seen[:0], ds.marks[:0]
 	if ds.sym != nil {
 		ds.sym.clear()
 	}
 }
 
 // truncate forgets the steps from depth d on.
-func (ds *dpor) truncate(d int) {
+func (ds *dpor) truncate(d int, fps []Footprint) {
 	for k := len(ds.pidx) - 1; k >= d; k-- {
 		ds.lastAt[ds.whos[k]] = ds.prev[k]
 	}
 	ds.pidx, ds.prev, ds.vcs = ds.pidx[:d], ds.prev[:d], ds.vcs[:d*ds.parts]
 	ds.whos = ds.whos[:d]
+	if ds.obs {
+		ds.unobserve(d, fps)
+	}
 	if ds.sym != nil {
 		ds.sym.truncate(d)
 	}
@@ -200,7 +210,7 @@ func (ds *dpor) clockOf(p int, fp *Footprint, fps []Footprint) {
 		if vc[fps[d].Who] >= ds.pidx[d] {
 			continue
 		}
-		if dependent(&fps[d], fp) {
+		if ds.depends(&fps[d], fp) {
 			for q, x := range ds.vcs[d*P : (d+1)*P] {
 				vc[q] = max(vc[q], x)
 			}
@@ -217,6 +227,9 @@ func (ds *dpor) push(p int) {
 	ds.vcs = append(ds.vcs, ds.vc...)
 	ds.whos = append(ds.whos, int32(p))
 	ds.lastAt[p] = int32(len(ds.pidx) - 1)
+	if ds.obs {
+		ds.seen = append(ds.seen, false)
+	}
 }
 
 // reverse schedules, at depth i, the reversal of the race between the
@@ -225,10 +238,16 @@ func (ds *dpor) push(p int) {
 // scheduled when a participant asleep at depth i is a weak initial of
 // that sequence: it would start a schedule equivalent to one explored.
 func (ds *dpor) reverse(i int, fp *Footprint, fps []Footprint) error {
+	return ds.reverseAt(i, len(ds.pidx), fp, fps)
+}
+
+// reverseAt is reverse for the race between the step at depth i and the
+// step fp at depth end of the path (or about to be taken there).
+func (ds *dpor) reverseAt(i, end int, fp *Footprint, fps []Footprint) error {
 	P := ds.parts
 	who, k := fps[i].Who, ds.pidx[i]
 	v := ds.v[:0]
-	for j := i + 1; j < len(ds.pidx); j++ {
+	for j := i + 1; j < end; j++ {
 		if ds.vcs[j*P+who] < k {
 			v = append(v, fps[j])
 		}
@@ -371,6 +390,11 @@ func (w *worker) optimal() error {
 		fp := w.footprint(p)
 		if !sameStep(&fp, &ds.wt[c].fp) {
 			return fmt.Errorf("exploration bug: %s's next step differs from the one scheduled (a nondeterministic target?)", w.e.names[p])
+		}
+		if ds.obs {
+			if err := ds.observe(&fp, w.fps); err != nil {
+				return err
+			}
 		}
 		ds.clockOf(p, &fp, w.fps)
 		if !ds.full {
@@ -520,6 +544,6 @@ func (w *worker) backTo(d int) error {
 	} else if err := w.replayTo(d); err != nil {
 		return err
 	}
-	w.ds.truncate(d)
+	w.ds.truncate(d, w.fps)
 	return nil
 }

@@ -525,6 +525,7 @@ type minimizer struct {
 	start []int    // participant p's steps are evs[start[p]:start[p+1]]
 	evs   []int
 	need  []int32 // need[k*parts+q]: how many of q's steps must come before step k
+	read  []bool  // with observers: the blind writes a later step reads
 	s     []int   // steps taken per participant, in the prefix being solved
 	memo  map[uint64]int32
 	// tooBig says the table outgrew maxStates.
@@ -564,10 +565,14 @@ func (mz *minimizer) prepare(w *worker, path []int, fps []Footprint) bool {
 	}
 	mz.evs = resize(mz.evs, m)
 	mz.need = resize(mz.need, m*parts)
+	obs := w.ds != nil && w.ds.obs
+	if obs {
+		mz.read = observedWrites(fps, mz.read)
+	}
 	for k, p := range path {
 		mz.evs[mz.start[p]+mz.pos[k]] = k
 		for j := range k {
-			if q := path[j]; q != p && dependent(&fps[j], &fps[k]) {
+			if q := path[j]; q != p && (!obs && dependent(&fps[j], &fps[k]) || obs && observerDependent(fps, mz.read, j, k)) {
 				mz.need[k*parts+q] = max(mz.need[k*parts+q], int32(mz.pos[j]+1))
 			}
 		}

@@ -240,6 +240,9 @@ func TestDeterministic(t *testing.T) {
 	}{
 		{"reduced", cacheAsideN(3, false), engine.ExploreOptions{}},
 		{"no-symmetry", cacheAsideN(3, false), engine.ExploreOptions{NoSymmetry: true}},
+		{"observers", writersReaders(2, 2, true), engine.ExploreOptions{NoSymmetry: true}},
+		{"observers-limit", writersReaders(2, 2, true), engine.ExploreOptions{NoSymmetry: true, Limit: 300}},
+		{"no-observers", writersReaders(2, 2, true), engine.ExploreOptions{NoObservers: true}},
 		{"reduced-limit", cacheAsideN(4, false), engine.ExploreOptions{Limit: 300}},
 		{"sleep-sets", ttl, engine.ExploreOptions{}},
 		{"bounded-1", writersReaders(1, 4, false), engine.ExploreOptions{Bounded: true, MaxPreemptions: 1}},
@@ -464,7 +467,7 @@ func TestRestoreIsReplay(t *testing.T) {
 func TestWorkersAgreeOnGeneratedScenarios(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		sc := genScenario(t)
-		for _, opts := range []engine.ExploreOptions{{}, {NoReduction: true, Limit: 2000}} {
+		for _, opts := range []engine.ExploreOptions{{}, {NoObservers: true}, {NoReduction: true, Limit: 2000}} {
 			one, err := engine.Explore(context.Background(), sc, opts)
 			require.NoError(t, err)
 			opts.Workers = 3

@@ -9,7 +9,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -30,6 +32,12 @@ import (
 // same key iff they are equivalent (the same steps, dependent ones in the
 // same order). rename maps participants (for symmetry); nil keeps them.
 func traceKey(l engine.Leaf, rename []int) string {
+	return foata(l, rename, func(j, k int) bool { return engine.Dependent(&l.FPs[j], &l.FPs[k]) })
+}
+
+// foata is the Foata normal form of a schedule under dep, a relation
+// between its steps j < k.
+func foata(l engine.Leaf, rename []int, dep func(j, k int) bool) string {
 	type ev struct {
 		level, who, idx int
 		step            string
@@ -39,7 +47,7 @@ func traceKey(l engine.Leaf, rename []int) string {
 	for k, p := range l.Path {
 		lvl := 1
 		for j := range k {
-			if l.Path[j] == p || engine.Dependent(&l.FPs[j], &l.FPs[k]) {
+			if l.Path[j] == p || dep(j, k) {
 				lvl = max(lvl, evs[j].level+1)
 			}
 		}
@@ -82,6 +90,49 @@ func classesOf(leaves []engine.Leaf, key func(engine.Leaf) string) map[string][]
 // plainKey is traceKey without renaming.
 func plainKey(l engine.Leaf) string { return traceKey(l, nil) }
 
+// observerKey is the class of a schedule under observers, a copy of the
+// rule written from its definition: two blind writes of a key (a plain
+// SET, a DEL) by different actors, not ordered by time, depend on each
+// other only when a later step reads the second: a cache step on the key
+// that is not a SET or a delete, with no write between them that does not
+// commute with the second. Two schedules with the same key read the same
+// writes everywhere.
+func observerKey(l engine.Leaf) string {
+	fps := l.FPs
+	blindKey := func(fp *engine.Footprint) string {
+		if fp.All || !(fp.Info.Set || fp.Info.Del) || fp.Info.Ordered || len(fp.Info.Keys) != 1 || fp.Info.Keys[0].Access != engine.CacheWrite {
+			return ""
+		}
+		return fp.Info.Keys[0].Key
+	}
+	touches := func(fp *engine.Footprint, key string, acc engine.Access) bool {
+		return fp.All || slices.ContainsFunc(fp.Info.Keys, func(ka engine.KeyAccess) bool { return ka.Key == key && ka.Access&acc != 0 })
+	}
+	read := make([]bool, len(fps))
+	for j := range fps {
+		key := blindKey(&fps[j])
+		for k := j + 1; key != "" && k < len(fps); k++ {
+			fp := &fps[k]
+			if touches(fp, key, engine.CacheWrite) && engine.Dependent(&fps[j], fp) && (fp.All || fp.Info.Set || fp.Info.Del) {
+				break // overwritten
+			}
+			if touches(fp, key, engine.CacheRead|engine.CacheWrite) && (fp.All || !fp.Info.Set && !fp.Info.Del) {
+				read[j] = true
+				break
+			}
+		}
+	}
+	return foata(l, nil, func(j, k int) bool {
+		a, b := &fps[j], &fps[k]
+		if !engine.Dependent(a, b) {
+			return false
+		}
+		ka, kb := blindKey(a), blindKey(b)
+		timed := (a.Info.Timed || b.Info.Timed) && (a.Info.Took > 0 || b.Info.Took > 0)
+		return read[k] || ka == "" || ka != kb || timed
+	})
+}
+
 // checkOnePerClass: the reduced leaves are one per class of the naive
 // leaves (by key), none twice.
 func checkOnePerClass(t require.TestingT, naive, reduced []engine.Leaf, key func(engine.Leaf) string) {
@@ -94,6 +145,24 @@ func checkOnePerClass(t require.TestingT, naive, reduced []engine.Leaf, key func
 	for k, ls := range want {
 		require.Contains(t, got, k, "class of %v not explored", ls[0].Path)
 	}
+}
+
+// checkEveryClass: the reduced leaves cover every class of the naive
+// leaves (by key), and are in no other; it returns how many classes were
+// explored more than once.
+func checkEveryClass(t require.TestingT, naive, reduced []engine.Leaf, key func(engine.Leaf) string) (twice int) {
+	want := classesOf(naive, key)
+	got := classesOf(reduced, key)
+	for k, ls := range got {
+		require.Contains(t, want, k, "a reduced schedule %v in no naive class", ls[0].Path)
+		if len(ls) > 1 {
+			twice++
+		}
+	}
+	for k, ls := range want {
+		require.Contains(t, got, k, "class of %v not explored", ls[0].Path)
+	}
+	return twice
 }
 
 // verdictOf is what a schedule serves and how it is judged: each read's
@@ -140,7 +209,7 @@ func TestOptimalRunsOnePerTrace(t *testing.T) {
 		if !nres.Complete {
 			t.Skip("too many schedules")
 		}
-		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoSymmetry: true})
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoSymmetry: true, NoObservers: true})
 		require.NoError(t, err)
 		require.True(t, res.Complete)
 		if res.Reduction == "optimal-dpor" {
@@ -151,6 +220,59 @@ func TestOptimalRunsOnePerTrace(t *testing.T) {
 			checkInvariant(t, sc, classesOf(naive, plainKey))
 		}
 	})
+}
+
+// TestObserversRunOnePerClass (T1, T2 with observers): on generated
+// scenarios, the reduced search with observers runs at least one schedule
+// of each observer class of the naive search (classes counted by brute
+// force) and one of few others, abandons no prefix, and every schedule of
+// an observer class gets the same verdicts and anomalies.
+func TestObserversRunOnePerClass(t *testing.T) {
+	var all, dups, fewer atomic.Int64
+	rapid.Check(t, func(t *rapid.T) {
+		sc := genBlind(t)
+		naive, nres, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoReduction: true, Limit: 5000})
+		require.NoError(t, err)
+		if !nres.Complete {
+			t.Skip("too many schedules")
+		}
+		reduced, res, err := engine.ExploreLeaves(sc, engine.ExploreOptions{NoSymmetry: true})
+		require.NoError(t, err)
+		require.True(t, res.Complete)
+		if res.Reduction != "optimal-dpor+observers" {
+			t.Skip(res.Reduction)
+		}
+		require.Zero(t, res.Pruned, "prefixes abandoned")
+		classes := classesOf(naive, observerKey)
+		twice := checkEveryClass(t, naive, reduced, observerKey)
+		dups.Add(int64(twice))
+		all.Add(int64(len(classes)))
+		fewer.Add(int64(len(classesOf(naive, plainKey)) - len(reduced)))
+		if len(naive) <= 1500 {
+			checkInvariant(t, sc, classes)
+		}
+	})
+	t.Logf("observer classes %d, explored twice %d; %d schedules fewer than Mazurkiewicz traces", all.Load(), dups.Load(), fewer.Load())
+}
+
+// genBlind draws a generated scenario, and sometimes adds actors that
+// only write the cache blindly (plain SETs of distinct values, DELs), so
+// that observers have writes to let go in either order.
+func genBlind(t *rapid.T) *engine.Scenario {
+	sc := genScenario(t)
+	for i := range rapid.IntRange(0, 2).Draw(t, "blind-actors") {
+		a := engine.Actor{Name: fmt.Sprintf("b%d", i+1)}
+		for j := range rapid.IntRange(1, 2).Draw(t, fmt.Sprintf("b%d-steps", i)) {
+			l := fmt.Sprintf("b%d-%d-", i, j)
+			st := engine.Step{Op: engine.OpCacheDel, Key: rapid.SampledFrom([]string{"a", "b"}).Draw(t, l+"key"), Took: rapid.SampledFrom([]time.Duration{0, ms}).Draw(t, l+"took")}
+			if rapid.Bool().Draw(t, l+"set") {
+				st.Op, st.Value, st.HasValue = engine.OpCacheSet, fmt.Sprintf("s%d.%d", i, j), true
+			}
+			a.Steps = append(a.Steps, st)
+		}
+		sc.Actors = append(sc.Actors, a)
+	}
+	return sc
 }
 
 // sameFindings: two explorations found the same anomalies, each with the
@@ -165,14 +287,19 @@ func sameFindings(t require.TestingT, want, got *engine.ExploreResult, msg strin
 // TestReducedFindsWhatNaiveFinds (T3): on generated scenarios and on every
 // preset small enough, the reduced search finds the anomalies the naive
 // one finds, each with the same counterexample (the fewest preemptions,
-// then steps, then names).
+// then steps, then names). The reduction is the default one: symmetry
+// where actors are identical, observers where none are; the generated
+// scenarios get actors that write blindly.
 func TestReducedFindsWhatNaiveFinds(t *testing.T) {
 	for _, p := range smallPresets(t) {
 		naive := explore(t, p.Scenario, engine.ExploreOptions{NoReduction: true})
 		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{}), p.Name)
+		// Observers on every preset, identical actors or not.
+		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{NoSymmetry: true}), p.Name+" observers")
+		sameFindings(t, naive, explore(t, p.Scenario, engine.ExploreOptions{NoSymmetry: true, NoObservers: true}), p.Name+" traces")
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		sc := genScenario(t)
+		sc := genBlind(t)
 		naive, err := engine.Explore(context.Background(), sc, engine.ExploreOptions{NoReduction: true, Limit: 20000})
 		require.NoError(t, err)
 		if !naive.Complete {
@@ -389,14 +516,17 @@ func TestBoundedCountsClasses(t *testing.T) {
 // TestEstimate (T6): the estimate of a search's size falls within 35% of
 // the schedules it runs, for the reduced search (classes), the naive one
 // and the bounded one; with symmetry (orbits, whose weight is uneven),
-// within a factor of two. The same options give the same estimate.
+// within a factor of two; with observers (classes the walks do not see
+// merged), within a factor of two as well. The same options give the same
+// estimate.
 func TestEstimate(t *testing.T) {
 	for _, c := range []struct {
 		sc     *engine.Scenario
 		opts   engine.ExploreOptions
 		lo, hi float64 // of the ratio estimate/schedules
 	}{
-		{cacheAsideN(4, false), engine.ExploreOptions{NoSymmetry: true}, 0.65, 1.35},
+		{cacheAsideN(4, false), engine.ExploreOptions{NoSymmetry: true, NoObservers: true}, 0.65, 1.35},
+		{cacheAsideN(4, false), engine.ExploreOptions{NoSymmetry: true}, 1, 2},
 		{cacheAsideN(3, false), engine.ExploreOptions{NoReduction: true}, 0.65, 1.35},
 		{cacheAsideN(5, false), engine.ExploreOptions{NoReduction: true, Bounded: true, MaxPreemptions: 2}, 0.65, 1.35},
 		{cacheAsideN(5, false), engine.ExploreOptions{}, 0.5, 2},
@@ -407,7 +537,7 @@ func TestEstimate(t *testing.T) {
 		require.NoError(t, err)
 		res, err := ex.Run(context.Background())
 		require.NoError(t, err)
-		require.Equal(t, strings.HasSuffix(res.Reduction, "+symmetry"), est.Rough)
+		require.Equal(t, strings.HasSuffix(res.Reduction, "+symmetry") || strings.HasSuffix(res.Reduction, "+observers"), est.Rough)
 		ratio := est.Schedules / float64(res.SchedulesRun+res.Uncounted)
 		require.True(t, ratio >= c.lo && ratio <= c.hi, "%s %+v: %+v for %d", c.sc.Name, c.opts, est, res.SchedulesRun+res.Uncounted)
 		require.Positive(t, est.Walks)
