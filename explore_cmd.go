@@ -254,7 +254,7 @@ func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts eng
 		what += ", " + engine.ReductionText(r)
 	}
 	fmt.Fprintf(w, "%s: %s\n", sc.Name, what)
-	observers := strings.HasSuffix(ex.Reduction(), "+observers")
+	observers := est.Upper
 	switch {
 	case est.Walks == 0 && observers:
 		fmt.Fprintf(w, "estimate          at most %.0f schedules to run (counted without observers)\n", est.Schedules)

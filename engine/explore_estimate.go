@@ -46,12 +46,13 @@ type Estimate struct {
 	// underestimate, more so the larger the groups of identical actors:
 	// by a sixth with five, by a factor of twenty with nine (a few orbits
 	// of classes that renaming leaves alone weigh much and are rarely
-	// walked to). RelError does not cover that. It also says the search
-	// runs with observers (explore_observers.go): the estimate counts the
-	// classes of the finer equivalence, more than the search runs (1.8
-	// times for one writer and four readers), even when it counted them
-	// exactly (no Walks).
+	// walked to). RelError does not cover that.
 	Rough bool `json:"rough,omitempty"`
+	// Upper says the search runs with observers (explore_observers.go):
+	// the estimate counts the classes of the finer equivalence, more than
+	// the search runs (1.8 times for one writer and four readers), even
+	// when it counted them exactly (no Walks). It is about an upper bound.
+	Upper bool `json:"upper,omitempty"`
 }
 
 // String writes the estimate as "~22000 (±8%)": two significant digits
@@ -61,8 +62,11 @@ func (e Estimate) String() string {
 	if e.Schedules >= 1e7 {
 		n = strconv.FormatFloat(e.Schedules, 'g', 2, 64)
 	}
-	if e.Rough {
+	switch {
+	case e.Rough:
 		return fmt.Sprintf("~%s (rough)", n)
+	case e.Upper:
+		return fmt.Sprintf("at most ~%s (±%.0f%%)", n, 100*e.RelError)
 	}
 	return fmt.Sprintf("~%s (±%.0f%%)", n, 100*e.RelError)
 }
@@ -70,12 +74,20 @@ func (e Estimate) String() string {
 // ETA is the wall time a search that ran done schedules (counted or not)
 // in elapsed has left at that rate, as "1:16:39" or "0:09"; "?" while the
 // estimate is unsure (over 50%, or rough), once it is passed, or before
-// anything is done.
+// anything is done. An upper bound gives "≤0:09".
 func (e Estimate) ETA(done int64, elapsed time.Duration) string {
 	if done <= 0 || e.RelError > 0.5 || e.Rough || float64(done) > e.Schedules {
 		return "?"
 	}
-	left := time.Duration((e.Schedules - float64(done)) / float64(done) * float64(elapsed)).Round(time.Second)
+	at := ""
+	if e.Upper {
+		at = "≤"
+	}
+	return at + clockText(time.Duration((e.Schedules-float64(done))/float64(done)*float64(elapsed)).Round(time.Second))
+}
+
+// clockText writes d as "1:16:39" or "0:09".
+func clockText(left time.Duration) string {
 	h, m, sec := int(left.Hours()), int(left.Minutes())%60, int(left.Seconds())%60
 	if h > 0 {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
@@ -107,7 +119,8 @@ func (e *Explorer) Estimate(ctx context.Context) (Estimate, error) {
 	t := e.treeOf(e.canonical())
 	e.choosing.Unlock()
 	est, err := e.estimate(ctx, t, estimateSteps)
-	est.Rough = t == treeReduced && (e.renaming != nil && est.Walks > 0 || e.observers())
+	est.Rough = t == treeReduced && e.renaming != nil && est.Walks > 0
+	est.Upper = t == treeReduced && e.observers()
 	return est, err
 }
 
