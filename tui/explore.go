@@ -346,7 +346,7 @@ func renderExplore(e *exploration, name string, width int, st *styles, sel int, 
 		add(inkPlain, "")
 		add(inkPlain, fmt.Sprintf("  schedules run     %d", e.prog.Schedules))
 		if e.est != nil {
-			add(inkPlain, fmt.Sprintf("  of about          %s, ETA %s", e.est, e.est.ETA(e.prog.Schedules+e.prog.Uncounted, e.elapsed)))
+			add(inkPlain, fmt.Sprintf("  of                %s, ETA %s", e.est, e.est.ETA(e.prog.Schedules+e.prog.Uncounted, e.elapsed)))
 		}
 		add(inkPlain, fmt.Sprintf("  stale schedules   %d", e.prog.Stale))
 		if e.prog.Total > 0 {
