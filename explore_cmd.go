@@ -396,7 +396,7 @@ func progressLine(stderr io.Writer, name string, ex *engine.Explorer, start time
 					if shown {
 						fmt.Fprint(stderr, "\r\033[K")
 					}
-					fmt.Fprintf(stderr, "racetape: %s: about %.0f schedules to run, more than --limit %d: the search will stop there (raise --limit, or use --random/--pct)\n", name, e.Schedules, limit)
+					fmt.Fprintf(stderr, "racetape: %s: about %s schedules to run, more than --limit %d: the search will stop there (raise --limit, or use --random/--pct)\n", name, e.Count(), limit)
 				}
 				line := progressText(ex.Progress(), el, e)
 				if !term {

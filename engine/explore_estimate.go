@@ -58,10 +58,7 @@ type Estimate struct {
 // String writes the estimate as "~22000 (±8%)": two significant digits
 // from ten million up ("~1.3e+09 (±40%)").
 func (e Estimate) String() string {
-	n := strconv.FormatFloat(e.Schedules, 'f', 0, 64)
-	if e.Schedules >= 1e7 {
-		n = strconv.FormatFloat(e.Schedules, 'g', 2, 64)
-	}
+	n := e.Count()
 	switch {
 	case e.Rough:
 		return fmt.Sprintf("~%s (rough)", n)
@@ -71,20 +68,38 @@ func (e Estimate) String() string {
 	return fmt.Sprintf("~%s (±%.0f%%)", n, 100*e.RelError)
 }
 
+// Count is the number of schedules estimated, as text: "22000", or two
+// significant digits from ten million up ("1.3e+09").
+func (e Estimate) Count() string {
+	if e.Schedules >= 1e7 {
+		return strconv.FormatFloat(e.Schedules, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(e.Schedules, 'f', 0, 64)
+}
+
 // ETA is the wall time a search that ran done schedules (counted or not)
 // in elapsed has left at that rate, as "1:16:39" or "0:09"; "?" while the
 // estimate is unsure (over 50%, or rough), once it is passed, or before
-// anything is done. An upper bound gives "≤0:09".
+// anything is done. An upper bound gives "≤0:09"; a search that would
+// outlast a century, "over a century".
 func (e Estimate) ETA(done int64, elapsed time.Duration) string {
 	if done <= 0 || e.RelError > 0.5 || e.Rough || float64(done) > e.Schedules {
 		return "?"
 	}
-	at := ""
-	if e.Upper {
-		at = "≤"
+	left := (e.Schedules - float64(done)) / float64(done) * elapsed.Seconds()
+	switch {
+	case left >= century.Seconds() && e.Upper:
+		return "?"
+	case left >= century.Seconds():
+		return "over a century"
+	case e.Upper:
+		return "≤" + clockText(time.Duration(left*float64(time.Second)).Round(time.Second))
 	}
-	return at + clockText(time.Duration((e.Schedules-float64(done))/float64(done)*float64(elapsed)).Round(time.Second))
+	return clockText(time.Duration(left * float64(time.Second)).Round(time.Second))
 }
+
+// century bounds the ETA shown (a time.Duration reaches 292 years).
+const century = 100 * 365 * 24 * time.Hour
 
 // clockText writes d as "1:16:39" or "0:09".
 func clockText(left time.Duration) string {

@@ -622,3 +622,20 @@ func TestSetsOfOneValueWithOtherTTLsConflict(t *testing.T) {
 	require.True(t, res.Complete)
 	checkOnePerClass(t, naive, reduced, plainKey)
 }
+
+// TestETAText: the ETA is the time left at the rate so far; "?" while the
+// estimate is unsure or passed; and a search that would outlast a century
+// says so, where the arithmetic once overflowed into "-47:-16" (seed-matrix
+// within one preemption, ~8.5e20 schedules).
+func TestETAText(t *testing.T) {
+	est := engine.Estimate{Schedules: 1000, RelError: 0.1}
+	require.Equal(t, "0:09", est.ETA(100, time.Second))
+	require.Equal(t, "1:00:00", engine.Estimate{Schedules: 3601, RelError: 0.1}.ETA(1, time.Second))
+	require.Equal(t, "?", est.ETA(0, time.Second))
+	require.Equal(t, "?", est.ETA(2000, time.Second))
+	require.Equal(t, "?", engine.Estimate{Schedules: 1000, RelError: 0.6}.ETA(100, time.Second))
+	huge := engine.Estimate{Schedules: 8.5e20, RelError: 0.19}
+	require.Equal(t, "over a century", huge.ETA(674556, 10*time.Second))
+	huge.Upper = true
+	require.Equal(t, "?", huge.ETA(674556, 10*time.Second), "a bound that large says nothing")
+}
