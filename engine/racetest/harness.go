@@ -337,7 +337,7 @@ func (h *Harness) inBubble(f func(w *world) error) (err error) {
 	if len(h.actors) == 0 {
 		return errors.New("racetest: no actors: add them with Actor")
 	}
-	wd := startWatchdog(h.cfg.Watchdog)
+	wd := startWatchdog(t.Name(), h.cfg.Watchdog)
 	defer wd.stop()
 	defer func() {
 		// The bubble refuses to end while goroutines of the actors' code

@@ -172,7 +172,7 @@ func TestMutexAcrossYieldPoint(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "the child should have been stopped")
 	msg := string(out)
-	require.Contains(t, msg, "made no progress")
+	require.Contains(t, msg, "racetest: TestMutexAcrossYieldPoint: the actors made no progress", "names the test")
 	require.Contains(t, msg, "b never reached a yield point while a (parked at GET k)")
 	require.Contains(t, msg, "sync.Mutex")
 	require.Less(t, time.Since(start), 30*time.Second)

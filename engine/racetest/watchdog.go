@@ -18,14 +18,15 @@ import (
 // stops the process itself, with a message naming the actors and the
 // goroutines' stacks. A hang is never the outcome.
 type watchdog struct {
+	test    string // the test's name, for the message
 	timeout time.Duration
 	w       atomic.Pointer[world]
 	quit    chan struct{}
 	wg      sync.WaitGroup
 }
 
-func startWatchdog(timeout time.Duration) *watchdog {
-	wd := &watchdog{timeout: timeout, quit: make(chan struct{})}
+func startWatchdog(test string, timeout time.Duration) *watchdog {
+	wd := &watchdog{test: test, timeout: timeout, quit: make(chan struct{})}
 	wd.wg.Add(1)
 	go wd.run()
 	return wd
@@ -61,14 +62,14 @@ func (wd *watchdog) run() {
 			if stuck := now.Sub(since); stuck >= wd.timeout {
 				// Nothing outside the bubble may wake a goroutine inside
 				// it: the only way out is to stop the process.
-				panic(w.stuck(stuck))
+				panic(w.stuck(wd.test, stuck))
 			}
 		}
 	}
 }
 
 // stuck stops the run: it names the actors, and unwinds the parked ones.
-func (w *world) stuck(d time.Duration) string {
+func (w *world) stuck(test string, d time.Duration) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var parked, running []string
@@ -86,8 +87,8 @@ func (w *world) stuck(d time.Duration) string {
 			running = append(running, a.name)
 		}
 	}
-	msg := fmt.Sprintf("racetest: the actors made no progress for %s of wall time: %s never reached a yield point while %s waited to be scheduled. A sync.Mutex (or RWMutex) held across a Redis or database call blocks the other actors where the scheduler cannot see it: release it before the call, or use a channel as the lock",
-		d.Round(time.Millisecond), orNone(running), orNone(parked))
+	msg := fmt.Sprintf("racetest: %s: the actors made no progress for %s of wall time: %s never reached a yield point while %s waited to be scheduled. A sync.Mutex (or RWMutex) held across a Redis or database call blocks the other actors where the scheduler cannot see it: release it before the call, or use a channel as the lock",
+		test, d.Round(time.Millisecond), orNone(running), orNone(parked))
 	return msg
 }
 
