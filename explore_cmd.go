@@ -332,8 +332,8 @@ func exploreOne(ctx context.Context, stderr io.Writer, sc *engine.Scenario, opts
 	if res.SchedulesRun > 0 {
 		perStep = fmt.Sprintf(", %.1f steps/schedule", float64(res.Steps)/float64(res.SchedulesRun))
 	}
-	fmt.Fprintf(stderr, "racetape: %s: %d schedules in %s (%s schedules/s%s)\n",
-		sc.Name, res.SchedulesRun, wall.Round(time.Microsecond), rate(res.SchedulesRun, wall), perStep)
+	fmt.Fprintf(stderr, "racetape: %s: %s in %s (%s schedules/s%s)\n",
+		sc.Name, plural(int(res.SchedulesRun), "schedule"), wall.Round(time.Microsecond), rate(res.SchedulesRun, wall), perStep)
 	return res, nil
 }
 

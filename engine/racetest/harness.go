@@ -468,7 +468,11 @@ func (h *Harness) writeTape(tl *timeline.Timeline, what string) (string, error) 
 func (r *Report) String(test string) string {
 	var b strings.Builder
 	res := r.Result
-	fmt.Fprintf(&b, "racetest: %d of %d schedules served stale data (%s)\n", res.StaleSchedules, res.SchedulesRun, res.Consistency)
+	schedules := "schedules"
+	if res.SchedulesRun == 1 {
+		schedules = "schedule"
+	}
+	fmt.Fprintf(&b, "racetest: %d of %d %s served stale data (%s)\n", res.StaleSchedules, res.SchedulesRun, schedules, res.Consistency)
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "\n%s: %s\n", f.Anomaly, f.Anomaly.Explain())
 		for _, rd := range f.Timeline.StaleReads() {
