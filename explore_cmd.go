@@ -254,8 +254,12 @@ func estimateOne(ctx context.Context, w io.Writer, sc *engine.Scenario, opts eng
 		what += ", " + engine.ReductionText(r)
 	}
 	fmt.Fprintf(w, "%s: %s\n", sc.Name, what)
-	observers := est.Upper
+	observers := est.Upper && !est.Unreduced
 	switch {
+	case est.Unreduced:
+		fmt.Fprintf(w, "estimate          %s schedules to run, from %d random walks of the search without the reduction\n", est, est.Walks)
+		fmt.Fprintf(w, "                  (no random walk of the reduced search reached a schedule, so this counts the\n                  unreduced search: the reduced one runs far fewer)\n")
+		return nil
 	case est.Walks == 0 && observers:
 		fmt.Fprintf(w, "estimate          at most %.0f schedules to run (counted without observers)\n", est.Schedules)
 		return nil

@@ -393,3 +393,21 @@ func TestCLIExploreShrinks(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, "--no-shrink applies to random and PCT modes")
 }
+
+// TestCLIExploreEstimateHuge: an estimate whose variance overflows a
+// float64 (seed-matrix's 5 s cell, ~3e227 schedules) is still JSON, with
+// the error bar at 100%; it was NaN, which JSON refused ("exit 2").
+func TestCLIExploreEstimateHuge(t *testing.T) {
+	code, out, errOut := cli(t, "explore", "seed-matrix", "--set", "cell=5s", "--estimate", "--json")
+	require.Equal(t, exitClean, code, errOut)
+	var got struct {
+		Estimate engine.Estimate `json:"estimate"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	require.Greater(t, got.Estimate.Schedules, 1e100)
+	require.Equal(t, 1.0, got.Estimate.RelError)
+	code, out, _ = cli(t, "explore", "double-delete", "--estimate")
+	require.Equal(t, exitClean, code)
+	require.Contains(t, out, "at most ~")
+	require.Contains(t, out, "without the reduction")
+}

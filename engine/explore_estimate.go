@@ -53,6 +53,10 @@ type Estimate struct {
 	// the search runs (1.8 times for one writer and four readers), even
 	// when it counted them exactly (no Walks). It is about an upper bound.
 	Upper bool `json:"upper,omitempty"`
+	// Unreduced says the estimate is of the search without the reduction,
+	// because no random walk of the reduced one reached a schedule: an
+	// upper bound (Upper), often a loose one.
+	Unreduced bool `json:"unreduced,omitempty"`
 }
 
 // String writes the estimate as "~22000 (±8%)": two significant digits
@@ -71,6 +75,9 @@ func (e Estimate) String() string {
 // Count is the number of schedules estimated, as text: "22000", or two
 // significant digits from ten million up ("1.3e+09").
 func (e Estimate) Count() string {
+	if e.Schedules == math.MaxFloat64 {
+		return "over 1e+308"
+	}
 	if e.Schedules >= 1e7 {
 		return strconv.FormatFloat(e.Schedules, 'g', 2, 64)
 	}
@@ -134,9 +141,25 @@ func (e *Explorer) Estimate(ctx context.Context) (Estimate, error) {
 	t := e.treeOf(e.canonical())
 	e.choosing.Unlock()
 	est, err := e.estimate(ctx, t, estimateSteps)
+	if err != nil {
+		return est, err
+	}
 	est.Rough = t == treeReduced && e.renaming != nil && est.Walks > 0
 	est.Upper = t == treeReduced && e.observers()
-	return est, err
+	if t == treeReduced && est.Walks > 0 && est.Schedules == 0 {
+		// Every walk of the sleep-set tree ended with every actor asleep
+		// (sleeps that commute with everything do that): estimate the
+		// search without the reduction, which runs no fewer.
+		t = treeNaive
+		if e.opts.Bounded {
+			t = treeBounded
+		}
+		if est, err = e.estimate(ctx, t, estimateSteps); err != nil {
+			return est, err
+		}
+		est.Upper, est.Unreduced = true, true
+	}
+	return est, nil
 }
 
 // A tree is which search tree to walk.
@@ -241,6 +264,14 @@ func (e *Explorer) estimate(ctx context.Context, t tree, steps int) (Estimate, e
 		est.Schedules, est.RelError = total, 0
 		if total > 0 {
 			est.RelError = math.Sqrt(max(variance, 0)) / total
+		}
+		if math.IsInf(total, 0) || math.IsNaN(total) {
+			// Past what a float64 holds: say so, with no error bar.
+			est.Schedules, est.RelError = math.MaxFloat64, 1
+			break
+		}
+		if math.IsInf(est.RelError, 0) || math.IsNaN(est.RelError) {
+			est.RelError = 1 // the variance overflowed: unknown
 		}
 		// The next round doubles the walks, and so the steps.
 		if est.RelError <= 0.1 || 2*ew.steps > steps {

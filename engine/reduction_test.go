@@ -639,3 +639,21 @@ func TestETAText(t *testing.T) {
 	huge.Upper = true
 	require.Equal(t, "?", huge.ETA(674556, 10*time.Second), "a bound that large says nothing")
 }
+
+// TestEstimateWhenEveryWalkBlocks: on double-delete every random walk of
+// the sleep-set tree ends with the actors asleep (sleeps commute with
+// everything), which once gave an estimate of 0. The estimate is then of
+// the search without the reduction, marked as an upper bound.
+func TestEstimateWhenEveryWalkBlocks(t *testing.T) {
+	p, err := presets.Get("double-delete")
+	require.NoError(t, err)
+	ex, err := engine.NewExplorer(p, engine.ExploreOptions{})
+	require.NoError(t, err)
+	est, err := ex.Estimate(context.Background())
+	require.NoError(t, err)
+	res, err := ex.Run(context.Background())
+	require.NoError(t, err)
+	require.True(t, est.Unreduced && est.Upper, "%+v", est)
+	require.Greater(t, est.Schedules, float64(res.SchedulesRun))
+	require.True(t, strings.HasPrefix(est.String(), "at most ~"), est.String())
+}
