@@ -620,14 +620,23 @@ func exploreMatrix(ctx context.Context, cmd *cobra.Command, opts engine.ExploreO
 func writeMatrix(w io.Writer, cells []matrixCell, stop string) {
 	fmt.Fprintf(w, "seed-matrix: %s per cell\n", describe(cells[0].Result))
 	fmt.Fprintf(w, "%-5s %-4s %7s %7s %10s %16s  %s\n", "cell", "TTL", "readers", "writers", "schedules", "stale", "anomalies (stale schedules)")
+	cut := false
 	for _, c := range cells {
 		r := c.Result
 		var an []string
 		for _, a := range timeline.SortedAnomalies(r.Anomalies) {
 			an = append(an, fmt.Sprintf("%s %d", a, r.Anomalies[a]))
 		}
-		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10d %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, r.SchedulesRun,
+		runs := strconv.FormatInt(r.SchedulesRun, 10)
+		if !r.Complete {
+			runs += "+" // stopped short
+			cut = true
+		}
+		fmt.Fprintf(w, "%-5s %-4s %7d %7d %10s %16s  %s\n", c.Cell, c.TTL, c.Readers, c.Writers, runs,
 			fmt.Sprintf("%d%s", r.StaleSchedules, percent(r.StaleSchedules, r.SchedulesRun)), strings.Join(an, ", "))
+	}
+	if cut && stop == "" {
+		fmt.Fprintf(w, "+ incomplete: the search stopped at --limit before it had run every schedule, so a cell with\n  no stale schedule proves nothing; sample them instead: racetape explore seed-matrix --random 10000\n")
 	}
 	if stop != "" {
 		fmt.Fprintf(w, "%s: the last cell shown is partial, and the cells after it were not run\n", stop)

@@ -411,3 +411,14 @@ func TestCLIExploreEstimateHuge(t *testing.T) {
 	require.Contains(t, out, "at most ~")
 	require.Contains(t, out, "without the reduction")
 }
+
+// TestCLIExploreMatrixMarksCutCells: seed-matrix's table marks each cell
+// the limit cut short, on stdout, where "0 stale" read as a clean result.
+func TestCLIExploreMatrixMarksCutCells(t *testing.T) {
+	code, out, _ := cli(t, "explore", "seed-matrix", "--limit", "1000")
+	require.Equal(t, exitUsage, code)
+	require.Equal(t, 3, strings.Count(out, " 1000+ "), out)
+	require.Contains(t, out, "+ incomplete: the search stopped at --limit")
+	_, out, _ = cli(t, "explore", "seed-matrix", "--random", "20", "--seed", "1")
+	require.NotContains(t, out, "+ incomplete", out)
+}
