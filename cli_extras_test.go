@@ -84,3 +84,21 @@ func TestCLICompletionUnknownShell(t *testing.T) {
 	require.Equal(t, exitClean, code)
 	require.Contains(t, out, "racetape")
 }
+
+// TestCLIFlagNumberErrors: a number flag given something else says what
+// it wants, not how strconv failed.
+func TestCLIFlagNumberErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explore", "cache-aside", "--random", "3", "--seed", "-1"}, `invalid argument "-1" for "--seed" flag: want a whole number, 0 or more`},
+		{[]string{"explore", "cache-aside", "--workers", "two"}, `invalid argument "two" for "--workers" flag: want a whole number`},
+		{[]string{"explore", "cache-aside", "--random", "3", "--seed", "99999999999999999999999"}, `for "--seed" flag: out of range`},
+	} {
+		code, _, errOut := cli(t, c.args...)
+		require.Equal(t, exitUsage, code, c.args)
+		require.Contains(t, errOut, c.want, c.args)
+		require.NotContains(t, errOut, "strconv", c.args)
+	}
+}

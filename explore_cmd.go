@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -502,8 +504,12 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 		fmt.Fprintf(w, "                  (and %d more run to the end and not counted: equivalent to one of those, or over the bound whatever the order)\n", res.Uncounted)
 	}
 	fmt.Fprintf(w, "stale schedules   %d%s\n", res.StaleSchedules, percent(res.StaleSchedules, res.SchedulesRun))
+	width := 16 // the anomaly names, counts aligned after the longest
+	for a := range res.Anomalies {
+		width = max(width, len(a)+1)
+	}
 	for _, a := range timeline.SortedAnomalies(res.Anomalies) {
-		fmt.Fprintf(w, "  %-16s%d\n", string(a)+" ", res.Anomalies[a])
+		fmt.Fprintf(w, "  %-*s%d\n", width, string(a)+" ", res.Anomalies[a])
 	}
 	switch {
 	case stop != "":
@@ -517,18 +523,27 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 		return
 	}
 	writeCounterexample(w, "counterexample", ce, replay)
-	// Then the simplest schedule of each other anomaly found.
+	// Then the simplest schedule of each other anomaly found, simplest
+	// first.
+	var others []timeline.Anomaly
 	for _, a := range timeline.SortedAnomalies(res.Anomalies) {
 		if c := res.Counterexamples[a]; c != nil && a != ce.Anomaly {
-			writeCounterexample(w, string(a), c, replay)
+			others = append(others, a)
 		}
+	}
+	slices.SortStableFunc(others, func(a, b timeline.Anomaly) int {
+		x, y := res.Counterexamples[a], res.Counterexamples[b]
+		return cmp.Or(cmp.Compare(x.Preemptions, y.Preemptions), cmp.Compare(x.Steps, y.Steps))
+	})
+	for _, a := range others {
+		writeCounterexample(w, string(a), res.Counterexamples[a], replay)
 	}
 }
 
 // writeCounterexample prints a counterexample under label, with the
 // command that replays it.
 func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, replay string) {
-	fmt.Fprintf(w, "%-18s%s\n", label, ce)
+	fmt.Fprintf(w, "%-*s%s\n", max(18, len(label)+1), label, ce)
 	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
 	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
 	fmt.Fprintf(w, "replay            %s --schedule %q\n", replay, ce.String())

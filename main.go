@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -120,10 +121,35 @@ Exit status: 0 no stale read served, 1 at least one stale read served,
 	root.SetVersionTemplate("racetape {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(plainFlagError(err)) })
 	root.AddCommand(newListCmd(), newRunCmd(), newValidateCmd(), newTUICmd(), newExploreCmd(), newExportCmd(), newCompareCmd())
 	strictCompletion(root)
 	return root
+}
+
+// strconvFailure is how pflag passes on strconv's errors: `…: strconv.ParseUint:
+// parsing "-1": invalid syntax`.
+var strconvFailure = regexp.MustCompile(`strconv\.Parse(\w+): parsing "(?:[^"\\]|\\.)*": (invalid syntax|value out of range)$`)
+
+// plainFlagError says what a number flag wants instead of how strconv
+// failed to read it.
+func plainFlagError(err error) error {
+	m := strconvFailure.FindStringSubmatchIndex(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := err.Error()
+	kind, why := msg[m[2]:m[3]], msg[m[4]:m[5]]
+	want := "out of range"
+	switch {
+	case why == "invalid syntax" && kind == "Uint":
+		want = "want a whole number, 0 or more"
+	case why == "invalid syntax" && kind == "Int":
+		want = "want a whole number"
+	case why == "invalid syntax":
+		want = "want a number"
+	}
+	return errors.New(msg[:m[0]] + want)
 }
 
 // strictCompletion makes `racetape completion SHELL` with a shell it has
