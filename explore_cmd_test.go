@@ -326,6 +326,9 @@ actors:
 	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable")
 	require.Equal(t, exitStale, code, out)
 	require.Contains(t, out, "but the timed run does")
+	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable", "--json")
+	require.Equal(t, exitStale, code, out)
+	require.Contains(t, out, `"timed_run_stale_reads": 1`)
 	// A bounded search does not claim every schedule: it says what it ran.
 	code, out, _ = cli(t, "explore", path, "--consistency", "linearizable", "--max-preemptions", "0")
 	require.Equal(t, exitClean, code, out)

@@ -133,6 +133,10 @@ type ExploreResult struct {
 	// complete schedules run but not counted: equivalent to one that is,
 	// or of a class whose every schedule is over the bound.
 	Uncounted int64 `json:"uncounted_schedules,omitempty"`
+	// TimedRunStale, set by the CLI when no schedule is stale, counts the
+	// stale reads of the scenario's timed run, whose gaps (an actor's
+	// `at`) no schedule has: `racetape explore` then exits 1.
+	TimedRunStale int `json:"timed_run_stale_reads,omitempty"`
 	// Complete is false when Limit (or a cancellation) stopped the search.
 	Complete bool `json:"complete"`
 	// Steps counts the steps executed, prefix replays included.
