@@ -61,7 +61,7 @@ var lessons = map[string]Lesson{
 	"lease": {
 		Watch: "the slow reader's lease.set is refused: the writer's lease.del invalidated its lease.",
 		Why:   "only the holder of the current lease may fill the key, and every invalidation revokes the lease.",
-		Fix:   "this is the fix for the stale set (memcache's leases); the commit-to-DEL window remains.",
+		Fix:   "this is the fix for the stale set (memcache's leases); the commit-to-DEL window remains, and a fill that lands inside it, before the DEL revokes the lease, still caches the old row (explore names that a stale-set).",
 		Cost:  "an EVAL per read and per fill, a lease key per miss, and readers that find the lease held must wait or go to the database.",
 	},
 	"versioned-cas": {
