@@ -453,7 +453,7 @@ func (l *loader) opBlock(ctx string, item ast.Node, depth int) (steps []engine.S
 		return nil, false
 	}
 	fs := l.fields(ctx, n)
-	if fs[0].name != "op" {
+	if len(fs) == 0 || fs[0].name != "op" {
 		return nil, false
 	}
 	for _, f := range fs[1:] {
