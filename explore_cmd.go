@@ -553,7 +553,11 @@ func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, r
 	fmt.Fprintf(w, "%-*s%s\n", max(18, len(label)+1), label, ce)
 	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
 	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
-	fmt.Fprintf(w, "replay            %s --schedule %q\n", replay, ce.String())
+	stdin := ""
+	if strings.HasPrefix(replay, "racetape run - ") || replay == "racetape run -" {
+		stdin = " < the same scenario"
+	}
+	fmt.Fprintf(w, "replay            %s --schedule %q%s\n", replay, ce.String(), stdin)
 }
 
 func percent(n, of int64) string {

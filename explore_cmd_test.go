@@ -425,3 +425,14 @@ func TestCLIExploreMatrixMarksCutCells(t *testing.T) {
 	_, out, _ = cli(t, "explore", "seed-matrix", "--random", "20", "--seed", "1")
 	require.NotContains(t, out, "+ incomplete", out)
 }
+
+// TestCLIExploreStdinReplay: a scenario read from standard input gets a
+// replay command that says it needs the scenario there again.
+func TestCLIExploreStdinReplay(t *testing.T) {
+	yaml, err := os.ReadFile("presets/scenarios/cache-aside.yaml")
+	require.NoError(t, err)
+	var out, errOut bytes.Buffer
+	code := runIO(context.Background(), []string{"explore", "-"}, strings.NewReader(string(yaml)), &out, &errOut)
+	require.Equal(t, exitStale, code, errOut.String())
+	require.Contains(t, out.String(), `racetape run - --schedule "writer reader writer" < the same scenario`)
+}
