@@ -214,7 +214,7 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 		if tl, err := engine.Run(sc, engine.Options{NoStates: true}); err == nil && len(tl.StaleReads()) > 0 {
 			res.TimedRunStale = len(tl.StaleReads())
 			note = fmt.Sprintf("note: no explored schedule serves a stale read, but the timed run does (%d under %s: %s): explored schedules start each step as soon as the previous one ends, without the timed run's gaps\n",
-				res.TimedRunStale, sc.Consistency, replayCommand(arg, f.sf.sets, f.sf.cons))
+				res.TimedRunStale, sc.Consistency, replayLine(arg, f.sf.sets, f.sf.cons, ""))
 		}
 	}
 	w := cmd.OutOrStdout()
@@ -223,7 +223,7 @@ func runExplore(cmd *cobra.Command, arg string, f *exploreFlags) error {
 			return err
 		}
 	} else {
-		writeExplore(w, res, replayCommand(arg, f.sf.sets, f.sf.cons), stopReason(ctx, f.timeout))
+		writeExplore(w, res, func(schedule string) string { return replayLine(arg, f.sf.sets, f.sf.cons, schedule) }, stopReason(ctx, f.timeout))
 	}
 	if note != "" {
 		if f.asJSON {
@@ -498,7 +498,7 @@ func describe(res *engine.ExploreResult) string {
 
 // writeExplore prints a result as text; stop says why the search stopped
 // early, if it did.
-func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop string) {
+func writeExplore(w io.Writer, res *engine.ExploreResult, replay func(schedule string) string, stop string) {
 	fmt.Fprintf(w, "%s: %s\n", res.Scenario, describe(res))
 	if res.Consistency != "strict" {
 		fmt.Fprintf(w, "consistency       %s\n", res.Consistency)
@@ -549,15 +549,11 @@ func writeExplore(w io.Writer, res *engine.ExploreResult, replay string, stop st
 
 // writeCounterexample prints a counterexample under label, with the
 // command that replays it.
-func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, replay string) {
+func writeCounterexample(w io.Writer, label string, ce *engine.Counterexample, replay func(schedule string) string) {
 	fmt.Fprintf(w, "%-*s%s\n", max(18, len(label)+1), label, ce)
 	fmt.Fprintf(w, "                  %s, %s, %s (%s)\n", plural(ce.Preemptions, "preemption"), plural(ce.Steps, "step"), ce.Anomaly, plural(ce.StaleReads, "stale read"))
 	fmt.Fprintf(w, "                  %s\n", ce.Anomaly.Explain())
-	stdin := ""
-	if strings.HasPrefix(replay, "racetape run - ") || replay == "racetape run -" {
-		stdin = " < the same scenario"
-	}
-	fmt.Fprintf(w, "replay            %s --schedule %q%s\n", replay, ce.String(), stdin)
+	fmt.Fprintf(w, "replay            %s\n", replay(ce.String()))
 }
 
 func percent(n, of int64) string {
@@ -585,6 +581,19 @@ func replayCommand(arg string, sets []string, cons string) string {
 		parts = append(parts, "--consistency", shellQuote(cons))
 	}
 	return strings.Join(parts, " ")
+}
+
+// replayLine is the whole command that replays schedule ("": the timed
+// run) of arg; a scenario read from standard input needs it there again.
+func replayLine(arg string, sets []string, cons string, schedule string) string {
+	line := replayCommand(arg, sets, cons)
+	if schedule != "" {
+		line += fmt.Sprintf(" --schedule %q", schedule)
+	}
+	if arg == "-" {
+		line += " < the same scenario"
+	}
+	return line
 }
 
 func shellQuote(s string) string {

@@ -616,10 +616,7 @@ func (p *replayer) stale(names []string) ([]timeline.Read, error) {
 		if err := p.r.runSchedule(names); err != nil {
 			return nil, err
 		}
-		for i := range p.r.actors {
-			p.r.closeRead(&p.r.actors[i])
-		}
-		if err := p.r.judge(); err != nil {
+		if err := p.r.finish(); err != nil {
 			return nil, err
 		}
 		for _, rd := range p.r.reads {

@@ -99,10 +99,12 @@ func (e Estimate) ETA(done int64, elapsed time.Duration) string {
 		return "?"
 	case left >= century.Seconds():
 		return "over a century"
-	case e.Upper:
-		return "≤" + clockText(time.Duration(left*float64(time.Second)).Round(time.Second))
 	}
-	return clockText(time.Duration(left * float64(time.Second)).Round(time.Second))
+	text := clockText(time.Duration(left * float64(time.Second)).Round(time.Second))
+	if e.Upper {
+		return "≤" + text
+	}
+	return text
 }
 
 // century bounds the ETA shown (a time.Duration reaches 292 years).

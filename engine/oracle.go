@@ -162,6 +162,15 @@ func isStale(hist []timeline.Commit, served string, start, end time.Duration) bo
 	return replaced || before != served
 }
 
+// finish closes the reads still open at the end of the run and judges
+// them all.
+func (r *Runner) finish() error {
+	for i := range r.actors {
+		r.closeRead(&r.actors[i])
+	}
+	return r.judge()
+}
+
 // judge applies the oracle, under the run's consistency model, to every
 // read and names the anomaly of each stale one.
 func (r *Runner) judge() error {
@@ -687,10 +696,7 @@ func causeText(events []timeline.Event, ev int, key, cacheVal string, row timeli
 // the divergences and the final state. Call it once every step is taken (or
 // after any prefix, for a partial record).
 func (r *Runner) Timeline() (*timeline.Timeline, error) {
-	for i := range r.actors {
-		r.closeRead(&r.actors[i])
-	}
-	if err := r.judge(); err != nil {
+	if err := r.finish(); err != nil {
 		return nil, err
 	}
 	c := r.sc.Consistency
